@@ -1,0 +1,59 @@
+/* gd.h: what every part of gameday shares: exit codes, errors, buffers. */
+#ifndef GD_H
+#define GD_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define GD_VERSION "0.1.0"
+
+/* Exit codes of DESIGN.md; only main() and the gd_cmd_* functions return them. */
+enum gd_exit {
+	GD_EXIT_OK = 0,          /* success */
+	GD_EXIT_FAIL = 1,        /* ran, but the check, command or drill failed */
+	GD_EXIT_USAGE = 2,       /* usage or bad input */
+	GD_EXIT_UNREACHABLE = 3, /* a host or tool could not be reached or used */
+	GD_EXIT_ABORTED = 4,     /* aborted by signal or stop condition, after reverting */
+};
+
+#define GD_ERRLEN 512
+
+/* Formats into a caller-owned error buffer and returns -1, so that
+ * `return gd_errf(err, errlen, "...")` reads as it should. */
+int gd_errf(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* "gameday: " + message + newline on stderr. */
+void gd_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Allocation that aborts with a message when memory runs out. */
+void *gd_xmalloc(size_t n);
+void *gd_xcalloc(size_t n, size_t size);
+void *gd_xrealloc(void *p, size_t n);
+char *gd_xstrdup(const char *s);
+char *gd_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growable byte buffer, always NUL-terminated when data != NULL. */
+struct gd_buf {
+	char *data;
+	size_t len, cap;
+};
+void gd_buf_add(struct gd_buf *b, const void *p, size_t n);
+void gd_buf_adds(struct gd_buf *b, const char *s);
+void gd_buf_printf(struct gd_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void gd_buf_free(struct gd_buf *b);
+
+/* Milliseconds on the monotonic clock. */
+long long gd_now_ms(void);
+
+/* Whether colour may be used on f (a TTY, and NO_COLOR unset). */
+int gd_use_color(FILE *f);
+
+/* Subcommands: each parses its own options, prints its own --help and
+ * returns an enum gd_exit value. */
+int gd_cmd_hosts(int argc, char **argv);
+int gd_cmd_exec(int argc, char **argv);
+int gd_cmd_lab(int argc, char **argv);
+
+#endif

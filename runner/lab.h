@@ -1,0 +1,23 @@
+/* lab.h: throwaway local hosts in namespaces, for training and tests. */
+#ifndef GD_LAB_H
+#define GD_LAB_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define GD_LAB_MAX_HOSTS 100
+
+/* Builds nhosts hosts under dir and writes dir/inventory.yaml,
+ * dir/known_hosts and dir/id_ed25519. Needs root. On failure, removes
+ * what it made and returns -1 with err filled. */
+int gd_lab_up(const char *dir, int nhosts, char *err, size_t errlen);
+
+/* Removes everything a lab under dir made, stopping its processes by pid.
+ * Idempotent; also cleans up after an up that crashed halfway. */
+int gd_lab_down(const char *dir, char *err, size_t errlen);
+
+/* Prints one line per host: name, address, sshd pid, up or down.
+ * Returns 0 when all hosts are up, 1 when some are down, -1 on error. */
+int gd_lab_status(const char *dir, FILE *out, char *err, size_t errlen);
+
+#endif
