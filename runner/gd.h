@@ -44,6 +44,10 @@ void gd_buf_printf(struct gd_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void gd_buf_free(struct gd_buf *b);
 
+/* A malloc'd NUL-terminated copy of s[0..len) in which every byte that is
+ * not part of valid UTF-8 is U+FFFD (JSON strings must be UTF-8). */
+char *gd_utf8_clean(const char *s, size_t len);
+
 /* Milliseconds on the monotonic clock. */
 long long gd_now_ms(void);
 

@@ -8,6 +8,7 @@
 struct gd_var {
 	char *key;
 	char *value;
+	size_t line;       /* where the winning value was written, for messages */
 };
 
 /* A host with its variables merged the way Ansible merges them
@@ -26,17 +27,23 @@ struct gd_host {
 };
 
 struct gd_group;
+struct gd_inv_index;
 
 struct gd_inventory {
 	char *path;
-	struct gd_host *hosts;  /* in the order Ansible lists them under 'all' */
+	struct gd_host *hosts;  /* in the order Ansible lists them under 'all' (then
+	                         * any host Ansible leaves out of 'all') */
 	size_t nhosts;
-	struct gd_group *groups;
+	struct gd_group *groups;  /* in Ansible's order: all, ungrouped, then as defined */
 	size_t ngroups;
+	char **warnings;        /* "FILE: line N: ..." where Ansible would warn */
+	size_t nwarnings;
+	struct gd_inv_index *index;  /* private: lookups for gd_inventory_match */
 };
 
 /* Reads an inventory file. On error fills err with
- * "FILE: line N: what is wrong" and returns -1; inv is then empty. */
+ * "FILE: line N: what is wrong" and returns -1; inv is then empty.
+ * What Ansible only warns about (a key it skips) goes to inv->warnings. */
 int gd_inventory_load(struct gd_inventory *inv, const char *path, char *err, size_t errlen);
 
 /* Resolves an Ansible host pattern to indexes into inv->hosts, in the order
@@ -47,6 +54,9 @@ int gd_inventory_match(const struct gd_inventory *inv, const char *pattern,
 
 /* The merged value of a variable for a host, or NULL. Borrowed. */
 const char *gd_host_var(const struct gd_host *h, const char *key);
+
+/* Group names, for listings and checks; i < inv->ngroups. Borrowed. */
+const char *gd_inventory_group_name(const struct gd_inventory *inv, size_t i);
 
 void gd_inventory_free(struct gd_inventory *inv);
 

@@ -160,3 +160,41 @@ gd_use_color(FILE *f)
 		return 0;
 	return isatty(fileno(f));
 }
+
+/* Replaces bytes that are not UTF-8 with U+FFFD, since JSON strings must be UTF-8. */
+char *
+gd_utf8_clean(const char *s, size_t len)
+{
+	struct gd_buf b = { 0 };
+	size_t i = 0;
+
+	gd_buf_add(&b, "", 0);
+	while (i < len) {
+		unsigned char c = (unsigned char)s[i];
+		size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 :
+		    (c & 0xf8) == 0xf0 ? 4 : 0;
+		size_t k;
+
+		for (k = 1; n > 0 && k < n; k++)
+			if (i + k >= len || ((unsigned char)s[i + k] & 0xc0) != 0x80)
+				n = 0;
+		if (n > 1) {
+			unsigned char c1 = (unsigned char)s[i + 1];
+
+			if ((n == 2 && c < 0xc2) ||                 /* overlong */
+			    (n == 3 && c == 0xe0 && c1 < 0xa0) ||   /* overlong */
+			    (n == 3 && c == 0xed && c1 >= 0xa0) ||  /* surrogates */
+			    (n == 4 && c == 0xf0 && c1 < 0x90) ||   /* overlong */
+			    (n == 4 && (c > 0xf4 || (c == 0xf4 && c1 >= 0x90))))  /* > U+10FFFF */
+				n = 0;
+		}
+		if (n == 0) {
+			gd_buf_add(&b, "\xef\xbf\xbd", 3);
+			i++;
+			continue;
+		}
+		gd_buf_add(&b, s + i, n);
+		i += n;
+	}
+	return b.data;
+}
