@@ -17,7 +17,19 @@ int gd_lab_up(const char *dir, int nhosts, char *err, size_t errlen);
 int gd_lab_down(const char *dir, char *err, size_t errlen);
 
 /* Prints one line per host: name, address, sshd pid, up or down.
- * Returns 0 when all hosts are up, 1 when some are down, -1 on error. */
+ * Returns 0 when all hosts are up, 1 when some are down, -1 on error
+ * (no lab in dir, or unreadable state). out may be NULL. */
 int gd_lab_status(const char *dir, FILE *out, char *err, size_t errlen);
+
+/* Checks that dir is usable as a lab dir: letters, digits and . _ / -
+ * only (its paths go into sshd_config, YAML and cmdlines), not too long. */
+int gd_lab_check_dir(const char *dir, char *err, size_t errlen);
+
+/* Whether dir holds a lab's state (lab.json or lab.index), running or not. */
+int gd_lab_present(const char *dir);
+
+/* Whether the last gd_lab_up failed because of SIGINT, SIGTERM or SIGHUP
+ * (it removed what it had made before returning). */
+int gd_lab_interrupted(void);
 
 #endif
