@@ -1,11 +1,298 @@
-/* cmd_exec.c: `gameday exec` (not built yet). */
-#include "gd.h"
+/* cmd_exec.c: `gameday exec`, one command on many hosts at once. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "inventory.h"
+#include "ssh.h"
+
+static const char exec_usage[] =
+"usage: gameday exec -i INVENTORY PATTERN [options] -- COMMAND...\n"
+"\n"
+"Runs COMMAND on every host PATTERN matches, all at once over SSH, and prints\n"
+"each host's output under its name, in inventory order.\n"
+"\n"
+"COMMAND is shell text run by the remote user's shell, as with ssh: several\n"
+"words are joined with spaces. Put it after -- when it has options of its own.\n"
+"\n"
+"options:\n"
+"  -i, --inventory FILE    Ansible YAML inventory (default: $GAMEDAY_INVENTORY)\n"
+"  -f, --forks N           hosts worked on at once (default 50)\n"
+"  -t, --timeout S         seconds a command may run; 0 for no limit (default 60)\n"
+"      --connect-timeout S seconds to connect and log in (default 10)\n"
+"      --known-hosts FILE  check host keys against FILE instead of the inventory's\n"
+"                          gameday_known_hosts or ~/.ssh/known_hosts\n"
+"      --accept-new        record the keys of hosts not yet in known_hosts\n"
+"                          (changed keys are still refused)\n"
+"      --max-output BYTES  keep at most BYTES of each host's stdout and of its\n"
+"                          stderr (default 1048576); the rest is counted, not kept\n"
+"      --json              print a JSON array of {host, exit, stdout, stderr, ms, ...}\n"
+"  -q, --quiet             no summary or progress on stderr\n"
+"  -h, --help              this help\n"
+"\n"
+"Logs in as ansible_user with ssh-agent keys first, then the\n"
+"ansible_ssh_private_key_file (or ~/.ssh/id_*). Host keys must be known: an\n"
+"unknown or changed key is refused with its SHA256 fingerprint.\n"
+"Hosts with ansible_become run COMMAND through sudo -n.\n"
+"\n"
+"exit status:\n"
+"  0  every host ran COMMAND and it exited 0\n"
+"  1  some command exited non-zero, was killed or timed out\n"
+"  2  usage or inventory error\n"
+"  3  some host could not be reached (connect, host key or login failed)\n"
+"\n"
+"examples:\n"
+"  gameday exec -i .lab/inventory.yaml lab -- uptime\n"
+"  gameday exec -i inventory.yaml 'web:!web[0]' --timeout 5 -- systemctl is-active nginx\n"
+"  gameday exec -i inventory.yaml db --json -- 'df -h /var/lib/postgresql' | jq .\n";
+
+struct progress {
+	int on;
+};
+
+static void
+show_progress(void *arg, size_t done, size_t total)
+{
+	struct progress *p = arg;
+
+	if (p->on)
+		fprintf(stderr, "\rexec: %zu/%zu hosts done", done, total);
+}
+
+static json_t *
+json_text(const struct gd_buf *b)
+{
+	char *clean = gd_utf8_clean(b->data ? b->data : "", b->len);
+	json_t *j = json_string(clean);
+
+	free(clean);
+	return j != NULL ? j : json_string("");
+}
+
+static void
+print_json(const struct gd_host *hosts, const size_t *idx, size_t n, struct gd_ssh_result *res)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct gd_ssh_result *r = &res[i];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "host", json_string(hosts[idx[i]].name));
+		json_object_set_new(o, "status", json_string(r->status == GD_SSH_OK ? "ok" :
+		    r->status == GD_SSH_TIMEOUT ? "timeout" : "unreachable"));
+		json_object_set_new(o, "exit", r->status == GD_SSH_OK && r->exit_code >= 0 ?
+		    json_integer(r->exit_code) : json_null());
+		if (r->exit_signal[0] != '\0')
+			json_object_set_new(o, "signal", json_string(r->exit_signal));
+		json_object_set_new(o, "stdout", json_text(&r->out));
+		json_object_set_new(o, "stderr", json_text(&r->err));
+		json_object_set_new(o, "stdout_bytes", json_integer((json_int_t)r->out_total));
+		json_object_set_new(o, "stderr_bytes", json_integer((json_int_t)r->err_total));
+		json_object_set_new(o, "ms", json_integer(r->ms));
+		if (r->status != GD_SSH_OK)
+			json_object_set_new(o, "error", json_string(r->errmsg));
+		json_array_append_new(arr, o);
+	}
+	json_dumpf(arr, stdout, JSON_INDENT(2));
+	fputc('\n', stdout);
+	json_decref(arr);
+}
+
+static void
+print_stream(const struct gd_buf *b, size_t total)
+{
+	if (b->len > 0) {
+		fwrite(b->data, 1, b->len, stdout);
+		if (b->data[b->len - 1] != '\n')
+			fputc('\n', stdout);
+	}
+	if (total > b->len)
+		printf("[gameday: output cut at %zu of %zu bytes; see --max-output]\n", b->len, total);
+}
+
+/* A short reason for a host that did not succeed, into buf. */
+static const char *
+reason(const struct gd_ssh_result *r, char *buf, size_t len)
+{
+	if (r->status != GD_SSH_OK)
+		snprintf(buf, len, "%s: %s", r->status == GD_SSH_TIMEOUT ? "timeout" : "unreachable",
+		    r->errmsg);
+	else if (r->exit_code < 0)
+		snprintf(buf, len, "killed by signal %s", r->exit_signal);
+	else
+		snprintf(buf, len, "exit %d", r->exit_code);
+	return buf;
+}
+
+static void
+print_text(const struct gd_host *hosts, const size_t *idx, size_t n, struct gd_ssh_result *res,
+    int color)
+{
+	const char *on = color ? "\033[1m" : "", *off = color ? "\033[0m" : "";
+	const char *bad = color ? "\033[1;31m" : "";
+	char why[GD_ERRLEN + 64];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct gd_ssh_result *r = &res[i];
+		int ok = r->status == GD_SSH_OK && r->exit_code == 0;
+
+		if (r->status == GD_SSH_OK && r->exit_code >= 0)
+			printf("%s=== %s: exit %d (%lld ms)%s\n", ok ? on : bad, hosts[idx[i]].name,
+			    r->exit_code, r->ms, off);
+		else
+			printf("%s=== %s: %s (%lld ms)%s\n", bad, hosts[idx[i]].name,
+			    reason(r, why, sizeof(why)), r->ms, off);
+		print_stream(&r->out, r->out_total);
+		if (r->err_total > 0) {
+			printf("--- %s stderr\n", hosts[idx[i]].name);
+			print_stream(&r->err, r->err_total);
+		}
+	}
+}
+
+static long
+parse_num(const char *opt, const char *s, long min, long max, int *bad)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || v < min || v > max) {
+		gd_warnx("exec: %s takes a whole number from %ld to %ld, not '%s'", opt, min, max, s);
+		*bad = 1;
+	}
+	return v;
+}
 
 int
 gd_cmd_exec(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	gd_warnx("exec: not built yet");
-	return GD_EXIT_USAGE;
+	enum { O_CONNECT = 256, O_KNOWN, O_ACCEPT, O_MAXOUT, O_JSON };
+	static const struct option longopts[] = {
+		{ "inventory", required_argument, NULL, 'i' },
+		{ "forks", required_argument, NULL, 'f' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "connect-timeout", required_argument, NULL, O_CONNECT },
+		{ "known-hosts", required_argument, NULL, O_KNOWN },
+		{ "accept-new", no_argument, NULL, O_ACCEPT },
+		{ "max-output", required_argument, NULL, O_MAXOUT },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct gd_inventory inv = { 0 };
+	struct gd_ssh_opts o;
+	struct gd_ssh *m = NULL;
+	struct gd_ssh_result *res = NULL;
+	struct progress prog = { 0 };
+	const char *invpath = getenv("GAMEDAY_INVENTORY"), *pattern;
+	const char **cmds = NULL;
+	struct gd_buf cmd = { 0 };
+	char err[GD_ERRLEN], why[GD_ERRLEN + 64];
+	size_t *idx = NULL, n = 0, i, nfail = 0, nunreach = 0;
+	int ch, json = 0, quiet = 0, bad = 0, ret = GD_EXIT_USAGE;
+	long long t0;
+
+	gd_ssh_opts_default(&o);
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "i:f:t:qh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'i': invpath = optarg; break;
+		case 'f': o.forks = (int)parse_num("--forks", optarg, 1, 1000, &bad); break;
+		case 't': o.cmd_timeout_ms = (int)parse_num("--timeout", optarg, 0, 86400, &bad) * 1000; break;
+		case O_CONNECT:
+			o.connect_timeout_ms = (int)parse_num("--connect-timeout", optarg, 1, 3600, &bad) * 1000;
+			break;
+		case O_KNOWN: o.known_hosts = optarg; break;
+		case O_ACCEPT: o.accept_new = 1; break;
+		case O_MAXOUT: o.max_output = (size_t)parse_num("--max-output", optarg, 0, 1L << 30, &bad); break;
+		case O_JSON: json = 1; break;
+		case 'q': quiet = 1; break;
+		case 'h': fputs(exec_usage, stdout); return GD_EXIT_OK;
+		default: bad = 1; break;
+		}
+	}
+	if (bad)
+		goto usage;
+	if (invpath == NULL) {
+		gd_warnx("exec: no inventory: give -i FILE or set GAMEDAY_INVENTORY");
+		goto usage;
+	}
+	if (argc - optind < 2) {
+		gd_warnx("exec: give a host pattern and a command");
+		goto usage;
+	}
+	pattern = argv[optind++];
+	for (i = (size_t)optind; i < (size_t)argc; i++)
+		gd_buf_printf(&cmd, "%s%s", i > (size_t)optind ? " " : "", argv[i]);
+
+	if (gd_inventory_load(&inv, invpath, err, sizeof(err)) != 0) {
+		gd_warnx("%s", err);
+		goto out;
+	}
+	if (gd_inventory_match(&inv, pattern, &idx, &n, err, sizeof(err)) != 0) {
+		gd_warnx("%s: %s", invpath, err);
+		goto out;
+	}
+	if (n == 0) {
+		gd_warnx("exec: pattern '%s' matches no host in %s", pattern, invpath);
+		ret = GD_EXIT_FAIL;
+		goto out;
+	}
+
+	prog.on = !quiet && isatty(STDERR_FILENO);
+	o.progress = show_progress;
+	o.progress_arg = &prog;
+	m = gd_ssh_new(&o);
+	cmds = gd_xcalloc(n, sizeof(*cmds));
+	res = gd_xcalloc(n, sizeof(*res));
+	for (i = 0; i < n; i++) {
+		gd_ssh_add(m, &inv.hosts[idx[i]]);
+		cmds[i] = cmd.data;
+	}
+	t0 = gd_now_ms();
+	gd_ssh_exec(m, cmds, n, res);
+	if (prog.on)
+		fputs("\r\033[K", stderr);
+
+	if (json)
+		print_json(inv.hosts, idx, n, res);
+	else
+		print_text(inv.hosts, idx, n, res, gd_use_color(stdout));
+	for (i = 0; i < n; i++) {
+		if (res[i].status == GD_SSH_UNREACHABLE)
+			nunreach++;
+		else if (res[i].status != GD_SSH_OK || res[i].exit_code != 0)
+			nfail++;
+		else
+			continue;
+		if (!quiet || json)
+			gd_warnx("%s: %s", inv.hosts[idx[i]].name, reason(&res[i], why, sizeof(why)));
+	}
+	if (!quiet)
+		gd_warnx("exec: %zu host%s: %zu ok, %zu failed, %zu unreachable (%.1f s)", n,
+		    n == 1 ? "" : "s", n - nfail - nunreach, nfail, nunreach,
+		    (gd_now_ms() - t0) / 1000.0);
+	ret = nunreach > 0 ? GD_EXIT_UNREACHABLE : nfail > 0 ? GD_EXIT_FAIL : GD_EXIT_OK;
+	goto out;
+usage:
+	fputs("try 'gameday exec --help'\n", stderr);
+out:
+	if (res != NULL)
+		for (i = 0; i < n; i++)
+			gd_ssh_result_free(&res[i]);
+	free(res);
+	free(cmds);
+	gd_ssh_free(m);
+	free(idx);
+	gd_buf_free(&cmd);
+	gd_inventory_free(&inv);
+	return ret;
 }

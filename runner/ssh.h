@@ -1,0 +1,80 @@
+/* ssh.h: the SSH transport. Many hosts at once from one thread: libssh2 in
+ * non-blocking mode, every connection driven by one poll() loop. */
+#ifndef GD_SSH_H
+#define GD_SSH_H
+
+#include <stddef.h>
+
+#include "gd.h"
+#include "inventory.h"
+
+struct gd_ssh_opts {
+	const char *known_hosts;   /* overrides gameday_known_hosts and ~/.ssh/known_hosts */
+	int accept_new;            /* record unknown host keys instead of refusing */
+	int connect_timeout_ms;    /* TCP connect, handshake and auth together */
+	int cmd_timeout_ms;        /* a command's run; 0 for none */
+	int keepalive_s;           /* keepalive interval; 0 for none */
+	int keepalive_max;         /* keepalives unanswered before the host counts as gone */
+	size_t max_output;         /* bytes kept of each of stdout and stderr */
+	int forks;                 /* hosts worked on at once */
+	/* Called after each host finishes, when not NULL. */
+	void (*progress)(void *arg, size_t done, size_t total);
+	void *progress_arg;
+};
+
+/* Sensible defaults: 10 s connect, 60 s command, 15 s keepalive × 3,
+ * 1 MiB per stream, 50 forks. */
+void gd_ssh_opts_default(struct gd_ssh_opts *o);
+
+enum gd_ssh_status {
+	GD_SSH_OK,          /* the command ran; see exit_code */
+	GD_SSH_UNREACHABLE, /* connect, host key or auth failed, or the host went away */
+	GD_SSH_TIMEOUT,     /* the command outlived cmd_timeout_ms */
+};
+
+struct gd_ssh_result {
+	enum gd_ssh_status status;
+	int exit_code;          /* the command's exit status; -1 when killed by a signal */
+	char exit_signal[32];   /* the signal's name, when killed by one */
+	struct gd_buf out, err; /* captured stdout and stderr, at most max_output each */
+	size_t out_total, err_total; /* bytes the command wrote, kept or not */
+	long long ms;           /* from start of work on the host to the end */
+	char errmsg[GD_ERRLEN]; /* why, when status is not GD_SSH_OK */
+};
+
+void gd_ssh_result_free(struct gd_ssh_result *r);
+
+/* A set of connections that stay open across calls. */
+struct gd_ssh;
+
+struct gd_ssh *gd_ssh_new(const struct gd_ssh_opts *o);
+/* Adds a host (borrowed: it must outlive the set); returns its index. */
+size_t gd_ssh_add(struct gd_ssh *m, const struct gd_host *h);
+/* Runs cmds[i] on host i, for every i < n with cmds[i] != NULL, all at once
+ * (opts.forks at a time), connecting first where needed; fills res[i].
+ * A host with become (and a user other than root) runs it under sudo -n.
+ * Returns 0 when every command ran and exited 0, else 1 (results tell). */
+int gd_ssh_exec(struct gd_ssh *m, const char *const *cmds, size_t n, struct gd_ssh_result *res);
+/* Disconnects every host and frees the set. */
+void gd_ssh_free(struct gd_ssh *m);
+
+/* Host key checking against a known_hosts file; exposed for tests. */
+enum gd_hostkey_check {
+	GD_HOSTKEY_MATCH,
+	GD_HOSTKEY_UNKNOWN,
+	GD_HOSTKEY_CHANGED,
+};
+/* key/keylen: the raw key blob; keytype: a LIBSSH2_HOSTKEY_TYPE_*.
+ * Returns an enum gd_hostkey_check, or -1 with err filled. A missing file
+ * means every key is unknown. Lines libssh2 cannot read are passed over. */
+int gd_knownhosts_check(const char *file, const char *host, int port,
+    const char *key, size_t keylen, int keytype, char *err, size_t errlen);
+/* Appends host:port's key to file (made 0600 when new) and fsyncs it. */
+int gd_knownhosts_add(const char *file, const char *host, int port,
+    const char *key, size_t keylen, int keytype, char *err, size_t errlen);
+/* "SHA256:..." as OpenSSH prints it, of a raw key blob, into out[64]. */
+void gd_hostkey_fingerprint(const char *key, size_t keylen, char out[64]);
+/* "ssh-ed25519" and so on, for a LIBSSH2_HOSTKEY_TYPE_*. */
+const char *gd_hostkey_type_name(int keytype);
+
+#endif
