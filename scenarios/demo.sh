@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# demo.sh: gameday end to end on a throwaway lab (run by `sudo make demo`).
+# KEEP_LAB=1 leaves the lab up afterwards so you can play with it.
+set -u
+cd "$(dirname "$0")/.."
+GD=./gameday
+LAB=${LAB_DIR:-.lab}
+[ "$(id -u)" -eq 0 ] || { echo "demo: run as root (sudo make demo): the lab makes namespaces" >&2; exit 2; }
+
+step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "$2"; }
+cleanup() {
+	if [ "${KEEP_LAB:-0}" = 1 ]; then
+		echo; echo "demo: the lab is still up: $GD exec -i $LAB/inventory.yaml lab -- uptime"
+		echo "demo: remove it with: sudo $GD lab down --dir $LAB"
+	else
+		step "tear the lab down" "$GD lab down --dir $LAB"
+		$GD lab down --dir "$LAB"
+	fi
+}
+
+$GD lab down --dir "$LAB" >/dev/null 2>&1  # a lab left from an earlier demo
+step "a lab of 3 hosts: namespaces, each with its own sshd and host key" "$GD lab up --hosts 3 --dir $LAB"
+$GD lab up --hosts 3 --dir "$LAB" || exit 3
+trap cleanup EXIT
+step "the lab's status" "$GD lab status --dir $LAB"
+$GD lab status --dir "$LAB"
+step "the inventory it wrote (Ansible's format)" "cat $LAB/inventory.yaml"
+cat "$LAB/inventory.yaml"
+step "which hosts a pattern picks" "$GD hosts -i $LAB/inventory.yaml 'lab:!lab[0]'"
+$GD hosts -i "$LAB/inventory.yaml" 'lab:!lab[0]'
+step "one command on every host at once" "$GD exec -i $LAB/inventory.yaml lab -- 'hostname; uptime; df -h /srv | tail -1'"
+$GD exec -i "$LAB/inventory.yaml" lab -- 'hostname; uptime; df -h /srv | tail -1'
+step "a failing host is named, with its exit code" "$GD exec -i $LAB/inventory.yaml lab -- 'test \$(hostname) != lab2'"
+$GD exec -i "$LAB/inventory.yaml" lab -- 'test $(hostname) != lab2'
+echo "(exit $?: 1 means some command failed)"
+step "host keys are checked: an empty known_hosts refuses every host" "$GD exec -i $LAB/inventory.yaml lab --known-hosts /dev/null -- true"
+$GD exec -i "$LAB/inventory.yaml" 'lab[0]' --known-hosts /dev/null -- true
+echo "(exit $?: 3 means a host could not be reached)"
+step "machine-readable output" "$GD exec -i $LAB/inventory.yaml 'lab[0]' --json -- uname -sr"
+$GD exec -i "$LAB/inventory.yaml" 'lab[0]' --json -- uname -sr
+exit 0
