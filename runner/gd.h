@@ -59,5 +59,6 @@ int gd_use_color(FILE *f);
 int gd_cmd_hosts(int argc, char **argv);
 int gd_cmd_exec(int argc, char **argv);
 int gd_cmd_lab(int argc, char **argv);
+int gd_cmd_recover(int argc, char **argv);
 
 #endif

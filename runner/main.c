@@ -22,7 +22,7 @@ static const struct command commands[] = {
 	{ "run", NULL, "run SCENARIO.lua [-i INV]", "run a game day: steady state, inject, observe, revert, report" },
 	{ "drill", NULL, "drill PLAN.lua [-i INV]", "a R.A.D. restore drill: fetch, verify, restore, time it" },
 	{ "verify", NULL, "verify ARCHIVE [--manifest FILE]", "prove a backup archive whole, entry by entry" },
-	{ "recover", NULL, "recover [RUN-ID]", "revert everything a crashed or killed run left behind" },
+	{ "recover", gd_cmd_recover, "recover [RUN-ID]", "revert everything a crashed or killed run left behind" },
 	{ "check", NULL, "check FILE...", "validate scenarios, plans, banks, inventories without touching a host" },
 	{ "list", NULL, "list [DIR]", "the scenario catalog with ids, tags, topics, last played" },
 	{ "wheel", NULL, "wheel [--roster FILE] [--tabletop|--live]", "spin the wheel of misfortune" },

@@ -7,7 +7,8 @@ GD=./gameday
 LAB=${LAB_DIR:-.lab}
 [ "$(id -u)" -eq 0 ] || { echo "demo: run as root (sudo make demo): the lab makes namespaces" >&2; exit 2; }
 
-step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "$2"; }
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then B=$'\033[1m' N=$'\033[0m'; else B= N=; fi
+step() { printf '\n%s== %s%s\n$ %s\n' "$B" "$1" "$N" "$2"; }
 cleanup() {
 	if [ "${KEEP_LAB:-0}" = 1 ]; then
 		echo; echo "demo: the lab is still up: $GD exec -i $LAB/inventory.yaml lab -- uptime"
