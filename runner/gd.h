@@ -59,6 +59,9 @@ int gd_use_color(FILE *f);
 int gd_cmd_hosts(int argc, char **argv);
 int gd_cmd_exec(int argc, char **argv);
 int gd_cmd_lab(int argc, char **argv);
+int gd_cmd_run(int argc, char **argv);
+int gd_cmd_check(int argc, char **argv);
+int gd_cmd_list(int argc, char **argv);
 int gd_cmd_recover(int argc, char **argv);
 
 #endif

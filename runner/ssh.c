@@ -10,6 +10,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <arpa/inet.h>
 #include <poll.h>
 #include <pwd.h>
 #include <stdint.h>
@@ -50,6 +51,7 @@ struct conn {
 	struct addrinfo *ai, *ai_next;
 	const char *user;
 	char *known_hosts;
+	char local_addr[64];
 	/* auth */
 	LIBSSH2_AGENT *agent;
 	struct libssh2_agent_publickey *ident;
@@ -413,6 +415,23 @@ tcp_start(struct conn *c)
 	return -1;
 }
 
+/* Remembers this end's address of the connected socket. */
+static void
+local_address(struct conn *c)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	c->local_addr[0] = '\0';
+	if (getsockname(c->fd, (struct sockaddr *)&ss, &len) != 0)
+		return;
+	if (ss.ss_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, c->local_addr, sizeof(c->local_addr));
+	else if (ss.ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, c->local_addr,
+		    sizeof(c->local_addr));
+}
+
 /* Key files to offer after the agent: the inventory's, else OpenSSH's defaults. */
 static void
 conn_keyfiles(struct conn *c)
@@ -654,6 +673,7 @@ conn_step(struct gd_ssh *m, struct conn *c)
 				return conn_fail(c, GD_SSH_UNREACHABLE, "cannot connect to %s:%d: %s",
 				    h->addr, h->port, strerror(soerr));
 			}
+			local_address(c);
 			c->s = libssh2_session_init_ex(NULL, NULL, NULL, c);
 			if (c->s == NULL)
 				return conn_fail(c, GD_SSH_UNREACHABLE, "cannot start an SSH session");
@@ -713,6 +733,7 @@ conn_step(struct gd_ssh *m, struct conn *c)
 		case C_READY:
 			if (c->cmd == NULL)
 				return 1;
+			memcpy(c->res->local_addr, c->local_addr, sizeof(c->local_addr));
 			c->deadline = now + m->o.cmd_timeout_ms;
 			c->state = C_OPEN;
 			continue;
@@ -935,6 +956,12 @@ gd_ssh_exec(struct gd_ssh *m, const char *const *cmds, size_t n, struct gd_ssh_r
 	free(active);
 	free(pfd);
 	return all_ok ? 0 : 1;
+}
+
+void
+gd_ssh_set_timeout(struct gd_ssh *m, int cmd_timeout_ms)
+{
+	m->o.cmd_timeout_ms = cmd_timeout_ms;
 }
 
 void

@@ -39,6 +39,7 @@ struct gd_ssh_result {
 	struct gd_buf out, err; /* captured stdout and stderr, at most max_output each */
 	size_t out_total, err_total; /* bytes the command wrote, kept or not */
 	long long ms;           /* from start of work on the host to the end */
+	char local_addr[64];    /* this end's address on the connection: the runner as the host sees it */
 	char errmsg[GD_ERRLEN]; /* why, when status is not GD_SSH_OK */
 };
 
@@ -55,6 +56,8 @@ size_t gd_ssh_add(struct gd_ssh *m, const struct gd_host *h);
  * A host with become (and a user other than root) runs it under sudo -n.
  * Returns 0 when every command ran and exited 0, else 1 (results tell). */
 int gd_ssh_exec(struct gd_ssh *m, const char *const *cmds, size_t n, struct gd_ssh_result *res);
+/* Changes the command timeout for the calls that follow; 0 for none. */
+void gd_ssh_set_timeout(struct gd_ssh *m, int cmd_timeout_ms);
 /* Disconnects every host and frees the set. */
 void gd_ssh_free(struct gd_ssh *m);
 

@@ -1,0 +1,97 @@
+-- Process and service faults: kill, stop/continue, systemd stop.
+local util = require("gameday.util")
+
+-- Shell that sets $pids to the processes a fault names.
+local function select_sh(p, q)
+  if p.pidfile then return "pids=$(cat " .. q(p.pidfile) .. " 2>/dev/null)" end
+  if p.pid then return "pids=" .. string.format("%d", p.pid) end
+  return "pids=$(pgrep -x " .. q(p.name) .. ")"
+end
+
+local function validate_selector(p, what)
+  local n = (p.pidfile and 1 or 0) + (p.pid and 1 or 0) + (p.name and 1 or 0)
+  if n ~= 1 then error("give exactly one of 'pidfile', 'pid' or 'name' (an exact process name)", 0) end
+  util.check(p, "pidfile", "string", false, what)
+  util.check(p, "pid", "number", false, what)
+  util.check(p, "name", "string", false, what)
+end
+
+local function selector_text(p)
+  return p.pidfile and ("pidfile " .. p.pidfile) or p.pid and ("pid " .. p.pid) or ("process " .. p.name)
+end
+
+return function(define)
+  define {
+    kind = "process_kill",
+    summary = "kill the process named by `pidfile`, `pid` or exact `name` with `signal` (KILL); " ..
+      "revert runs `restart` if it is still down",
+    params = { "pidfile", "pid", "name", "signal", "restart" },
+    tools = { "kill", "pgrep" },
+    validate = function(p)
+      validate_selector(p, "process_kill")
+      p.signal = p.signal or "KILL"
+      if not tostring(p.signal):match("^%u+%d*$") then error("'signal' must be a name like KILL or TERM", 0) end
+      util.check(p, "restart", "string", false, "process_kill")
+    end,
+    describe = function(p) return "kill -" .. p.signal .. " " .. selector_text(p) end,
+    preflight = function(p, q)
+      return select_sh(p, q) .. '; test -n "$pids" || { echo no running ' .. q(selector_text(p)) .. ' >&2; exit 3; }'
+    end,
+    plan = function(p, _, q)
+      local alive = select_sh(p, q) .. '; test -n "$pids" && kill -0 $pids 2>/dev/null'
+      return {
+        inject = select_sh(p, q) .. '; test -n "$pids" && kill -s ' .. p.signal .. " $pids",
+        -- a killed process cannot be un-killed: revert restarts it only if asked to
+        revert = p.restart and ("if ! { " .. alive .. "; }; then " .. p.restart .. "; fi") or "true",
+        check = "! { " .. alive .. "; }",
+      }
+    end,
+  }
+
+  define {
+    kind = "process_stop",
+    summary = "freeze the process named by `pidfile`, `pid` or exact `name` (SIGSTOP); revert sends SIGCONT",
+    params = { "pidfile", "pid", "name" },
+    tools = { "kill", "pgrep" },
+    validate = function(p) validate_selector(p, "process_stop") end,
+    describe = function(p) return "stop (SIGSTOP) " .. selector_text(p) end,
+    preflight = function(p, q)
+      return select_sh(p, q) .. '; test -n "$pids" || { echo no running ' .. q(selector_text(p)) .. ' >&2; exit 3; }'
+    end,
+    -- the pids are fixed at preflight, so revert continues exactly what was stopped
+    facts = function(p, q) return select_sh(p, q) .. '; echo pids=$(echo $pids)' end,
+    plan = function(p, facts)
+      local pids = facts.pids or ""
+      if not pids:match("^[%d ]+$") then error("no process to stop", 0) end
+      return {
+        inject = "kill -STOP " .. pids,
+        revert = "kill -CONT " .. pids .. " 2>/dev/null; true",
+        check = "for p in " .. pids .. "; do s=$(sed 's/.*) //' /proc/$p/stat 2>/dev/null | cut -d' ' -f1); " ..
+          '[ "$s" = T ] && exit 0; done; exit 1',
+      }
+    end,
+  }
+
+  define {
+    kind = "service_stop",
+    summary = "systemctl stop `unit`; revert starts it again",
+    params = { "unit" },
+    tools = { "systemctl" },
+    root = true,
+    validate = function(p)
+      util.check(p, "unit", "string", true, "service_stop")
+    end,
+    describe = function(p) return "systemctl stop " .. p.unit end,
+    preflight = function(p, q)
+      return "test -d /run/systemd/system || { echo 'systemd is not running on this host' >&2; exit 3; }; " ..
+        "systemctl is-active --quiet " .. q(p.unit) .. " || { echo unit " .. q(p.unit) .. " is not active >&2; exit 3; }"
+    end,
+    plan = function(p, _, q)
+      return {
+        inject = "systemctl stop " .. q(p.unit),
+        revert = "systemctl start " .. q(p.unit),
+        check = "! systemctl is-active --quiet " .. q(p.unit),
+      }
+    end,
+  }
+end

@@ -1,0 +1,260 @@
+/* cmd_check.c: `gameday check` and `gameday list`: scenarios and inventories
+ * validated without touching a host, and the scenario catalog. */
+#include <dirent.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "inventory.h"
+#include "journal.h"
+#include "script.h"
+
+static const char check_usage[] =
+"usage: gameday check FILE...\n"
+"\n"
+"Validates scenarios (.lua) and inventories (.yaml, .yml) without touching a\n"
+"host: Lua syntax and sandbox rules, every field of gameday.scenario, every\n"
+"probe and fault and their parameters; YAML structure and Ansible's rules.\n"
+"Each problem names the file and line.\n"
+"\n"
+"exit status: 0 all valid, 2 some file is not\n";
+
+static const char list_usage[] =
+"usage: gameday list [DIR] [--state-dir DIR] [--json]\n"
+"\n"
+"The scenario catalog: every *.lua under DIR (default: the scenarios shipped\n"
+"with gameday) with its id, title, tags, topics, faults and when it was last\n"
+"played (from the run journals).\n";
+
+/* Calls engine.describe on a scenario file; returns the decoded object. */
+static json_t *
+describe(struct gd_script *s, const char *file, char *err, size_t errlen)
+{
+	json_t *args = json_pack("{s:s}", "file", file);
+	char *a = json_dumps(args, JSON_COMPACT), *out = NULL;
+	json_t *res = NULL;
+
+	if (gd_script_call(s, "gameday.engine", "describe", a, &out, err, errlen) == 0)
+		res = json_loads(out, 0, NULL);
+	free(a);
+	free(out);
+	json_decref(args);
+	return res;
+}
+
+static int
+ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+int
+gd_cmd_check(int argc, char **argv)
+{
+	struct gd_script *s = NULL;
+	char err[4096], *luadir;
+	int i, bad = 0;
+
+	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		fputs(check_usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? GD_EXIT_USAGE : GD_EXIT_OK;
+	}
+	luadir = gd_lua_dir();
+	for (i = 1; i < argc; i++) {
+		const char *f = argv[i];
+
+		if (ends_with(f, ".yaml") || ends_with(f, ".yml")) {
+			struct gd_inventory inv = { 0 };
+
+			if (gd_inventory_load(&inv, f, err, sizeof(err)) != 0) {
+				gd_warnx("%s", err);
+				bad = 1;
+			} else {
+				printf("%s: ok: inventory of %zu host%s\n", f, inv.nhosts, inv.nhosts == 1 ? "" : "s");
+			}
+			gd_inventory_free(&inv);
+			continue;
+		}
+		if (s == NULL && (s = gd_script_new(luadir, NULL, err, sizeof(err))) == NULL) {
+			gd_warnx("%s", err);
+			free(luadir);
+			return GD_EXIT_UNREACHABLE;
+		}
+		{
+			json_t *d = describe(s, f, err, sizeof(err));
+
+			if (d == NULL) {
+				gd_warnx("%s: %s", f, err);
+				bad = 1;
+			} else if (!json_is_true(json_object_get(d, "ok"))) {
+				gd_warnx("%s", json_string_value(json_object_get(d, "error")));
+				bad = 1;
+			} else {
+				printf("%s: ok: scenario %s: %s\n", f, json_string_value(json_object_get(d, "id")),
+				    json_string_value(json_object_get(d, "title")));
+			}
+			json_decref(d);
+		}
+	}
+	gd_script_free(s);
+	free(luadir);
+	return bad ? GD_EXIT_USAGE : GD_EXIT_OK;
+}
+
+/* When each scenario id was last played, from the first record of every journal. */
+static json_t *
+last_played(const char *state_dir)
+{
+	json_t *out = json_object();
+	char *runs = gd_xasprintf("%s/runs", state_dir);
+	DIR *d = opendir(runs);
+	struct dirent *e;
+
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		char *path, err[GD_ERRLEN];
+		json_t *recs = NULL, *first;
+		int torn;
+
+		if (!ends_with(e->d_name, ".jsonl"))
+			continue;
+		path = gd_xasprintf("%s/%s", runs, e->d_name);
+		if (gd_journal_read(path, &recs, &torn, err, sizeof(err)) == 0 &&
+		    (first = json_array_get(recs, 0)) != NULL &&
+		    json_is_string(json_object_get(first, "scenario"))) {
+			const char *id = json_string_value(json_object_get(first, "scenario"));
+			json_int_t ts = json_integer_value(json_object_get(first, "ts"));
+			json_t *prev = json_object_get(out, id);
+
+			if (prev == NULL || json_integer_value(prev) < ts)
+				json_object_set_new(out, id, json_integer(ts));
+		}
+		json_decref(recs);
+		free(path);
+	}
+	if (d != NULL)
+		closedir(d);
+	free(runs);
+	return out;
+}
+
+static char *
+default_catalog(void)
+{
+	char *lua = gd_lua_dir();
+	char *dir = gd_xasprintf("%s/../scenarios", lua);
+
+	free(lua);
+	return dir;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+gd_cmd_list(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *state_opt = NULL;
+	char *dir, *state, *luadir, err[4096], **names = NULL;
+	size_t nnames = 0, i;
+	struct gd_script *s;
+	json_t *played, *all = json_array();
+	struct dirent *e;
+	DIR *d;
+	int ch, json = 0, bad = 0;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 's': state_opt = optarg; break;
+		case 'j': json = 1; break;
+		case 'h': fputs(list_usage, stdout); json_decref(all); return GD_EXIT_OK;
+		default: fputs(list_usage, stderr); json_decref(all); return GD_EXIT_USAGE;
+		}
+	}
+	dir = optind < argc ? gd_xstrdup(argv[optind]) : default_catalog();
+	d = opendir(dir);
+	if (d == NULL) {
+		gd_warnx("cannot read %s: %m", dir);
+		free(dir);
+		json_decref(all);
+		return GD_EXIT_USAGE;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (!ends_with(e->d_name, ".lua"))
+			continue;
+		names = gd_xrealloc(names, (nnames + 1) * sizeof(*names));
+		names[nnames++] = gd_xasprintf("%s/%s", dir, e->d_name);
+	}
+	closedir(d);
+	qsort(names, nnames, sizeof(*names), by_name);
+	state = gd_state_dir(state_opt);
+	played = last_played(state);
+	luadir = gd_lua_dir();
+	s = gd_script_new(luadir, NULL, err, sizeof(err));
+	if (s == NULL)
+		gd_warnx("%s", err);
+	if (!json && s != NULL && nnames > 0)
+		printf("%-22s %-44s %-26s %s\n", "ID", "TITLE", "TAGS", "LAST PLAYED");
+	for (i = 0; s != NULL && i < nnames; i++) {
+		json_t *desc = describe(s, names[i], err, sizeof(err)), *tags, *t;
+		struct gd_buf tagbuf = { 0 };
+		char when[32] = "never";
+		size_t k;
+
+		if (desc == NULL || !json_is_true(json_object_get(desc, "ok"))) {
+			gd_warnx("%s", desc != NULL ? json_string_value(json_object_get(desc, "error")) : err);
+			json_decref(desc);
+			bad = 1;
+			continue;
+		}
+		t = json_object_get(played, json_string_value(json_object_get(desc, "id")));
+		if (t != NULL) {
+			time_t secs = (time_t)(json_integer_value(t) / 1000);
+			struct tm tm;
+
+			gmtime_r(&secs, &tm);
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+			json_object_set_new(desc, "last_played", json_string(when));
+		}
+		json_object_set_new(desc, "file", json_string(names[i]));
+		tags = json_object_get(desc, "tags");
+		gd_buf_add(&tagbuf, "", 0);
+		for (k = 0; k < json_array_size(tags); k++)
+			gd_buf_printf(&tagbuf, "%s%s", k ? "," : "", json_string_value(json_array_get(tags, k)));
+		if (!json)
+			printf("%-22s %-44.44s %-26.26s %s\n", json_string_value(json_object_get(desc, "id")),
+			    json_string_value(json_object_get(desc, "title")), tagbuf.data, when);
+		gd_buf_free(&tagbuf);
+		json_array_append_new(all, desc);
+	}
+	if (json) {
+		json_dumpf(all, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+	}
+	for (i = 0; i < nnames; i++)
+		free(names[i]);
+	free(names);
+	gd_script_free(s);
+	json_decref(played);
+	json_decref(all);
+	free(luadir);
+	free(state);
+	free(dir);
+	return bad ? GD_EXIT_USAGE : GD_EXIT_OK;
+}

@@ -1,0 +1,275 @@
+/* lua_core.c: gameday.core: quoting, clocks, sleep, logging, the sandboxed
+ * loader for scenario files, and the hook that stops runaway scripts. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lua_bind.h"
+#include "quote.h"
+
+#define HOOK_COUNT 10000
+
+/* One Lua state at a time runs a scenario, so plain statics serve. */
+static long long deadline_ms;  /* 0: none */
+static int shielded;            /* while reverting: abort does not raise */
+
+static const char *
+signame(int sig)
+{
+	switch (sig) {
+	case SIGINT: return "SIGINT";
+	case SIGTERM: return "SIGTERM";
+	case SIGHUP: return "SIGHUP";
+	default: return "a signal";
+	}
+}
+
+static void
+hook(lua_State *L, lua_Debug *ar)
+{
+	(void)ar;
+	if (gd_abort_signal && !shielded)
+		luaL_error(L, "aborted by %s", signame(gd_abort_signal));
+	if (deadline_ms > 0 && gd_now_ms() > deadline_ms) {
+		deadline_ms = 0;  /* raise once: the handler must be able to run */
+		luaL_error(L, "script ran past its deadline: an endless loop?");
+	}
+}
+
+/* core.quote(s) -> one shell word */
+static int
+l_quote(lua_State *L)
+{
+	size_t len;
+	const char *s = luaL_checklstring(L, 1, &len);
+	struct gd_buf b = { 0 };
+
+	if (gd_shell_quote(&b, s, len) != 0)
+		return luaL_argerror(L, 1, "a NUL byte cannot go into a shell command");
+	lua_pushlstring(L, b.data, b.len);
+	gd_buf_free(&b);
+	return 1;
+}
+
+static int
+l_now_ms(lua_State *L)
+{
+	lua_pushinteger(L, gd_now_ms());
+	return 1;
+}
+
+/* core.epoch_ms() -> wall clock, for journals and reports */
+static int
+l_epoch_ms(lua_State *L)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	lua_pushinteger(L, (lua_Integer)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	return 1;
+}
+
+/* core.date(fmt, epoch_s) -> strftime in UTC */
+static int
+l_date(lua_State *L)
+{
+	const char *fmt = luaL_checkstring(L, 1);
+	time_t t = (time_t)luaL_optinteger(L, 2, time(NULL));
+	struct tm tm;
+	char buf[256];
+
+	gmtime_r(&t, &tm);
+	if (strftime(buf, sizeof(buf), fmt, &tm) == 0)
+		buf[0] = '\0';
+	lua_pushstring(L, buf);
+	return 1;
+}
+
+/* core.sleep(ms) -> true, or false when an abort came first */
+static int
+l_sleep(lua_State *L)
+{
+	long long end = gd_now_ms() + luaL_checkinteger(L, 1);
+	long long left;
+
+	while ((left = end - gd_now_ms()) > 0) {
+		struct timespec ts = { 0, (left > 100 ? 100 : left) * 1000000L };
+
+		if (gd_abort_signal && !shielded) {
+			lua_pushboolean(L, 0);
+			return 1;
+		}
+		nanosleep(&ts, NULL);
+	}
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+/* core.log(text): a progress line on stderr */
+static int
+l_log(lua_State *L)
+{
+	fflush(stdout);
+	fprintf(stderr, "%s\n", luaL_checkstring(L, 1));
+	return 0;
+}
+
+/* core.out(text): to stdout as it is */
+static int
+l_out(lua_State *L)
+{
+	size_t len;
+	const char *s = luaL_checklstring(L, 1, &len);
+
+	fwrite(s, 1, len, stdout);
+	return 0;
+}
+
+static int
+l_aborted(lua_State *L)
+{
+	if (!gd_abort_signal)
+		return 0;
+	lua_pushstring(L, signame(gd_abort_signal));
+	return 1;
+}
+
+/* core.shield(on): while on, an abort waits (for reverts to finish) */
+static int
+l_shield(lua_State *L)
+{
+	shielded = lua_toboolean(L, 1);
+	return 0;
+}
+
+/* core.set_deadline(ms_from_now | nil) */
+static int
+l_set_deadline(lua_State *L)
+{
+	deadline_ms = lua_isnoneornil(L, 1) ? 0 : gd_now_ms() + luaL_checkinteger(L, 1);
+	return 0;
+}
+
+/* core.loadfile(path, env) -> function | nil, err: a text chunk whose _ENV is env */
+static int
+l_loadfile(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+
+	luaL_checktype(L, 2, LUA_TTABLE);
+	if (luaL_loadfilex(L, path, "t") != LUA_OK) {
+		luaL_pushfail(L);
+		lua_insert(L, -2);
+		return 2;
+	}
+	lua_pushvalue(L, 2);
+	if (lua_setupvalue(L, -2, 1) == NULL)
+		lua_pop(L, 1);
+	return 1;
+}
+
+/* core.random_hex(nbytes) -> hex string from the kernel's CSPRNG */
+static int
+l_random_hex(lua_State *L)
+{
+	lua_Integer n = luaL_optinteger(L, 1, 4);
+	unsigned char buf[32];
+	char hex[65];
+	int fd, i;
+
+	luaL_argcheck(L, n > 0 && n <= 32, 1, "from 1 to 32 bytes");
+	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || read(fd, buf, (size_t)n) != n) {
+		if (fd >= 0)
+			close(fd);
+		return luaL_error(L, "cannot read /dev/urandom: %s", strerror(errno));
+	}
+	close(fd);
+	for (i = 0; i < n; i++)
+		snprintf(hex + 2 * i, 3, "%02x", buf[i]);
+	lua_pushlstring(L, hex, (size_t)(2 * n));
+	return 1;
+}
+
+/* core.traceback(msg) -> msg with a traceback: a message handler for xpcall */
+static int
+l_traceback(lua_State *L)
+{
+	const char *msg = lua_tostring(L, 1);
+
+	if (msg == NULL)
+		msg = luaL_typename(L, 1);
+	luaL_traceback(L, L, msg, 1);
+	return 1;
+}
+
+static int
+l_hostname(lua_State *L)
+{
+	char buf[256];
+
+	if (gethostname(buf, sizeof(buf)) != 0)
+		strcpy(buf, "localhost");
+	buf[sizeof(buf) - 1] = '\0';
+	lua_pushstring(L, buf);
+	return 1;
+}
+
+static int
+l_pid(lua_State *L)
+{
+	lua_pushinteger(L, getpid());
+	return 1;
+}
+
+static int
+l_isatty(lua_State *L)
+{
+	lua_pushboolean(L, isatty((int)luaL_checkinteger(L, 1)));
+	return 1;
+}
+
+static int
+l_color(lua_State *L)
+{
+	lua_pushboolean(L, gd_use_color(luaL_checkinteger(L, 1) == 2 ? stderr : stdout));
+	return 1;
+}
+
+int
+luaopen_gameday_core(lua_State *L)
+{
+	static const luaL_Reg fns[] = {
+		{ "quote", l_quote },
+		{ "now_ms", l_now_ms },
+		{ "epoch_ms", l_epoch_ms },
+		{ "date", l_date },
+		{ "sleep", l_sleep },
+		{ "log", l_log },
+		{ "out", l_out },
+		{ "aborted", l_aborted },
+		{ "shield", l_shield },
+		{ "set_deadline", l_set_deadline },
+		{ "loadfile", l_loadfile },
+		{ "random_hex", l_random_hex },
+		{ "hostname", l_hostname },
+		{ "traceback", l_traceback },
+		{ "pid", l_pid },
+		{ "isatty", l_isatty },
+		{ "color", l_color },
+		{ NULL, NULL },
+	};
+
+	deadline_ms = 0;
+	shielded = 0;
+	lua_sethook(L, hook, LUA_MASKCOUNT, HOOK_COUNT);
+	luaL_newlib(L, fns);
+	lua_pushstring(L, GD_VERSION);
+	lua_setfield(L, -2, "version");
+	return 1;
+}
