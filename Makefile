@@ -43,8 +43,9 @@ endif
 
 all: gameday
 
+# by rename: a running ./gameday (a test, a lab) keeps its own file
 gameday: $(BUILD)/gameday
-	$(Q)cp $< $@
+	$(Q)cp $< $@.tmp && mv -f $@.tmp $@
 
 $(BUILD)/gameday: $(BUILD)/runner/main.o $(OBJS)
 	$(call quiet,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS) $(LDFLAGS)
@@ -99,4 +100,4 @@ install: gameday
 	cp -R scenarios/. $(DESTDIR)$(DATADIR)/scenarios/
 
 clean:
-	rm -rf build build-asan gameday
+	rm -rf build build-asan gameday gameday.tmp

@@ -14,7 +14,7 @@
 #define LAB_DEFAULT_HOSTS 3
 
 static const char usage_up[] =
-	"usage: gameday lab up [--hosts N] [--dir DIR]\n";
+	"usage: gameday lab up [--hosts N] [--services] [--dir DIR]\n";
 static const char usage_down[] =
 	"usage: gameday lab down [--dir DIR]\n";
 static const char usage_status[] =
@@ -61,6 +61,9 @@ static const char options[] =
 	"\n"
 	"options:\n"
 	"  --hosts N   hosts to build, 1 to 100 (up only; default 3)\n"
+	"  --services  (up) every host also runs a service to break: HTTP on\n"
+	"              :8080 (/health), restarted a second after it dies by a\n"
+	"              supervisor; pidfiles /run/web.pid, /run/web-supervisor.pid\n"
 	"  --dir DIR   the lab's state dir (default .lab); letters, digits\n"
 	"              and . _ / - only\n"
 	"  -h, --help  this help\n"
@@ -102,7 +105,7 @@ help(FILE *f, const char *action)
 }
 
 static int
-cmd_up(const char *dir, int nhosts)
+cmd_up(const char *dir, int nhosts, int services)
 {
 	char err[GD_ERRLEN];
 	long long t0 = gd_now_ms();
@@ -114,7 +117,7 @@ cmd_up(const char *dir, int nhosts)
 		    "first", dir, r == 0 ? "running" : "stale", dir);
 		return GD_EXIT_USAGE;
 	}
-	if (gd_lab_up(dir, nhosts, err, sizeof err) == -1) {
+	if (gd_lab_up(dir, nhosts, services, err, sizeof err) == -1) {
 		gd_warnx("lab up: %s", err);
 		return gd_lab_interrupted() ? GD_EXIT_ABORTED : GD_EXIT_UNREACHABLE;
 	}
@@ -164,12 +167,13 @@ gd_cmd_lab(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "hosts", required_argument, NULL, 'n' },
+		{ "services", no_argument, NULL, 's' },
 		{ "dir", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *action, *dir = LAB_DEFAULT_DIR;
-	int c, nhosts = LAB_DEFAULT_HOSTS, have_hosts = 0;
+	int c, nhosts = LAB_DEFAULT_HOSTS, have_hosts = 0, services = 0;
 	char err[GD_ERRLEN], *end;
 	long v;
 
@@ -203,6 +207,9 @@ gd_cmd_lab(int argc, char **argv)
 		case 'd':
 			dir = optarg;
 			break;
+		case 's':
+			services = 1;
+			break;
 		case 'h':
 			help(stdout, action);
 			return GD_EXIT_OK;
@@ -217,8 +224,8 @@ gd_cmd_lab(int argc, char **argv)
 		gd_warnx("lab %s: unexpected argument %s", action, argv[optind + 1]);
 		return GD_EXIT_USAGE;
 	}
-	if (have_hosts && strcmp(action, "up") != 0) {
-		gd_warnx("lab %s: --hosts is only for lab up", action);
+	if ((have_hosts || services) && strcmp(action, "up") != 0) {
+		gd_warnx("lab %s: --hosts and --services are only for lab up", action);
 		return GD_EXIT_USAGE;
 	}
 	if (gd_lab_check_dir(dir, err, sizeof err) == -1) {
@@ -231,7 +238,7 @@ gd_cmd_lab(int argc, char **argv)
 		return GD_EXIT_USAGE;
 	}
 	if (strcmp(action, "up") == 0)
-		return cmd_up(dir, nhosts);
+		return cmd_up(dir, nhosts, services);
 	if (strcmp(action, "down") == 0)
 		return cmd_down(dir);
 	return cmd_status(dir);

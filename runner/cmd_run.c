@@ -112,7 +112,7 @@ gd_cmd_run(int argc, char **argv)
 	char *result = NULL, *text = NULL;
 	json_t *args = NULL, *res = NULL;
 	const char *file;
-	int ch, ret = GD_EXIT_USAGE, rc;
+	int ch, ret = GD_EXIT_USAGE, rc, kept = 1;
 
 	ro.inventory = getenv("GAMEDAY_INVENTORY");
 	optind = 1;
@@ -196,8 +196,9 @@ gd_cmd_run(int argc, char **argv)
 	if (j != NULL) {
 		struct stat st;
 
-		if (stat(gd_journal_path(j), &st) == 0 && st.st_size == 0)
-			unlink(gd_journal_path(j));
+		if (stat(gd_journal_path(j), &st) == 0 && st.st_size == 0 &&
+		    unlink(gd_journal_path(j)) == 0)
+			kept = 0;
 	}
 	if (rc != 0) {
 		ret = gd_abort_signal ? GD_EXIT_ABORTED : GD_EXIT_USAGE;
@@ -207,7 +208,7 @@ gd_cmd_run(int argc, char **argv)
 	ret = (int)json_integer_value(json_object_get(res, "exit"));
 	if (json_is_string(json_object_get(res, "error")) && ret != GD_EXIT_OK)
 		gd_warnx("%s", json_string_value(json_object_get(res, "error")));
-	json_object_set_new(res, "journal", j != NULL ? json_string(gd_journal_path(j)) : json_null());
+	json_object_set_new(res, "journal", j != NULL && kept ? json_string(gd_journal_path(j)) : json_null());
 	if (ro.json) {
 		json_dumpf(res, stdout, JSON_INDENT(2));
 		fputc('\n', stdout);

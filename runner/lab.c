@@ -36,9 +36,11 @@
 #define LAB_TERM_MS 3000            /* SIGTERM grace before SIGKILL */
 #define LAB_KILL_MS 5000
 #define LAB_SSHD "/usr/sbin/sshd"
+#define LAB_PYTHON "/usr/bin/python3"
 
 /* Run inside each host as PID 1 of its namespace; $1 host name, $2 config,
- * $3 "home" for a private /root (not when the lab dir is under /root).
+ * $3 "home" for a private /root (not when the lab dir is under /root),
+ * $4 "web" for the lab's service, $5 the host's address.
  * Fixed text: names and paths come in as arguments, never pasted in. */
 static const char host_script[] =
 	"set -e; hostname \"$1\"; "
@@ -46,6 +48,12 @@ static const char host_script[] =
 	"mount -t tmpfs -o size=64m tmpfs /srv; "
 	/* a home of its own: the machine's dotfiles (a slow .bashrc) stay out */
 	"if [ \"$3\" = home ]; then mount -t tmpfs -o size=16m,mode=0700 tmpfs /root; fi; "
+	/* the service to break: HTTP on :8080 under a supervisor that restarts it
+	 * a second after it dies (pidfiles /run/web.pid, /run/web-supervisor.pid) */
+	"if [ \"$4\" = web ]; then mkdir -p /srv/www; echo ok > /srv/www/health; "
+	"/bin/sh -c 'echo $$ > /run/web-supervisor.pid; while :; do "
+	LAB_PYTHON " -m http.server 8080 --bind \"$0\" --directory /srv/www >/dev/null 2>&1 & "
+	"echo $! > /run/web.pid; wait $!; sleep 1; done' \"$5\" </dev/null >/dev/null 2>&1 & fi; "
 	"exec " LAB_SSHD " -D -e -f \"$2\"";
 
 struct host {
@@ -62,6 +70,7 @@ struct lab {
 	int k;              /* lab index, -1 until claimed */
 	char newbr[IFNAMSIZ]; /* the bridge's name until it is gdlabK */
 	int n;
+	int services;       /* run the web service on every host */
 	struct host *hosts;
 };
 
@@ -600,7 +609,8 @@ spawn_hosts(struct lab *lab, char *err, size_t errlen)
 		const char *argv[] = { "ip", "netns", "exec", h->netns, "unshare",
 		    "--pid", "--uts", "--mount", "--fork", "--kill-child",
 		    "--mount-proc", "--propagation", "private", "sh", "-c",
-		    host_script, "gameday-lab-host", h->name, conf, home, NULL };
+		    host_script, "gameday-lab-host", h->name, conf, home,
+		    lab->services ? "web" : "none", h->addr, NULL };
 
 		host_path(conf, sizeof conf, lab, h, "sshd_config");
 		host_path(log, sizeof log, lab, h, "sshd.log");
@@ -1178,7 +1188,7 @@ gd_lab_present(const char *dir)
 }
 
 int
-gd_lab_up(const char *dir, int nhosts, char *err, size_t errlen)
+gd_lab_up(const char *dir, int nhosts, int services, char *err, size_t errlen)
 {
 	struct sigaction sa = { .sa_handler = on_signal }, old[3];
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
@@ -1194,6 +1204,10 @@ gd_lab_up(const char *dir, int nhosts, char *err, size_t errlen)
 	if (access(LAB_SSHD, X_OK) == -1)
 		return gd_errf(err, errlen, "%s: %s (install openssh-server)",
 		    LAB_SSHD, strerror(errno));
+	if (services && access(LAB_PYTHON, X_OK) == -1)
+		return gd_errf(err, errlen, "%s: %s (--services needs python3)",
+		    LAB_PYTHON, strerror(errno));
+	lab.services = services;
 	if (lab_dir(&lab, dir, 1, err, errlen) == -1)
 		return -1;
 	if (gd_lab_present(lab.dir))

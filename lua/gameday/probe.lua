@@ -3,7 +3,7 @@
 --   probe.exec { name, on = "target", cmd, exit = 0, match = "regex", min = n, max = n, timeout = "10s", halt = false }
 --   probe.tcp  { name, on = "target" | host = "addr", port, timeout = "3s", halt = false }
 -- A probe that fails while `halt = true` stops the run and reverts (exit 4).
--- `${target}` in a url or host is the address of the target's first host.
+-- `${target}` in a url, host or cmd is the address of the target's first host.
 local util = require("gameday.util")
 local net = require("gameday.net")
 local ssh = require("gameday.ssh")
@@ -118,7 +118,8 @@ end
 local function eval_exec(p, rt)
   local hosts = rt.hosts(p.on)
   local jobs = {}
-  for i, h in ipairs(hosts) do jobs[i] = { host = h, cmd = p.cmd } end
+  local cmd = expand(p.cmd, rt)
+  for i, h in ipairs(hosts) do jobs[i] = { host = h, cmd = cmd } end
   local res = ssh.exec(jobs, { timeout_ms = p.timeout_ms })
   local ok, worst, details = true, 0, {}
   for _, r in ipairs(res) do
@@ -144,7 +145,7 @@ end
 
 -- The commands a probe runs on hosts, for --dry-run.
 function M.describe(p, rt)
-  if p.kind == "exec" then return "exec on " .. p.on .. ": " .. p.cmd end
+  if p.kind == "exec" then return "exec on " .. p.on .. ": " .. expand(p.cmd, rt) end
   if p.kind == "http" then return "http " .. (p.method or "GET") .. " " .. expand(p.url, rt) end
   return "tcp connect " .. (p.host and expand(p.host, rt) or p.on) .. ":" .. p.port
 end

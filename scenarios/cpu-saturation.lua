@@ -1,0 +1,20 @@
+-- Two busy loops on the web host: does the service still answer in time?
+-- The hog ends by itself when its duration is over, whatever happens.
+-- Lab: sudo gameday lab up --services
+return gameday.scenario {
+  id = "cpu-saturation",
+  title = "The web host's CPU is saturated",
+  tags = { "cpu", "capacity" },
+  topics = { "architecture", "monitoring" },
+  runbook = "runbooks/web.md#cpu",
+  targets = { web = "lab[0]" },
+  steady_state = {
+    probe.http { name = "web answers in 500 ms", url = "http://${web}:8080/health", status = 200, max_ms = 500,
+      timeout = "2s" },
+  },
+  faults = {
+    fault.cpu_hog { on = "web", workers = 2, duration = "1m" },
+  },
+  observe = { duration = "3s", every = "1s" },
+  expect = "hold",
+}
