@@ -10,6 +10,7 @@ LAB=${LAB_DIR:-.lab}
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then B=$'\033[1m' N=$'\033[0m'; else B= N=; fi
 step() { printf '\n%s== %s%s\n$ %s\n' "$B" "$1" "$N" "$2"; }
 cleanup() {
+	[ -n "${STATE:-}" ] && rm -rf "$STATE"
 	if [ "${KEEP_LAB:-0}" = 1 ]; then
 		echo; echo "demo: the lab is still up: $GD exec -i $LAB/inventory.yaml lab -- uptime"
 		echo "demo: remove it with: sudo $GD lab down --dir $LAB"
@@ -20,8 +21,8 @@ cleanup() {
 }
 
 $GD lab down --dir "$LAB" >/dev/null 2>&1  # a lab left from an earlier demo
-step "a lab of 3 hosts: namespaces, each with its own sshd and host key" "$GD lab up --hosts 3 --dir $LAB"
-$GD lab up --hosts 3 --dir "$LAB" || exit 3
+step "a lab of 3 hosts: namespaces, each with its own sshd, host key and a web service" "$GD lab up --hosts 3 --services --dir $LAB"
+$GD lab up --hosts 3 --services --dir "$LAB" || exit 3
 trap cleanup EXIT
 step "the lab's status" "$GD lab status --dir $LAB"
 $GD lab status --dir "$LAB"
@@ -39,4 +40,20 @@ $GD exec -i "$LAB/inventory.yaml" 'lab[0]' --known-hosts /dev/null -- true
 echo "(exit $?: 3 means a host could not be reached)"
 step "machine-readable output" "$GD exec -i $LAB/inventory.yaml 'lab[0]' --json -- uname -sr"
 $GD exec -i "$LAB/inventory.yaml" 'lab[0]' --json -- uname -sr
+
+STATE=$(mktemp -d /tmp/gameday-demo-state-XXXXXX)  # the demo's journals; removed at the end
+step "the scenario catalog" "$GD list scenarios"
+$GD list scenarios --state-dir "$STATE"
+step "a dry run: every command a game day would run, nothing changed" "$GD run scenarios/disk-full.lua -i $LAB/inventory.yaml --dry-run"
+$GD run scenarios/disk-full.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" --dry-run -q
+step "a game day: kill the web service; its supervisor must bring it back" "$GD run scenarios/web-killed.lua -i $LAB/inventory.yaml"
+$GD run scenarios/web-killed.lua -i "$LAB/inventory.yaml" --state-dir "$STATE"
+echo "(exit $?: 0 means the hypothesis held)"
+step "a game day: fill /srv to 95%; probes see it, the revert is verified" "$GD run scenarios/disk-full.lua -i $LAB/inventory.yaml"
+$GD run scenarios/disk-full.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" -q
+step "a fault this kernel cannot do is refused before anything changes" "$GD run scenarios/db-latency.lua -i $LAB/inventory.yaml"
+$GD run scenarios/db-latency.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" -q >/dev/null
+echo "(exit $?: 3 means a tool on a host is missing)"
+step "after a crash, recover reverts what the journal says is still open" "$GD recover"
+$GD recover --state-dir "$STATE"
 exit 0

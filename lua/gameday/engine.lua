@@ -365,6 +365,7 @@ function M.run(args)
           end
         end
       end
+      if #bad == 0 and R.detected_ms and not R.recovered_ms then R.recovered_ms = core.now_ms() - t0 end
       log("  +%s %s", util.fmt_ms(now), #bad == 0 and "all probes ok" or ("failing: " .. table.concat(bad, ", ")))
       if now >= sc.observe.duration_ms then break end
       local wait = math.min(sc.observe.every_ms, sc.observe.duration_ms - now)
@@ -492,7 +493,7 @@ function M.run(args)
     if again_ok or core.now_ms() >= deadline or core.aborted() then break end
     core.sleep(2000)
   until false
-  if again_ok then R.recovered_ms = core.now_ms() - t0 end
+  if again_ok and not R.recovered_ms then R.recovered_ms = core.now_ms() - t0 end
 
   -- findings and the verdict
   if sc.runbook then R.runbook = sc.runbook end
