@@ -26,10 +26,58 @@ static const char check_usage[] =
 
 static const char list_usage[] =
 "usage: gameday list [DIR] [--state-dir DIR] [--json]\n"
+"       gameday list --faults [--json]\n"
 "\n"
 "The scenario catalog: every *.lua under DIR (default: the scenarios shipped\n"
 "with gameday) with its id, title, tags, topics, faults and when it was last\n"
-"played (from the run journals).\n";
+"played (from the run journals). --faults prints the fault catalog instead:\n"
+"each fault's parameters, the tools it needs on the host, what it does.\n";
+
+/* gameday list --faults: the catalog, from the fault definitions themselves. */
+static int
+list_faults(int json)
+{
+	char err[4096], *luadir = gd_lua_dir(), *out = NULL;
+	struct gd_script *s = gd_script_new(luadir, NULL, err, sizeof(err));
+	json_t *cat = NULL, *f;
+	size_t i, k;
+	int ret = GD_EXIT_UNREACHABLE;
+
+	if (s == NULL || gd_script_call(s, "gameday.engine", "catalog", "{}", &out, err, sizeof(err)) != 0) {
+		gd_warnx("%s", err);
+		goto out;
+	}
+	cat = json_loads(out, 0, NULL);
+	if (json) {
+		json_dumpf(cat, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+	}
+	json_array_foreach(cat, i, f) {
+		struct gd_buf params = { 0 }, tools = { 0 };
+		json_t *v;
+
+		if (json)
+			break;
+		gd_buf_add(&params, "on, duration", 12);
+		json_array_foreach(json_object_get(f, "params"), k, v)
+			gd_buf_printf(&params, ", %s", json_string_value(v));
+		gd_buf_add(&tools, "", 0);
+		json_array_foreach(json_object_get(f, "tools"), k, v)
+			gd_buf_printf(&tools, "%s%s", k ? " " : "", json_string_value(v));
+		printf("fault.%s { %s }\n    %s\n    needs: %s%s\n", json_string_value(json_object_get(f, "kind")),
+		    params.data, json_string_value(json_object_get(f, "summary")), tools.data,
+		    json_is_true(json_object_get(f, "root")) ? ", root" : "");
+		gd_buf_free(&params);
+		gd_buf_free(&tools);
+	}
+	ret = GD_EXIT_OK;
+out:
+	json_decref(cat);
+	free(out);
+	gd_script_free(s);
+	free(luadir);
+	return ret;
+}
 
 /* Calls engine.describe on a scenario file; returns the decoded object. */
 static json_t *
@@ -166,10 +214,12 @@ gd_cmd_list(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "state-dir", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "faults", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *state_opt = NULL;
+	int faults = 0;
 	char *dir, *state, *luadir, err[4096], **names = NULL;
 	size_t nnames = 0, i;
 	struct gd_script *s;
@@ -183,9 +233,14 @@ gd_cmd_list(int argc, char **argv)
 		switch (ch) {
 		case 's': state_opt = optarg; break;
 		case 'j': json = 1; break;
+		case 'f': faults = 1; break;
 		case 'h': fputs(list_usage, stdout); json_decref(all); return GD_EXIT_OK;
 		default: fputs(list_usage, stderr); json_decref(all); return GD_EXIT_USAGE;
 		}
+	}
+	if (faults) {
+		json_decref(all);
+		return list_faults(json);
 	}
 	dir = optind < argc ? gd_xstrdup(argv[optind]) : default_catalog();
 	d = opendir(dir);
