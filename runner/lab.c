@@ -1279,8 +1279,10 @@ gd_lab_down(const char *dir, char *err, size_t errlen)
 
 	if ((r = lab_dir(&lab, dir, 0, err, errlen)) <= 0)
 		return r;
-	if ((r = state_load(&lab, e, sizeof e)) == 0)
+	if ((r = state_load(&lab, e, sizeof e)) == 0) {
+		rmdir(lab.dir);  /* an up killed before its first record leaves it empty */
 		return 0;
+	}
 	/* a corrupt lab.json still leaves lab.index and the alias to go by */
 	rc = teardown(&lab, err, errlen);
 	free(lab.hosts);

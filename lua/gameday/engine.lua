@@ -126,6 +126,7 @@ end
 local function why(r)
   if r.status ~= "ok" then return r.status .. ": " .. (r.error or "") end
   local err = trim(r.stderr)
+  if #err > 300 then err = err:sub(1, 300) .. "..." end  -- a host can say a lot
   return (r.signal and ("killed by " .. r.signal) or ("exit " .. tostring(r.exit))) ..
     (err ~= "" and (": " .. err:gsub("\n", " / ")) or "")
 end
