@@ -13,7 +13,10 @@ return function(define)
       if p.percent ~= nil and (type(p.percent) ~= "number" or p.percent <= 0 or p.percent > 100) then
         error("'percent' must be a number from 1 to 100", 0)
       end
-      if p.size ~= nil then p.size_bytes = util.size_bytes(p.size, "size") end
+      if p.size ~= nil then
+        p.size_bytes = util.size_bytes(p.size, "size")
+        if p.size_bytes <= 0 then error("'size' must be more than 0 bytes", 0) end
+      end
     end,
     describe = function(p)
       return p.percent and string.format("fill %s to %d%%", p.path, p.percent) or

@@ -18,7 +18,9 @@ return function(define)
     preflight = function(p, q)
       return "test -e " .. q(p.path) .. " || { echo no such file " .. q(p.path) .. " >&2; exit 3; }"
     end,
-    facts = function(p, q) return "echo mode=$(stat -c %a " .. q(p.path) .. ")" end,
+    -- stat -L: chmod follows a symlink, so the mode to read (and put back) is the
+    -- target's; the link's own is always 777
+    facts = function(p, q) return "echo mode=$(stat -L -c %a " .. q(p.path) .. ")" end,
     plan = function(p, facts, q)
       local want = string.format("%o", tonumber(p.mode, 8))
       local orig = facts.mode or ""
@@ -27,7 +29,7 @@ return function(define)
       return {
         inject = "chmod " .. p.mode .. " " .. q(p.path),
         revert = "chmod " .. orig .. " " .. q(p.path),
-        check = 'test "$(stat -c %a ' .. q(p.path) .. ')" = ' .. want,
+        check = 'test "$(stat -L -c %a ' .. q(p.path) .. ')" = ' .. want,
       }
     end,
   }
@@ -46,9 +48,10 @@ return function(define)
       local path, aside = q(p.path), q(p.path .. ".gameday-aside-" .. token)
       return {
         inject = "mv " .. path .. " " .. aside,
-        -- never clobber a file someone made meanwhile: say so and keep both
+        -- never clobber a file someone made meanwhile: say so and keep both.
+        -- (no `exit` in a revert: the engine runs the disarm after it in the same shell)
         revert = "if [ -e " .. aside .. " ]; then if [ -e " .. path .. " ]; then echo " .. path ..
-          " exists again, the original is kept at " .. aside .. " >&2; exit 1; fi; mv " .. aside .. " " .. path .. "; fi",
+          " exists again, the original is kept at " .. aside .. " >&2; false; else mv " .. aside .. " " .. path .. "; fi; fi",
         check = "test -e " .. aside,
       }
     end,

@@ -9,16 +9,17 @@ local function net_facts(p, q, ctx)
   local dev = p.dev and ("echo dev=" .. q(p.dev)) or
     ("echo dev=$(ip route get " .. q(ctx.runner_addr) .. " | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p' | head -n 1)")
   return dev .. "; " ..
-    "if [ -d /sys/module/sch_netem ] || modprobe -n sch_netem 2>/dev/null; then echo netem=1; else echo netem=0; fi; " ..
+    "if [ -d /sys/module/sch_netem ] || modprobe -n sch_netem >/dev/null 2>&1; then echo netem=1; else echo netem=0; fi; " ..
     "if command -v nft >/dev/null 2>&1; then echo nft=1; else echo nft=0; fi"
 end
 
 local NETEM_MISSING = "echo 'sch_netem is not available on this kernel: tc qdisc netem, which this fault needs, fails with " ..
   "\"Specified qdisc kind is unknown\" (load the sch_netem module)' >&2; exit 3"
 
+-- read-only: preflight must not change the host, so it does not load the module
+-- (tc loads it by itself at inject when `modprobe -n` says it can be loaded)
 local function netem_preflight()
-  return "[ -d /sys/module/sch_netem ] || modprobe -n sch_netem 2>/dev/null || modprobe sch_netem 2>/dev/null || { " ..
-    NETEM_MISSING .. "; }"
+  return "[ -d /sys/module/sch_netem ] || modprobe -n sch_netem >/dev/null 2>&1 || { " .. NETEM_MISSING .. "; }"
 end
 
 -- refuses to replace a root qdisc the host already has on dev
@@ -79,11 +80,13 @@ local function nft_table(token)
   return "gameday_" .. token:gsub("[^%w]", "_")
 end
 
--- nft -f - with the given chains in a table of its own; revert deletes the table
-local function nft_plan(token, chains)
+-- nft -f - with the given chains in a table of its own; revert deletes the table.
+-- nft wants a newline (or ';') after each '}', so each chain is a line of its own.
+local function nft_plan(q, token, chains)
   local t = nft_table(token)
+  local ruleset = "table inet " .. t .. " {\n" .. table.concat(chains, "\n") .. "\n}"
   return {
-    inject = "printf '%s\\n' " .. "'table inet " .. t .. " { " .. chains .. " }' | nft -f -",
+    inject = "printf '%s\\n' " .. q(ruleset) .. " | nft -f -",
     revert = "nft delete table inet " .. t .. " 2>/dev/null; ! nft list table inet " .. t .. " >/dev/null 2>&1",
     check = "nft list table inet " .. t .. " >/dev/null 2>&1",
   }
@@ -124,11 +127,11 @@ return function(define)
     validate = function(p) percent(p, "percent") end,
     describe = function(p) return "drop " .. p.percent .. "% of packets" .. (p.dev and (" on " .. p.dev) or "") end,
     preflight = function()
-      return "[ -d /sys/module/sch_netem ] || modprobe -n sch_netem 2>/dev/null || command -v nft >/dev/null || " ..
+      return "[ -d /sys/module/sch_netem ] || modprobe -n sch_netem >/dev/null 2>&1 || command -v nft >/dev/null || " ..
         "{ echo 'neither sch_netem nor nft is available for packet loss' >&2; exit 3; }"
     end,
     facts = net_facts,
-    plan = function(p, facts, _, token, ctx)
+    plan = function(p, facts, q, token, ctx)
       local dev = dev_of(facts)
       if facts.netem == "1" then
         return {
@@ -137,9 +140,12 @@ return function(define)
           check = "tc qdisc show dev " .. dev .. " | grep -q '^qdisc netem 20:'",
         }
       end
-      return nft_plan(token, "chain out { type filter hook output priority 0; policy accept; " ..
-        spare_runner(ctx, "out") .. 'oifname "' .. dev .. '" numgen random mod 100 < ' ..
-        string.format("%d", math.floor(p.percent)) .. " drop; }")
+      -- in hundredths of a percent, so that 0.5 % drops something (nft takes
+      -- no "< 10000" after "mod 10000": 100 % is a plain drop)
+      local n = math.floor(p.percent * 100 + 0.5)
+      local when = n >= 10000 and "" or ("numgen random mod 10000 < " .. string.format("%d", n) .. " ")
+      return nft_plan(q, token, { "chain out { type filter hook output priority 0; policy accept; " ..
+        spare_runner(ctx, "out") .. 'oifname "' .. dev .. '" ' .. when .. "drop; }" })
     end,
   }
 
@@ -174,18 +180,20 @@ return function(define)
     root = true,
     validate = function(p) util.check(p, "peer", "string", true, "partition") end,
     describe = function(p) return "partition from " .. p.peer end,
-    plan = function(p, _, _, token, ctx)
+    plan = function(p, _, q, token, ctx)
       local addrs = ctx.addrs(p.peer)
       if #addrs == 0 then error("peer '" .. p.peer .. "' has no address", 0) end
       local out, inp = {}, {}
       for _, a in ipairs(addrs) do
-        if not a:match("^[%x%.:]+$") then error("peer address " .. a .. " is not an IP address", 0) end
+        if not (a:match("^%d+%.%d+%.%d+%.%d+$") or (a:find(":", 1, true) and a:match("^[%x:%.]+$"))) then
+          error("peer address " .. a .. " is not an IP address", 0)
+        end
         out[#out + 1] = addr_family(a) .. " daddr " .. a .. " drop; "
         inp[#inp + 1] = addr_family(a) .. " saddr " .. a .. " drop; "
       end
-      return nft_plan(token,
-        "chain out { type filter hook output priority 0; policy accept; " .. spare_runner(ctx, "out") .. table.concat(out) .. "} " ..
-        "chain in { type filter hook input priority 0; policy accept; " .. spare_runner(ctx, "in") .. table.concat(inp) .. "}")
+      return nft_plan(q, token, {
+        "chain out { type filter hook output priority 0; policy accept; " .. spare_runner(ctx, "out") .. table.concat(out) .. "}",
+        "chain in { type filter hook input priority 0; policy accept; " .. spare_runner(ctx, "in") .. table.concat(inp) .. "}" })
     end,
   }
 
@@ -196,9 +204,9 @@ return function(define)
     tools = { "nft" },
     root = true,
     describe = function() return "drop DNS queries" end,
-    plan = function(_, _, _, token)
-      return nft_plan(token, "chain out { type filter hook output priority 0; policy accept; " ..
-        "udp dport 53 drop; tcp dport 53 drop; }")
+    plan = function(_, _, q, token)
+      return nft_plan(q, token, { "chain out { type filter hook output priority 0; policy accept; " ..
+        "udp dport 53 drop; tcp dport 53 drop; }" })
     end,
   }
 end

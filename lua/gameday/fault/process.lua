@@ -38,12 +38,16 @@ return function(define)
       return select_sh(p, q) .. '; test -n "$pids" || { echo no running ' .. q(selector_text(p)) .. ' >&2; exit 3; }'
     end,
     plan = function(p, _, q)
-      local alive = select_sh(p, q) .. '; test -n "$pids" && kill -0 $pids 2>/dev/null'
+      -- $up is set while one of the processes runs (a zombie, dead but not yet
+      -- reaped, does not count: kill -0 would still find it)
+      local alive = select_sh(p, q) .. "; up=; for p in $pids; do " ..
+        "s=$(sed 's/.*) //' /proc/$p/stat 2>/dev/null | cut -d' ' -f1); " ..
+        'case "$s" in ""|Z|X|x) ;; *) up=1 ;; esac; done'
       return {
         inject = select_sh(p, q) .. '; test -n "$pids" && kill -s ' .. p.signal .. " $pids",
         -- a killed process cannot be un-killed: revert restarts it only if asked to
-        revert = p.restart and ("if ! { " .. alive .. "; }; then " .. p.restart .. "; fi") or "true",
-        check = "! { " .. alive .. "; }",
+        revert = p.restart and (alive .. '; if [ -z "$up" ]; then ' .. p.restart .. "; fi") or "true",
+        check = alive .. '; test -z "$up"',
       }
     end,
   }

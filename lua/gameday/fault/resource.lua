@@ -39,8 +39,13 @@ return function(define)
     end,
     describe = function(p) return "hold " .. tostring(p.size or "64M") .. " of memory in " .. p.path end,
     preflight = function(p, q)
+      local n = string.format("%d", p.size_bytes)
       return 'test "$(stat -f -c %T ' .. q(p.path) .. ' 2>/dev/null)" = tmpfs || { echo ' .. q(p.path) ..
-        ' is not a tmpfs, so a file there would not hold memory >&2; exit 3; }'
+        ' is not a tmpfs, so a file there would not hold memory >&2; exit 3; }; ' ..
+        -- a tmpfs smaller than the hog would fail half way through the inject
+        'free=$(df -P -B1 ' .. q(p.path) .. " | awk 'NR==2 { print $4 }'); " ..
+        '[ "${free:-0}" -ge ' .. n .. ' ] || { echo ' .. q(p.path) .. ' has only $free bytes free, less than the ' .. n ..
+        ' to hold >&2; exit 3; }'
     end,
     plan = function(p, _, q, token)
       local f = q(p.path .. "/gameday-mem-" .. token)
