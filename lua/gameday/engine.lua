@@ -73,7 +73,9 @@ end
 local function deadman(token, ms, revert)
   local secs = string.format("%d", (ms + 999) // 1000)
   local marker = '"$D/' .. token .. '.deadman"'
-  local later = 'sleep ' .. secs .. '; if [ -e "$0" ]; then rm -f "$0"; ' .. revert .. '; fi'
+  -- counts its own seconds: killing a `sleep` or moving the clock cannot fire it early
+  local later = 'i=0; while [ $i -lt ' .. secs .. ' ]; do sleep 1; i=$((i+1)); done; ' ..
+    'if [ -e "$0" ]; then rm -f "$0"; ' .. revert .. '; fi'
   local arm = state.dir_sh .. "; if [ -d /run/systemd/system ] && command -v systemd-run >/dev/null 2>&1; then " ..
     "systemd-run --quiet --collect --unit=gameday-" .. token .. " --on-active=" .. secs ..
     " --timer-property=AccuracySec=1s /bin/sh -c " .. q(revert) .. " && echo systemd > " .. marker .. "; " ..
@@ -298,7 +300,7 @@ function M.run(args)
   end
 
   local injected = {}
-  local aborted, halted, run_error, run_result
+  local aborted, halted, run_error, run_result, inject_failed
   local function inject(list)
     phase = "inject"
     for _, inst in ipairs(list) do
@@ -331,7 +333,10 @@ function M.run(args)
     for i, r in ipairs(ssh.exec(jobs, { timeout_ms = 30000 })) do
       list[i].active = r.status == "ok" and r.exit == 0
     end
-    if failed then error(failed, 0) end
+    if failed then
+      inject_failed = failed
+      error(failed, 0)
+    end
   end
 
   local function observe()
@@ -457,9 +462,17 @@ function M.run(args)
           return res
         end,
         inject = function(_, f)
+          local list, known = {}, false
           for _, inst in ipairs(instances) do
-            if inst.fault == f and not inst.done then inst.done = true; inject { inst } end
+            if inst.fault == f then
+              known = true
+              if not inst.done then inst.done = true; list[#list + 1] = inst end
+            end
           end
+          if not known then
+            error("ctx:inject: this fault is not in the scenario's faults list, so it had no preflight", 2)
+          end
+          if #list > 0 then inject(list) end
         end,
         revert = function() revert_all() end,
       }
@@ -502,20 +515,29 @@ function M.run(args)
     R.findings[#R.findings + 1] = { kind = "not-detected",
       text = "no steady-state probe failed while the fault was on: the fault went unnoticed" }
   end
-  local reverts_ok = true
+  local reverts_ok, inactive = true, {}
   for _, f in ipairs(R.faults) do
     if f.reverted == false then reverts_ok = false end
+    if f.active == false then
+      inactive[#inactive + 1] = f.host .. ": " .. f.label
+      R.findings[#R.findings + 1] = { kind = "not-active",
+        text = f.host .. ": " .. f.label .. ": its check did not see it take effect, so the experiment proves nothing" }
+    end
   end
   local verdict, exit
   if aborted or halted then
     verdict, exit = "aborted", 4
     R.error = aborted or ("halted: " .. halted)
   elseif run_error then
-    verdict, exit = "error", (run_error:match("^[%w%-_]+: .*unreachable") and 3 or 2)
+    -- a fault that would not go on is a host or tool problem; anything else is the scenario's
+    verdict, exit = "error", ((inject_failed or run_error:match("^[%w%-_]+: .*unreachable")) and 3 or 2)
     R.error = run_error
   elseif not reverts_ok then
     verdict, exit = "fail", 1
     R.error = "a revert failed or could not be verified: see findings"
+  elseif #inactive > 0 then
+    verdict, exit = "fail", 1
+    R.error = "a fault did not take effect: " .. table.concat(inactive, ", ")
   else
     local pass
     if sc.run then pass = run_result ~= false and again_ok

@@ -177,6 +177,39 @@ expect_rc "recover then reverts it" 0
 check "the original is back" bash -c "'$GD' exec -q -i '$INV' 'lab[0]' -- 'grep -qx data /srv/keep' >/dev/null"
 "$GD" exec -q -i "$INV" 'lab[0]' -- 'rm -f /srv/keep' >/dev/null
 
+echo "-- a fault that does not take effect, an unlisted fault, an inject that fails"
+"$GD" exec -q -i "$INV" 'lab[0]' -- 'nohup setsid sleep 600 </dev/null >/dev/null 2>&1 & echo $! > /srv/victim.pid' >/dev/null
+scenario noeffect 'return gameday.scenario {
+  id = "noeffect", title = "x",
+  faults = { fault.process_kill { on = "lab[0]", pidfile = "/srv/victim.pid", signal = "CONT" } },
+  observe = { duration = "1s", every = "1s" }, expect = "degrade",
+}'
+run_cmd $O $E "$GD" run "$T/noeffect.lua" -i "$INV" --state-dir "$STATE"
+expect_rc "a fault whose check never saw it active fails the run" 1
+expect_in "said" $O "a fault did not take effect"
+expect_in "a finding for it" $O "finding: not-active"
+scenario unlisted 'return gameday.scenario {
+  id = "unlisted", title = "x", faults = { fault.file_move { on = "lab[0]", path = "/srv/victim.pid" } },
+  run = function(ctx) ctx:inject(fault.disk_fill { on = "lab[0]", path = "/srv", size = "1M" }) return true end,
+}'
+run_cmd $O $E "$GD" run "$T/unlisted.lua" -i "$INV" --state-dir "$STATE"
+expect_rc "ctx:inject of a fault not in the faults list" 2
+expect_in "said, with the line" $E "unlisted.lua:3: ctx:inject: this fault is not in the scenario's faults list"
+scenario injectfail 'local stop = fault.process_stop { on = "lab[0]", pidfile = "/srv/victim.pid" }
+return gameday.scenario {
+  id = "injectfail", title = "x", faults = { stop },
+  run = function(ctx)
+    ctx:exec("lab[0]", "kill $(cat /srv/victim.pid)")  -- the process dies between preflight and inject
+    ctx:inject(stop)
+    return true
+  end,
+}'
+run_cmd $O $E "$GD" run "$T/injectfail.lua" -i "$INV" --state-dir "$STATE"
+expect_rc "an inject that fails on the host" 3
+expect_in "the failed inject named" $E "lab1: stop (SIGSTOP) pidfile /srv/victim.pid failed"
+"$GD" exec -q -i "$INV" 'lab[0]' -- 'rm -f /srv/victim.pid' >/dev/null
+before=$(host_state)
+
 echo "-- halt probes and signals revert, then exit 4"
 scenario halt 'return gameday.scenario {
   id = "halt", title = "x",
