@@ -133,6 +133,9 @@ cmd_down(const char *dir)
 	long long t0 = gd_now_ms();
 
 	if (!gd_lab_present(dir)) {
+		/* still tidies what an up killed in its first milliseconds left */
+		if (gd_lab_down(dir, err, sizeof err) == -1)
+			gd_warnx("lab down: %s", err);
 		printf("lab: no lab in %s\n", dir);
 		return GD_EXIT_OK;
 	}

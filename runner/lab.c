@@ -1280,7 +1280,11 @@ gd_lab_down(const char *dir, char *err, size_t errlen)
 	if ((r = lab_dir(&lab, dir, 0, err, errlen)) <= 0)
 		return r;
 	if ((r = state_load(&lab, e, sizeof e)) == 0) {
-		rmdir(lab.dir);  /* an up killed before its first record leaves it empty */
+		/* an up killed before its state was renamed in made nothing yet */
+		static const char *const early[] = { "lab.json", "lab.index", NULL };
+
+		rm_files(lab.dir, early);
+		rmdir(lab.dir);
 		return 0;
 	}
 	/* a corrupt lab.json still leaves lab.index and the alias to go by */
