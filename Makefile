@@ -8,19 +8,19 @@ LUA_PC  ?= lua5.4
 CC      ?= cc
 BUILD   ?= build
 
-PKGS     = libssh2 $(LUA_PC) yaml-0.1 libarchive libgit2 libcurl jansson libcrypto
+PKGS     = libssh2 $(LUA_PC) yaml-0.1 libarchive libgit2 libcurl jansson libcrypto readline
 TEST_PKGS = cmocka
 
 # Debian packages the project needs to build, test, run the lab and benchmark.
 DEB_PKGS = build-essential pkg-config libssh2-1-dev liblua5.4-dev libyaml-dev \
            libarchive-dev libcmocka-dev libgit2-dev libcurl4-openssl-dev \
-           libjansson-dev libssl-dev openssh-server openssh-client iproute2 \
+           libjansson-dev libssl-dev libreadline-dev openssh-server openssh-client iproute2 \
            procps util-linux time python3 ansible-core nftables
 BENCH_DEB_PKGS = pssh ansible-core hyperfine
 
 WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(EXTRA_CFLAGS) \
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DGD_HAVE_READLINE $(WARNINGS) $(CFLAGS) $(EXTRA_CFLAGS) \
              -Irunner -Irestore -Ireports $(shell pkg-config --cflags $(PKGS))
 LIBS     = $(shell pkg-config --libs $(PKGS)) -lm
 TEST_LIBS = $(shell pkg-config --libs $(TEST_PKGS))

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "bank.h"
 #include "inventory.h"
 #include "journal.h"
 #include "script.h"
@@ -17,9 +18,10 @@
 static const char check_usage[] =
 "usage: gameday check FILE...\n"
 "\n"
-"Validates scenarios (.lua) and inventories (.yaml, .yml) without touching a\n"
-"host: Lua syntax and sandbox rules, every field of gameday.scenario, every\n"
-"probe and fault and their parameters; YAML structure and Ansible's rules.\n"
+"Validates scenarios (.lua), question banks and inventories (.yaml, .yml)\n"
+"without touching a host: Lua syntax and sandbox rules, every field of\n"
+"gameday.scenario, every probe and fault and their parameters; a bank's\n"
+"questions, answers and tolerances; YAML structure and Ansible's rules.\n"
 "Each problem names the file and line.\n"
 "\n"
 "exit status: 0 all valid, 2 some file is not\n";
@@ -118,6 +120,15 @@ gd_cmd_check(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		const char *f = argv[i];
 
+		if ((ends_with(f, ".yaml") || ends_with(f, ".yml")) && gd_bank_sniff(f)) {
+			if (gd_bank_check(f, err, sizeof(err)) != 0) {
+				gd_warnx("%s", err);
+				bad = 1;
+			} else {
+				printf("%s: ok: question bank\n", f);
+			}
+			continue;
+		}
 		if (ends_with(f, ".yaml") || ends_with(f, ".yml")) {
 			struct gd_inventory inv = { 0 };
 

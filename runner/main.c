@@ -26,7 +26,7 @@ static const struct command commands[] = {
 	{ "check", gd_cmd_check, "check FILE...", "validate scenarios, plans, banks, inventories without touching a host" },
 	{ "list", gd_cmd_list, "list [DIR]", "the scenario catalog with ids, tags, topics, last played" },
 	{ "wheel", NULL, "wheel [--roster FILE] [--tabletop|--live]", "spin the wheel of misfortune" },
-	{ "quiz", NULL, "quiz BANK.yaml --participant NAME", "a scored internal test" },
+	{ "quiz", gd_cmd_quiz, "quiz BANK.yaml --participant NAME", "a scored internal test" },
 	{ "readiness", NULL, "readiness NAME --profile FILE", "the pre-on-call readiness check" },
 	{ "history", NULL, "history [--docs DIR]", "MTTx and score distributions across past runs" },
 	{ "schedule", NULL, "schedule PLAN", "write a systemd timer for a recurring drill" },

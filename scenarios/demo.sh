@@ -54,6 +54,9 @@ $GD run scenarios/disk-full.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" -q
 step "a fault this kernel cannot do is refused before anything changes" "$GD run scenarios/db-latency.lua -i $LAB/inventory.yaml"
 $GD run scenarios/db-latency.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" -q >/dev/null
 echo "(exit $?: 3 means a tool on a host is missing)"
+step "a scored internal test: answers from a file, scores per topic, gaps with what to study" "$GD quiz scenarios/banks/oncall.yaml --participant alice --answers scenarios/answers/oncall-sample.yaml"
+$GD quiz scenarios/banks/oncall.yaml --participant alice --answers scenarios/answers/oncall-sample.yaml
+echo "(exit $?: 0 means the pass mark was reached)"
 step "after a crash, recover reverts what the journal says is still open" "$GD recover"
 $GD recover --state-dir "$STATE"
 exit 0

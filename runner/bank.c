@@ -1,0 +1,1204 @@
+/* bank.c: question banks and answers files, read with libyaml.
+ *
+ * Values are read as written: `answer: a`, `answer: yes` and `answer: 1.50`
+ * are the strings "a", "yes" and "1.50" (no YAML 1.1 booleans), and a
+ * number is parsed only where a number is wanted. Aliases are refused: a
+ * bank is short and plain, and an error must point at the line where the
+ * value is written. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+
+#include "gd.h"
+#include "bank.h"
+
+#define MAX_BYTES (4L << 20)    /* larger files are not banks */
+#define MAX_DEPTH 32
+#define MAX_KEYS 10000          /* questions in a bank, answers in a file */
+#define MAX_LIST 64             /* options, groups, words, items of one question */
+#define MAX_ID 128
+
+/* ---- a YAML tree ---- */
+
+enum { N_SCALAR, N_SEQ, N_MAP };
+
+struct ynode {
+	int kind;
+	size_t line;
+	char *str;              /* scalar text as written */
+	int plain;              /* unquoted scalar: '' and ~ and null are empty */
+	struct ynode **kids;    /* sequence items, or key, value, key, value... */
+	size_t n, cap;
+};
+
+struct ctx {
+	const char *name;
+	char *err;
+	size_t errlen;
+};
+
+static int
+lerr(const struct ctx *c, size_t line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* "FILE: line N: message" into the caller's buffer; returns -1. */
+static int
+lerr(const struct ctx *c, size_t line, const char *fmt, ...)
+{
+	char msg[GD_ERRLEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return gd_errf(c->err, c->errlen, "%s: line %zu: %s", c->name, line, msg);
+}
+
+static void
+node_free(struct ynode *n)
+{
+	size_t i;
+
+	if (n == NULL)
+		return;
+	for (i = 0; i < n->n; i++)
+		node_free(n->kids[i]);
+	free(n->kids);
+	free(n->str);
+	free(n);
+}
+
+static void
+node_push(struct ynode *p, struct ynode *k)
+{
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 8;
+		p->kids = gd_xrealloc(p->kids, p->cap * sizeof(*p->kids));
+	}
+	p->kids[p->n++] = k;
+}
+
+static int
+is_empty(const struct ynode *n)
+{
+	if (n->kind != N_SCALAR)
+		return 0;
+	if (n->str[0] == '\0')
+		return 1;
+	return n->plain && (strcmp(n->str, "~") == 0 || strcmp(n->str, "null") == 0 ||
+	    strcmp(n->str, "Null") == 0 || strcmp(n->str, "NULL") == 0);
+}
+
+static const char *
+describe(const struct ynode *n)
+{
+	return n->kind == N_SEQ ? "a list" : n->kind == N_MAP ? "a mapping" : "a value";
+}
+
+static size_t
+offset_line(const char *text, size_t len, size_t off)
+{
+	size_t i, line = 1;
+
+	for (i = 0; i < off && i < len; i++)
+		if (text[i] == '\n')
+			line++;
+	return line;
+}
+
+static int
+parse_error(const struct ctx *c, const yaml_parser_t *p, const char *text, size_t len)
+{
+	switch (p->error) {
+	case YAML_MEMORY_ERROR:
+		return gd_errf(c->err, c->errlen, "%s: out of memory", c->name);
+	case YAML_READER_ERROR:
+		if (p->problem_value != -1)
+			return lerr(c, offset_line(text, len, p->problem_offset),
+			    "the file is not UTF-8 (%s 0x%02X)", p->problem, (unsigned)p->problem_value);
+		return lerr(c, offset_line(text, len, p->problem_offset), "%s", p->problem);
+	case YAML_SCANNER_ERROR:
+	case YAML_PARSER_ERROR:
+		if (p->context != NULL)
+			return lerr(c, p->problem_mark.line + 1, "%s (%s at line %zu)",
+			    p->problem, p->context, p->context_mark.line + 1);
+		return lerr(c, p->problem_mark.line + 1, "%s", p->problem);
+	default:
+		return lerr(c, p->mark.line + 1, "%s", p->problem ? p->problem : "YAML error");
+	}
+}
+
+/* Duplicate keys are refused: in a bank they are always a mistake. */
+static int
+map_check(const struct ctx *c, const struct ynode *m)
+{
+	size_t i, j;
+
+	if (m->n / 2 > MAX_KEYS)
+		return lerr(c, m->line, "more than %d entries in one mapping", MAX_KEYS);
+	for (i = 0; i < m->n; i += 2) {
+		if (m->kids[i]->kind != N_SCALAR)
+			return lerr(c, m->kids[i]->line, "a key must be a plain value, not %s",
+			    describe(m->kids[i]));
+		for (j = 0; j < i; j += 2)
+			if (strcmp(m->kids[i]->str, m->kids[j]->str) == 0)
+				return lerr(c, m->kids[i]->line, "duplicate key '%s' (first at line %zu)",
+				    m->kids[i]->str, m->kids[j]->line);
+	}
+	return 0;
+}
+
+/* Builds the tree of the one document in text. *root is NULL for an empty
+ * document. Caller frees with node_free. */
+static int
+yaml_tree(const struct ctx *c, const char *text, size_t len, struct ynode **root)
+{
+	yaml_parser_t p;
+	yaml_event_t ev;
+	struct ynode *st[MAX_DEPTH], *n;
+	size_t depth = 0, line;
+	int have_ev = 0, ndocs = 0, done = 0, rc = -1;
+
+	*root = NULL;
+	if (!yaml_parser_initialize(&p))
+		return gd_errf(c->err, c->errlen, "%s: out of memory", c->name);
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	while (!done) {
+		if (!yaml_parser_parse(&p, &ev)) {
+			parse_error(c, &p, text, len);
+			goto out;
+		}
+		have_ev = 1;
+		line = ev.start_mark.line + 1;
+		n = NULL;
+		switch (ev.type) {
+		case YAML_STREAM_END_EVENT:
+			done = 1;
+			break;
+		case YAML_DOCUMENT_START_EVENT:
+			if (++ndocs > 1) {
+				lerr(c, line, "a second YAML document; a bank or answers file is one mapping");
+				goto out;
+			}
+			break;
+		case YAML_ALIAS_EVENT:
+			lerr(c, line, "aliases (*%s) are not supported here; write the value out",
+			    (const char *)ev.data.alias.anchor);
+			goto out;
+		case YAML_SCALAR_EVENT:
+			if (memchr(ev.data.scalar.value, '\0', ev.data.scalar.length) != NULL) {
+				lerr(c, line, "a string holds a NUL character");
+				goto out;
+			}
+			n = gd_xcalloc(1, sizeof(*n));
+			n->kind = N_SCALAR;
+			n->line = line;
+			n->str = gd_xmalloc(ev.data.scalar.length + 1);
+			memcpy(n->str, ev.data.scalar.value, ev.data.scalar.length);
+			n->str[ev.data.scalar.length] = '\0';
+			n->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+			break;
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			if (depth == MAX_DEPTH) {
+				lerr(c, line, "nested deeper than %d levels", MAX_DEPTH);
+				goto out;
+			}
+			n = gd_xcalloc(1, sizeof(*n));
+			n->kind = ev.type == YAML_MAPPING_START_EVENT ? N_MAP : N_SEQ;
+			n->line = line;
+			if (depth == 0)
+				*root = n;
+			else
+				node_push(st[depth - 1], n);
+			st[depth++] = n;
+			n = NULL;   /* attached already */
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			depth--;
+			if (st[depth]->kind == N_MAP && map_check(c, st[depth]) < 0)
+				goto out;
+			break;
+		default:
+			break;
+		}
+		if (n != NULL) {
+			if (depth == 0)
+				*root = n;
+			else
+				node_push(st[depth - 1], n);
+		}
+		yaml_event_delete(&ev);
+		have_ev = 0;
+	}
+	rc = 0;
+out:
+	if (have_ev)
+		yaml_event_delete(&ev);
+	yaml_parser_delete(&p);
+	if (rc < 0) {
+		node_free(*root);
+		*root = NULL;
+	}
+	return rc;
+}
+
+/* The whole file, at most MAX_BYTES. Caller frees *text. */
+static int
+slurp(const char *path, char **text, size_t *len, char *err, size_t errlen)
+{
+	struct gd_buf b = { 0 };
+	char chunk[65536];
+	FILE *f;
+	size_t n;
+	int rc = -1;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return gd_errf(err, errlen, "%s: %s", path, strerror(errno));
+	gd_buf_add(&b, "", 0);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		gd_buf_add(&b, chunk, n);
+		if ((long)b.len > MAX_BYTES) {
+			gd_errf(err, errlen, "%s: larger than %ld MiB", path, MAX_BYTES >> 20);
+			goto out;
+		}
+	}
+	if (ferror(f)) {
+		gd_errf(err, errlen, "%s: %s", path, strerror(errno ? errno : EIO));
+		goto out;
+	}
+	*text = b.data;
+	*len = b.len;
+	b.data = NULL;
+	rc = 0;
+out:
+	fclose(f);
+	gd_buf_free(&b);
+	return rc;
+}
+
+static struct ynode *
+map_get(const struct ynode *m, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < m->n; i += 2)
+		if (strcmp(m->kids[i]->str, key) == 0)
+			return m->kids[i + 1];
+	return NULL;
+}
+
+static size_t
+key_line(const struct ynode *m, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < m->n; i += 2)
+		if (strcmp(m->kids[i]->str, key) == 0)
+			return m->kids[i]->line;
+	return m->line;
+}
+
+/* A number the way a bank writes one: finite, nothing after it but an
+ * optional '%' when pct is not NULL. */
+static int
+parse_num(const char *s, double *v, int *pct)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '\0' || strpbrk(s, "xXnNiI") != NULL)   /* hex, nan, inf */
+		return -1;
+	errno = 0;
+	*v = strtod(s, &end);
+	if (end == s || errno == ERANGE || !isfinite(*v))
+		return -1;
+	while (isspace((unsigned char)*end))
+		end++;
+	if (pct != NULL) {
+		*pct = *end == '%';
+		if (*pct)
+			end++;
+		while (isspace((unsigned char)*end))
+			end++;
+	}
+	return *end == '\0' ? 0 : -1;
+}
+
+/* "90", "90s", "10m", "1h30m" in seconds. */
+static int
+parse_duration(const char *s, long *secs)
+{
+	long total = 0;
+	int any = 0;
+
+	while (*s != '\0') {
+		char *end;
+		long v;
+
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		errno = 0;
+		v = strtol(s, &end, 10);
+		if (errno == ERANGE || v > 1000000)
+			return -1;
+		s = end;
+		switch (*s) {
+		case 'h': v *= 3600; s++; break;
+		case 'm': v *= 60; s++; break;
+		case 's': s++; break;
+		case '\0': break;
+		default: return -1;
+		}
+		total += v;
+		any = 1;
+	}
+	if (!any || total <= 0)
+		return -1;
+	*secs = total;
+	return 0;
+}
+
+static int
+valid_id(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++, n++)
+		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.')
+			return 0;
+	return n > 0 && n <= MAX_ID;
+}
+
+/* A scalar with some text in it, else an error naming what. */
+static int
+want_text(const struct ctx *c, const struct ynode *n, const char *what, const char **out)
+{
+	if (n->kind != N_SCALAR)
+		return lerr(c, n->line, "%s must be text, not %s", what, describe(n));
+	if (is_empty(n))
+		return lerr(c, n->line, "%s is empty", what);
+	*out = n->str;
+	return 0;
+}
+
+/* ---- banks ---- */
+
+static const char *const default_topics[] = {
+	"process", "architecture", "troubleshooting", "monitoring",
+};
+
+static const char *const qtype_names[] = {
+	[GD_Q_CHOICE] = "choice", [GD_Q_MULTI] = "multi", [GD_Q_KEYWORDS] = "keywords",
+	[GD_Q_ORDER] = "order", [GD_Q_NUMERIC] = "numeric", [GD_Q_PRACTICAL] = "practical",
+};
+
+/* The keys a question of each type may have, besides the common ones. */
+static const char *const type_keys[][4] = {
+	[GD_Q_CHOICE] = { "options", "answer", NULL },
+	[GD_Q_MULTI] = { "options", NULL },
+	[GD_Q_KEYWORDS] = { "groups", NULL },
+	[GD_Q_ORDER] = { "items", NULL },
+	[GD_Q_NUMERIC] = { "answer", "tolerance", "unit", NULL },
+	[GD_Q_PRACTICAL] = { "probe", "target_time", NULL },
+};
+
+static const char *const common_keys[] = {
+	"id", "topic", "type", "points", "text", "remedy", NULL,
+};
+
+const char *
+gd_qtype_name(enum gd_qtype t)
+{
+	return qtype_names[t];
+}
+
+static void
+add_warning(char ***w, size_t *n, char *msg)
+{
+	*w = gd_xrealloc(*w, (*n + 1) * sizeof(**w));
+	(*w)[(*n)++] = msg;
+}
+
+static void
+question_free(struct gd_question *q)
+{
+	size_t i, j;
+
+	free(q->id);
+	free(q->topic);
+	free(q->text);
+	free(q->remedy);
+	for (i = 0; i < q->nopts; i++) {
+		free(q->opts[i].key);
+		free(q->opts[i].text);
+	}
+	free(q->opts);
+	free(q->answer);
+	for (i = 0; i < q->ngroups; i++) {
+		for (j = 0; j < q->groups[i].n; j++)
+			free(q->groups[i].words[j]);
+		free(q->groups[i].words);
+	}
+	free(q->groups);
+	for (i = 0; i < q->nitems; i++)
+		free(q->items[i]);
+	free(q->items);
+	free(q->shown);
+	free(q->unit);
+	free(q->probe_on);
+	free(q->probe_cmd);
+}
+
+void
+gd_bank_free(struct gd_bank *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->nq; i++)
+		question_free(&b->q[i]);
+	free(b->q);
+	for (i = 0; i < b->ntopics; i++)
+		free(b->topics[i]);
+	free(b->topics);
+	for (i = 0; i < b->nwarnings; i++)
+		free(b->warnings[i]);
+	free(b->warnings);
+	free(b->path);
+	free(b->id);
+	free(b->title);
+	memset(b, 0, sizeof(*b));
+}
+
+static int
+load_options(const struct ctx *c, struct gd_question *q, const struct ynode *m)
+{
+	double pos = 0;
+	size_t i, j;
+
+	if (m->kind != N_MAP)
+		return lerr(c, m->line, "question '%s': options must be a mapping such as "
+		    "{ a: ..., b: ... }, not %s", q->id, describe(m));
+	if (m->n / 2 < 2)
+		return lerr(c, m->line, "question '%s': a %s question needs at least 2 options",
+		    q->id, qtype_names[q->type]);
+	if (m->n / 2 > MAX_LIST)
+		return lerr(c, m->line, "question '%s': more than %d options", q->id, MAX_LIST);
+	q->opts = gd_xcalloc(m->n / 2, sizeof(*q->opts));
+	for (i = 0; i + 1 < m->n; i += 2) {
+		const struct ynode *k = m->kids[i], *v = m->kids[i + 1];
+		struct gd_option *o = &q->opts[q->nopts];
+		const struct ynode *t = v, *w = NULL;
+		const char *s;
+
+		if (!valid_id(k->str))
+			return lerr(c, k->line, "question '%s': option key '%s' must be letters, "
+			    "digits, '-', '_' or '.'", q->id, k->str);
+		for (j = 0; j < q->nopts; j++)   /* answers match keys in any case */
+			if (strcasecmp(q->opts[j].key, k->str) == 0)
+				return lerr(c, k->line, "question '%s': option keys '%s' and '%s' "
+				    "differ only in case", q->id, q->opts[j].key, k->str);
+		if (v->kind == N_MAP) {
+			for (j = 0; j + 1 < v->n; j += 2)
+				if (strcmp(v->kids[j]->str, "text") != 0 &&
+				    strcmp(v->kids[j]->str, "weight") != 0)
+					return lerr(c, v->kids[j]->line, "question '%s': option '%s': "
+					    "unknown key '%s' (text, weight)", q->id, k->str, v->kids[j]->str);
+			t = map_get(v, "text");
+			w = map_get(v, "weight");
+			if (t == NULL)
+				return lerr(c, v->line, "question '%s': option '%s' has no text",
+				    q->id, k->str);
+		}
+		if (want_text(c, t, "option text", &s) < 0)
+			return -1;
+		o->key = gd_xstrdup(k->str);
+		o->text = gd_xstrdup(s);
+		q->nopts++;
+		if (q->type == GD_Q_MULTI) {
+			if (w == NULL)
+				return lerr(c, v->line, "question '%s': option '%s' of a multi question "
+				    "needs a weight, as in { text: ..., weight: 1 }", q->id, k->str);
+			if (w->kind != N_SCALAR || parse_num(w->str, &o->weight, NULL) < 0)
+				return lerr(c, w->line, "question '%s': option '%s': weight must be "
+				    "a number", q->id, k->str);
+			if (o->weight > 0)
+				pos += o->weight;
+		} else if (w != NULL) {
+			return lerr(c, w->line, "question '%s': weights are for multi questions; "
+			    "a choice has one answer", q->id);
+		}
+	}
+	if (q->type == GD_Q_MULTI && pos <= 0)
+		return lerr(c, m->line, "question '%s': no option has a positive weight, "
+		    "so nobody can score", q->id);
+	return 0;
+}
+
+static char *
+option_list(const struct gd_question *q)
+{
+	struct gd_buf b = { 0 };
+	size_t i;
+
+	gd_buf_add(&b, "", 0);
+	for (i = 0; i < q->nopts; i++)
+		gd_buf_printf(&b, "%s%s", i ? ", " : "", q->opts[i].key);
+	return b.data;
+}
+
+static int
+load_choice(const struct ctx *c, struct gd_question *q, const struct ynode *m)
+{
+	const struct ynode *a = map_get(m, "answer");
+	const char *s;
+	size_t i;
+
+	if (a == NULL)
+		return lerr(c, q->line, "question '%s': a choice question needs an answer "
+		    "(the key of the right option)", q->id);
+	if (want_text(c, a, "answer", &s) < 0)
+		return -1;
+	for (i = 0; i < q->nopts; i++)
+		if (strcmp(q->opts[i].key, s) == 0)
+			break;
+	if (i == q->nopts) {
+		char *keys = option_list(q);
+
+		lerr(c, a->line, "question '%s': answer '%s' is not among the options (%s)",
+		    q->id, s, keys);
+		free(keys);
+		return -1;
+	}
+	q->answer = gd_xstrdup(s);
+	return 0;
+}
+
+static int
+load_groups(const struct ctx *c, struct gd_question *q, const struct ynode *g)
+{
+	size_t i, j;
+
+	if (g->kind != N_SEQ)
+		return lerr(c, g->line, "question '%s': groups must be a list of lists of "
+		    "synonyms, such as [[expiry, expires], [openssl]]", q->id);
+	if (g->n == 0)
+		return lerr(c, g->line, "question '%s': groups is empty", q->id);
+	if (g->n > MAX_LIST)
+		return lerr(c, g->line, "question '%s': more than %d groups", q->id, MAX_LIST);
+	q->groups = gd_xcalloc(g->n, sizeof(*q->groups));
+	for (i = 0; i < g->n; i++) {
+		const struct ynode *w = g->kids[i];
+		struct gd_kwgroup *k = &q->groups[q->ngroups++];
+
+		if (w->kind == N_SCALAR && !is_empty(w)) {   /* one word: a group of one */
+			k->words = gd_xcalloc(1, sizeof(*k->words));
+			k->words[k->n++] = gd_xstrdup(w->str);
+			continue;
+		}
+		if (w->kind != N_SEQ || w->n == 0)
+			return lerr(c, w->line, "question '%s': keyword group %zu is empty",
+			    q->id, i + 1);
+		if (w->n > MAX_LIST)
+			return lerr(c, w->line, "question '%s': more than %d words in a group",
+			    q->id, MAX_LIST);
+		k->words = gd_xcalloc(w->n, sizeof(*k->words));
+		for (j = 0; j < w->n; j++) {
+			const char *s;
+			const char *p;
+
+			if (want_text(c, w->kids[j], "a keyword", &s) < 0)
+				return -1;
+			for (p = s; isspace((unsigned char)*p); p++)
+				;
+			if (*p == '\0')
+				return lerr(c, w->kids[j]->line, "question '%s': a keyword is blank",
+				    q->id);
+			k->words[k->n++] = gd_xstrdup(s);
+		}
+	}
+	return 0;
+}
+
+static uint64_t
+hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* A fixed shuffle of the items, from the question id, never the right order:
+ * the order a quiz lists them in, the same on every run. */
+static void
+shuffle_items(struct gd_question *q)
+{
+	uint64_t x = hash_str(q->id) | 1;
+	size_t i, j, t;
+
+	q->shown = gd_xcalloc(q->nitems, sizeof(*q->shown));
+	for (i = 0; i < q->nitems; i++)
+		q->shown[i] = i;
+	for (i = q->nitems; i > 1; i--) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		j = (size_t)(x % i);
+		t = q->shown[i - 1];
+		q->shown[i - 1] = q->shown[j];
+		q->shown[j] = t;
+	}
+	for (i = 0; i < q->nitems && q->shown[i] == i; i++)
+		;
+	if (i == q->nitems)   /* the right order: rotate by one */
+		for (i = 0; i < q->nitems; i++)
+			q->shown[i] = (i + 1) % q->nitems;
+}
+
+static int
+load_items(const struct ctx *c, struct gd_question *q, const struct ynode *it)
+{
+	size_t i, j;
+
+	if (it->kind != N_SEQ)
+		return lerr(c, it->line, "question '%s': items must be a list, in the right order",
+		    q->id);
+	if (it->n < 2)
+		return lerr(c, it->line, "question '%s': an order question needs at least 2 items",
+		    q->id);
+	if (it->n > MAX_LIST)
+		return lerr(c, it->line, "question '%s': more than %d items", q->id, MAX_LIST);
+	q->items = gd_xcalloc(it->n, sizeof(*q->items));
+	for (i = 0; i < it->n; i++) {
+		const char *s;
+
+		if (want_text(c, it->kids[i], "an item", &s) < 0)
+			return -1;
+		if (strchr(s, ',') != NULL)
+			return lerr(c, it->kids[i]->line, "question '%s': item '%s' has a comma, "
+			    "which separates items in answers", q->id, s);
+		for (j = 0; j < i; j++)
+			if (strcasecmp(q->items[j], s) == 0)
+				return lerr(c, it->kids[i]->line, "question '%s': item '%s' is listed "
+				    "twice (first at line %zu)", q->id, s, it->kids[j]->line);
+		q->items[q->nitems++] = gd_xstrdup(s);
+	}
+	shuffle_items(q);
+	return 0;
+}
+
+static int
+load_numeric(const struct ctx *c, struct gd_question *q, const struct ynode *m)
+{
+	const struct ynode *a = map_get(m, "answer"), *t = map_get(m, "tolerance");
+	const struct ynode *u = map_get(m, "unit");
+	const char *s;
+
+	if (a == NULL)
+		return lerr(c, q->line, "question '%s': a numeric question needs an answer", q->id);
+	if (a->kind != N_SCALAR || parse_num(a->str, &q->number, NULL) < 0)
+		return lerr(c, a->line, "question '%s': answer must be a number", q->id);
+	if (t != NULL) {
+		if (t->kind != N_SCALAR || parse_num(t->str, &q->tolerance, &q->tol_percent) < 0)
+			return lerr(c, t->line, "question '%s': tolerance must be a number, "
+			    "or a percent such as 5%%", q->id);
+		if (q->tolerance < 0)
+			return lerr(c, t->line, "question '%s': tolerance %s is negative",
+			    q->id, t->str);
+	}
+	if (u != NULL) {
+		if (want_text(c, u, "unit", &s) < 0)
+			return -1;
+		q->unit = gd_xstrdup(s);
+	}
+	return 0;
+}
+
+static int
+load_practical(const struct ctx *c, struct gd_question *q, const struct ynode *m)
+{
+	const struct ynode *p = map_get(m, "probe"), *t = map_get(m, "target_time"), *v;
+	const char *s;
+	size_t i;
+
+	if (p == NULL)
+		return lerr(c, q->line, "question '%s': a practical question needs a probe "
+		    "{ on: HOSTS, cmd: COMMAND } that exits 0 once it is solved", q->id);
+	if (p->kind != N_MAP)
+		return lerr(c, p->line, "question '%s': probe must be a mapping "
+		    "{ on: HOSTS, cmd: COMMAND }", q->id);
+	for (i = 0; i + 1 < p->n; i += 2)
+		if (strcmp(p->kids[i]->str, "on") != 0 && strcmp(p->kids[i]->str, "cmd") != 0)
+			return lerr(c, p->kids[i]->line, "question '%s': probe: unknown key '%s' "
+			    "(on, cmd)", q->id, p->kids[i]->str);
+	if ((v = map_get(p, "on")) == NULL)
+		return lerr(c, p->line, "question '%s': probe has no 'on' (a host pattern)", q->id);
+	if (want_text(c, v, "probe 'on'", &s) < 0)
+		return -1;
+	q->probe_on = gd_xstrdup(s);
+	if ((v = map_get(p, "cmd")) == NULL)
+		return lerr(c, p->line, "question '%s': probe has no 'cmd'", q->id);
+	if (want_text(c, v, "probe 'cmd'", &s) < 0)
+		return -1;
+	q->probe_cmd = gd_xstrdup(s);
+	if (t == NULL)
+		return lerr(c, q->line, "question '%s': a practical question needs a target_time "
+		    "such as 10m", q->id);
+	if (t->kind != N_SCALAR || parse_duration(t->str, &q->target_s) < 0)
+		return lerr(c, t->line, "question '%s': target_time must be a duration such as "
+		    "90s, 10m or 1h30m", q->id);
+	return 0;
+}
+
+static int
+in_list(const char *const *l, const char *s)
+{
+	for (; *l != NULL; l++)
+		if (strcmp(*l, s) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+load_question(const struct ctx *c, struct gd_bank *b, struct gd_question *q,
+    const struct ynode *m)
+{
+	const struct ynode *v;
+	const char *s;
+	size_t i;
+	int t;
+
+	q->line = m->line;
+	if (m->kind != N_MAP)
+		return lerr(c, m->line, "a question must be a mapping with id, topic, type, "
+		    "text..., not %s", describe(m));
+	if ((v = map_get(m, "id")) == NULL)
+		return lerr(c, m->line, "a question has no id");
+	if (want_text(c, v, "id", &s) < 0)
+		return -1;
+	if (!valid_id(s))
+		return lerr(c, v->line, "question id '%s' must be letters, digits, '-', '_' or '.' "
+		    "(at most %d)", s, MAX_ID);
+	q->id = gd_xstrdup(s);
+	for (i = 0; &b->q[i] != q; i++)
+		if (strcmp(b->q[i].id, s) == 0)
+			return lerr(c, v->line, "duplicate question id '%s' (first at line %zu)",
+			    s, b->q[i].line);
+
+	if ((v = map_get(m, "type")) == NULL)
+		return lerr(c, m->line, "question '%s' has no type (choice, multi, keywords, "
+		    "order, numeric, practical)", q->id);
+	if (want_text(c, v, "type", &s) < 0)
+		return -1;
+	for (t = 0; t <= GD_Q_PRACTICAL; t++)
+		if (strcmp(qtype_names[t], s) == 0)
+			break;
+	if (t > GD_Q_PRACTICAL)
+		return lerr(c, v->line, "question '%s': unknown type '%s' (choice, multi, "
+		    "keywords, order, numeric, practical)", q->id, s);
+	q->type = (enum gd_qtype)t;
+
+	for (i = 0; i + 1 < m->n; i += 2) {
+		const char *k = m->kids[i]->str;
+		int other;
+
+		if (in_list(common_keys, k) || in_list(type_keys[q->type], k))
+			continue;
+		for (other = 0, t = 0; t <= GD_Q_PRACTICAL; t++)
+			other |= in_list(type_keys[t], k);
+		if (other)
+			return lerr(c, m->kids[i]->line, "question '%s': '%s' does not apply to "
+			    "a %s question", q->id, k, qtype_names[q->type]);
+		return lerr(c, m->kids[i]->line, "question '%s': unknown key '%s'", q->id, k);
+	}
+
+	if ((v = map_get(m, "topic")) == NULL)
+		return lerr(c, m->line, "question '%s' has no topic", q->id);
+	if (want_text(c, v, "topic", &s) < 0)
+		return -1;
+	for (i = 0; i < b->ntopics; i++)
+		if (strcmp(b->topics[i], s) == 0)
+			break;
+	if (i == b->ntopics) {
+		struct gd_buf l = { 0 };
+
+		gd_buf_add(&l, "", 0);
+		for (i = 0; i < b->ntopics; i++)
+			gd_buf_printf(&l, "%s%s", i ? ", " : "", b->topics[i]);
+		lerr(c, v->line, "question '%s': unknown topic '%s' (the bank's topics: %s)",
+		    q->id, s, l.data);
+		gd_buf_free(&l);
+		return -1;
+	}
+	q->topic = gd_xstrdup(s);
+
+	q->points = 1;
+	if ((v = map_get(m, "points")) != NULL) {
+		if (v->kind != N_SCALAR || parse_num(v->str, &q->points, NULL) < 0)
+			return lerr(c, v->line, "question '%s': points must be a number", q->id);
+		if (q->points <= 0)
+			return lerr(c, v->line, "question '%s': points must be more than 0, not %s",
+			    q->id, v->str);
+		if (q->points > 1000)
+			return lerr(c, v->line, "question '%s': more than 1000 points", q->id);
+	}
+
+	if ((v = map_get(m, "text")) == NULL)
+		return lerr(c, m->line, "question '%s' has no text", q->id);
+	if (want_text(c, v, "text", &s) < 0)
+		return -1;
+	q->text = gd_xstrdup(s);
+
+	if ((v = map_get(m, "remedy")) != NULL && !is_empty(v)) {
+		if (want_text(c, v, "remedy", &s) < 0)
+			return -1;
+		q->remedy = gd_xstrdup(s);
+	} else {
+		add_warning(&b->warnings, &b->nwarnings, gd_xasprintf("%s: line %zu: question '%s' "
+		    "has no remedy: say what to study when it is missed", c->name,
+		    v != NULL ? v->line : m->line, q->id));
+	}
+
+	switch (q->type) {
+	case GD_Q_CHOICE:
+	case GD_Q_MULTI:
+		if ((v = map_get(m, "options")) == NULL)
+			return lerr(c, m->line, "question '%s': a %s question needs options",
+			    q->id, qtype_names[q->type]);
+		if (load_options(c, q, v) < 0)
+			return -1;
+		if (q->type == GD_Q_CHOICE && load_choice(c, q, m) < 0)
+			return -1;
+		break;
+	case GD_Q_KEYWORDS:
+		if ((v = map_get(m, "groups")) == NULL)
+			return lerr(c, m->line, "question '%s': a keywords question needs groups "
+			    "of synonyms", q->id);
+		return load_groups(c, q, v);
+	case GD_Q_ORDER:
+		if ((v = map_get(m, "items")) == NULL)
+			return lerr(c, m->line, "question '%s': an order question needs items, "
+			    "in the right order", q->id);
+		return load_items(c, q, v);
+	case GD_Q_NUMERIC:
+		return load_numeric(c, q, m);
+	case GD_Q_PRACTICAL:
+		return load_practical(c, q, m);
+	}
+	return 0;
+}
+
+static const char *const bank_keys[] = {
+	"bank", "title", "description", "pass", "topics", "questions", NULL,
+};
+
+static int
+load_topics(const struct ctx *c, struct gd_bank *b, const struct ynode *t)
+{
+	size_t i, j;
+
+	if (t == NULL) {
+		b->topics = gd_xcalloc(4, sizeof(*b->topics));
+		for (i = 0; i < 4; i++)
+			b->topics[b->ntopics++] = gd_xstrdup(default_topics[i]);
+		return 0;
+	}
+	if (t->kind != N_SEQ || t->n == 0)
+		return lerr(c, t->line, "topics must be a list of names, such as [process, "
+		    "architecture, troubleshooting, monitoring]");
+	if (t->n > MAX_LIST)
+		return lerr(c, t->line, "more than %d topics", MAX_LIST);
+	b->topics = gd_xcalloc(t->n, sizeof(*b->topics));
+	for (i = 0; i < t->n; i++) {
+		const char *s;
+
+		if (want_text(c, t->kids[i], "a topic", &s) < 0)
+			return -1;
+		if (!valid_id(s))
+			return lerr(c, t->kids[i]->line, "topic '%s' must be letters, digits, "
+			    "'-', '_' or '.'", s);
+		for (j = 0; j < i; j++)
+			if (strcmp(b->topics[j], s) == 0)
+				return lerr(c, t->kids[i]->line, "topic '%s' is listed twice", s);
+		b->topics[b->ntopics++] = gd_xstrdup(s);
+	}
+	return 0;
+}
+
+static int
+bank_build(const struct ctx *c, struct gd_bank *b, const struct ynode *root)
+{
+	const struct ynode *v, *qs;
+	const char *s;
+	size_t i;
+
+	if (root == NULL || is_empty(root))
+		return lerr(c, 1, "the bank is empty; it needs 'bank:' and 'questions:'");
+	if (root->kind != N_MAP)
+		return lerr(c, root->line, "a bank is a mapping with 'bank:' and 'questions:', "
+		    "not %s", describe(root));
+	for (i = 0; i + 1 < root->n; i += 2)
+		if (!in_list(bank_keys, root->kids[i]->str))
+			return lerr(c, root->kids[i]->line, "unknown key '%s' (bank, title, "
+			    "description, pass, topics, questions)", root->kids[i]->str);
+	if ((v = map_get(root, "bank")) == NULL)
+		return lerr(c, root->line, "no 'bank:' (the bank's id)");
+	if (want_text(c, v, "bank", &s) < 0)
+		return -1;
+	if (!valid_id(s))
+		return lerr(c, v->line, "bank id '%s' must be letters, digits, '-', '_' or '.'", s);
+	b->id = gd_xstrdup(s);
+	if ((v = map_get(root, "title")) != NULL) {
+		if (want_text(c, v, "title", &s) < 0)
+			return -1;
+		b->title = gd_xstrdup(s);
+	} else {
+		b->title = gd_xstrdup(b->id);
+	}
+	b->pass = 70;
+	if ((v = map_get(root, "pass")) != NULL) {
+		int pct;
+
+		if (v->kind != N_SCALAR || parse_num(v->str, &b->pass, &pct) < 0 ||
+		    b->pass <= 0 || b->pass > 100)
+			return lerr(c, v->line, "pass must be a percent of the points, "
+			    "more than 0 and at most 100");
+	}
+	if (load_topics(c, b, map_get(root, "topics")) < 0)
+		return -1;
+	if ((qs = map_get(root, "questions")) == NULL)
+		return lerr(c, root->line, "no 'questions:'");
+	if (qs->kind != N_SEQ || qs->n == 0)
+		return lerr(c, key_line(root, "questions"), "questions must be a non-empty list");
+	if (qs->n > MAX_KEYS)
+		return lerr(c, qs->line, "more than %d questions", MAX_KEYS);
+	b->q = gd_xcalloc(qs->n, sizeof(*b->q));
+	for (i = 0; i < qs->n; i++) {
+		b->nq++;   /* before loading, so that a half-loaded question is freed */
+		if (load_question(c, b, &b->q[i], qs->kids[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+gd_bank_parse(struct gd_bank *b, const char *name, const char *text, size_t len,
+    char *err, size_t errlen)
+{
+	struct ctx c = { name, err, errlen };
+	struct ynode *root = NULL;
+	int rc = -1;
+
+	memset(b, 0, sizeof(*b));
+	b->path = gd_xstrdup(name);
+	if (yaml_tree(&c, text, len, &root) < 0)
+		goto out;
+	if (bank_build(&c, b, root) < 0)
+		goto out;
+	rc = 0;
+out:
+	node_free(root);
+	if (rc < 0)
+		gd_bank_free(b);
+	return rc;
+}
+
+int
+gd_bank_load(struct gd_bank *b, const char *path, char *err, size_t errlen)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	memset(b, 0, sizeof(*b));
+	if (slurp(path, &text, &len, err, errlen) < 0)
+		return -1;
+	rc = gd_bank_parse(b, path, text, len, err, errlen);
+	free(text);
+	return rc;
+}
+
+int
+gd_bank_check(const char *path, char *err, size_t errlen)
+{
+	struct gd_bank b;
+	size_t i;
+
+	if (gd_bank_load(&b, path, err, errlen) < 0)
+		return -1;
+	for (i = 0; i < b.nwarnings; i++)
+		gd_warnx("%s", b.warnings[i]);
+	gd_bank_free(&b);
+	return 0;
+}
+
+int
+gd_bank_sniff(const char *path)
+{
+	char err[GD_ERRLEN];
+	struct ctx c = { path, err, sizeof(err) };
+	struct ynode *root = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	int yes = 0;
+
+	if (slurp(path, &text, &len, err, sizeof(err)) < 0)
+		return 0;
+	if (yaml_tree(&c, text, len, &root) == 0) {
+		yes = root != NULL && root->kind == N_MAP && map_get(root, "bank") != NULL &&
+		    map_get(root, "questions") != NULL;
+	} else {
+		/* broken YAML: judge by the top-level keys, so the bank's own
+		 * loader reports the error */
+		yes = (strncmp(text, "bank:", 5) == 0 || strstr(text, "\nbank:") != NULL) &&
+		    (strncmp(text, "questions:", 10) == 0 || strstr(text, "\nquestions:") != NULL);
+	}
+	node_free(root);
+	free(text);
+	return yes;
+}
+
+const struct gd_question *
+gd_bank_find(const struct gd_bank *b, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < b->nq; i++)
+		if (strcmp(b->q[i].id, id) == 0)
+			return &b->q[i];
+	return NULL;
+}
+
+/* ---- answers ---- */
+
+int
+gd_answer_cut(char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n <= max)
+		return 0;
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;   /* s[max] continues a sequence: cut before its lead byte */
+	s[max] = '\0';
+	return 1;
+}
+
+void
+gd_answers_free(struct gd_answers *a)
+{
+	size_t i, j;
+
+	for (i = 0; i < a->n; i++) {
+		free(a->a[i].id);
+		for (j = 0; j < a->a[i].nparts; j++)
+			free(a->a[i].parts[j]);
+		free(a->a[i].parts);
+	}
+	free(a->a);
+	for (i = 0; i < a->nwarnings; i++)
+		free(a->warnings[i]);
+	free(a->warnings);
+	free(a->path);
+	memset(a, 0, sizeof(*a));
+}
+
+static int
+answers_build(const struct ctx *c, struct gd_answers *a, const struct ynode *root)
+{
+	size_t i, j;
+
+	if (root == NULL || is_empty(root))
+		return 0;   /* no answers: every question is missing */
+	if (root->kind != N_MAP)
+		return lerr(c, root->line, "answers are a mapping of question id to answer, "
+		    "not %s", describe(root));
+	a->a = gd_xcalloc(root->n / 2 + 1, sizeof(*a->a));
+	for (i = 0; i + 1 < root->n; i += 2) {
+		const struct ynode *k = root->kids[i], *v = root->kids[i + 1];
+		struct gd_answer *x = &a->a[a->n++];
+		size_t left = GD_ANSWER_MAX;
+
+		x->id = gd_xstrdup(k->str);
+		x->line = k->line;
+		if (v->kind == N_MAP)
+			return lerr(c, v->line, "the answer to '%s' is a mapping; an answer is "
+			    "text, a number or a list", k->str);
+		if (v->kind == N_SCALAR) {
+			if (is_empty(v) && v->plain)
+				continue;   /* `id:` alone: answered with nothing */
+			x->parts = gd_xcalloc(1, sizeof(*x->parts));
+			x->parts[x->nparts++] = gd_xstrdup(v->str);
+		} else {
+			x->list = 1;
+			x->parts = gd_xcalloc(v->n + 1, sizeof(*x->parts));
+			for (j = 0; j < v->n; j++) {
+				if (v->kids[j]->kind != N_SCALAR)
+					return lerr(c, v->kids[j]->line, "the answer to '%s': a list "
+					    "item is %s; items are text or numbers", k->str,
+					    describe(v->kids[j]));
+				x->parts[x->nparts++] = gd_xstrdup(v->kids[j]->str);
+			}
+		}
+		for (j = 0; j < x->nparts; j++) {   /* the cap is for the whole answer */
+			if (gd_answer_cut(x->parts[j], left))
+				x->truncated = 1;
+			left -= strlen(x->parts[j]);
+		}
+		if (x->truncated)
+			add_warning(&a->warnings, &a->nwarnings, gd_xasprintf("%s: line %zu: the "
+			    "answer to '%s' is longer than %d bytes; cut there", c->name,
+			    v->line, k->str, GD_ANSWER_MAX));
+	}
+	return 0;
+}
+
+int
+gd_answers_parse(struct gd_answers *a, const char *name, const char *text, size_t len,
+    char *err, size_t errlen)
+{
+	struct ctx c = { name, err, errlen };
+	struct ynode *root = NULL;
+	int rc = -1;
+
+	memset(a, 0, sizeof(*a));
+	a->path = gd_xstrdup(name);
+	if (yaml_tree(&c, text, len, &root) < 0)
+		goto out;
+	if (answers_build(&c, a, root) < 0)
+		goto out;
+	rc = 0;
+out:
+	node_free(root);
+	if (rc < 0)
+		gd_answers_free(a);
+	return rc;
+}
+
+int
+gd_answers_load(struct gd_answers *a, const char *path, char *err, size_t errlen)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	if (slurp(path, &text, &len, err, errlen) < 0)
+		return -1;
+	rc = gd_answers_parse(a, path, text, len, err, errlen);
+	free(text);
+	return rc;
+}
