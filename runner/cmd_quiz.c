@@ -404,59 +404,6 @@ print_text(const struct gd_bank *b, const struct gd_quiz_score *s, const char *p
 		print_ids("not graded here (practical, graded on the lab):", b, s, GD_ST_PRACTICAL);
 }
 
-/* Writes data to path by a temporary file in the same directory, fsync and
- * rename, so that a crash leaves the old file or the new one, never half. */
-static int
-write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen)
-{
-	char *tmp = gd_xasprintf("%s.tmp.XXXXXX", path), *dcopy = gd_xstrdup(path);
-	mode_t mask = umask(0);
-	size_t off = 0;
-	int fd, dfd, rc = -1;
-
-	umask(mask);
-	if ((fd = mkstemp(tmp)) < 0) {
-		gd_errf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
-	fchmod(fd, 0666 & ~mask);   /* mkstemp's 0600 is too tight for a result */
-	while (off < len) {
-		ssize_t n = write(fd, data + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			gd_errf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-			close(fd);
-			goto out;
-		}
-		off += (size_t)n;
-	}
-	if (fsync(fd) != 0 || close(fd) != 0) {
-		gd_errf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (rename(tmp, path) != 0) {
-		gd_errf(err, errlen, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-		goto out;
-	}
-	free(tmp);
-	tmp = NULL;
-	if ((dfd = open(dirname(dcopy), O_RDONLY | O_DIRECTORY)) >= 0) {
-		fsync(dfd);   /* the rename itself must survive a crash */
-		close(dfd);
-	}
-	rc = 0;
-out:
-	if (tmp != NULL) {
-		unlink(tmp);
-		free(tmp);
-	}
-	free(dcopy);
-	return rc;
-}
 
 int
 gd_cmd_quiz(int argc, char **argv)
@@ -549,7 +496,7 @@ gd_cmd_quiz(int argc, char **argv)
 		struct gd_buf b = { 0 };
 
 		gd_buf_printf(&b, "%s\n", dump);
-		if (write_atomic(outfile, b.data, b.len, err, sizeof(err)) < 0) {
+		if (gd_write_atomic(outfile, b.data, b.len, 0644, err, sizeof(err)) < 0) {
 			gd_warnx("quiz: %s", err);
 			gd_buf_free(&b);
 			ret = GD_EXIT_UNREACHABLE;

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #define GD_VERSION "0.1.0"
 
@@ -47,6 +48,11 @@ void gd_buf_free(struct gd_buf *b);
 /* A malloc'd NUL-terminated copy of s[0..len) in which every byte that is
  * not part of valid UTF-8 is U+FFFD (JSON strings must be UTF-8). */
 char *gd_utf8_clean(const char *s, size_t len);
+
+/* Writes data to path through path.tmp: write, fsync, rename, fsync the
+ * directory, so a crash leaves the old file or the new one, never half. */
+int gd_write_atomic(const char *path, const void *data, size_t len, mode_t mode, char *err,
+    size_t errlen);
 
 /* Milliseconds on the monotonic clock. */
 long long gd_now_ms(void);

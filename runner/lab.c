@@ -199,43 +199,6 @@ lab_dir(struct lab *lab, const char *dir, int create, char *err, size_t errlen)
 	return 1;
 }
 
-/* tmp + fsync + rename, so a reader never sees half a file. */
-static int
-write_atomic(const char *path, const char *data, size_t len, mode_t mode,
-    char *err, size_t errlen)
-{
-	char tmp[PATH_MAX + 8];
-	size_t off = 0;
-	ssize_t w;
-	int fd, rc = -1;
-
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)) == -1)
-		return gd_errf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-	while (off < len) {
-		if ((w = write(fd, data + off, len - off)) == -1) {
-			if (errno == EINTR)
-				continue;
-			gd_errf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-			goto out;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) == -1) {
-		gd_errf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (rename(tmp, path) == -1) {
-		gd_errf(err, errlen, "cannot rename %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	rc = 0;
-out:
-	close(fd);
-	if (rc == -1)
-		unlink(tmp);
-	return rc;
-}
 
 static int
 state_save(const struct lab *lab, char *err, size_t errlen)
@@ -266,7 +229,7 @@ state_save(const struct lab *lab, char *err, size_t errlen)
 	snprintf(path, sizeof path, "%s/lab.json", lab->dir);
 	s = gd_xrealloc(s, strlen(s) + 2);
 	strcat(s, "\n");
-	rc = write_atomic(path, s, strlen(s), 0600, err, errlen);
+	rc = gd_write_atomic(path, s, strlen(s), 0600, err, errlen);
 	free(s);
 	return rc;
 }
@@ -455,7 +418,7 @@ claim(struct lab *lab, char *err, size_t errlen)
 		lab_names(lab);
 		snprintf(idx, sizeof idx, "%d\n", k);
 		snprintf(path, sizeof path, "%s/lab.index", lab->dir);
-		if (write_atomic(path, idx, strlen(idx), 0600, err, errlen) == -1 ||
+		if (gd_write_atomic(path, idx, strlen(idx), 0600, err, errlen) == -1 ||
 		    state_save(lab, err, errlen) == -1)
 			goto out;
 		if (run(NULL, err, errlen, "ip", "link", "set", "dev", lab->newbr,
@@ -555,7 +518,7 @@ host_files(struct lab *lab, char *err, size_t errlen)
 		goto out;
 	gd_buf_printf(&b, "%s gameday-lab\n", pub);
 	snprintf(path, sizeof path, "%s/authorized_keys", lab->dir);
-	if (write_atomic(path, b.data, b.len, 0600, err, errlen) == -1)
+	if (gd_write_atomic(path, b.data, b.len, 0600, err, errlen) == -1)
 		goto out;
 	snprintf(path, sizeof path, "%s/hosts", lab->dir);
 	if (mkdir(path, 0700) == -1 && errno != EEXIST) {
@@ -588,7 +551,7 @@ host_files(struct lab *lab, char *err, size_t errlen)
 		    "MaxStartups 100:30:200\n"
 		    "MaxSessions 50\n", h->addr, key, lab->dir);
 		host_path(path, sizeof path, lab, h, "sshd_config");
-		if (write_atomic(path, b.data, b.len, 0600, err, errlen) == -1)
+		if (gd_write_atomic(path, b.data, b.len, 0600, err, errlen) == -1)
 			goto out;
 	}
 	rc = 0;
@@ -1134,10 +1097,10 @@ write_outputs(const struct lab *lab, char *err, size_t errlen)
 	    "        ansible_ssh_private_key_file: %s/id_ed25519\n"
 	    "        gameday_known_hosts: %s/known_hosts\n", lab->dir, lab->dir);
 	snprintf(path, sizeof path, "%s/known_hosts", lab->dir);
-	if (write_atomic(path, kh.data, kh.len, 0644, err, errlen) == -1)
+	if (gd_write_atomic(path, kh.data, kh.len, 0644, err, errlen) == -1)
 		goto out;
 	snprintf(path, sizeof path, "%s/inventory.yaml", lab->dir);
-	if (write_atomic(path, inv.data, inv.len, 0644, err, errlen) == -1)
+	if (gd_write_atomic(path, inv.data, inv.len, 0644, err, errlen) == -1)
 		goto out;
 	rc = 0;
 out:

@@ -1,4 +1,8 @@
 /* util.c: errors, allocation and buffers shared by all of gameday. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,4 +201,51 @@ gd_utf8_clean(const char *s, size_t len)
 		i += n;
 	}
 	return b.data;
+}
+
+int
+gd_write_atomic(const char *path, const void *data, size_t len, mode_t mode, char *err,
+    size_t errlen)
+{
+	char *tmp = gd_xasprintf("%s.tmp", path), *dcopy = gd_xstrdup(path);
+	size_t off = 0;
+	int fd, dfd, rc = -1;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0) {
+		gd_errf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	(void)fchmod(fd, mode);  /* the umask may have narrowed it */
+	while (off < len) {
+		ssize_t n = write(fd, (const char *)data + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			gd_errf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+			close(fd);
+			goto out;
+		}
+		off += (size_t)n;
+	}
+	if (fsync(fd) != 0 || close(fd) != 0) {
+		gd_errf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (rename(tmp, path) != 0) {
+		gd_errf(err, errlen, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+		goto out;
+	}
+	if ((dfd = open(dirname(dcopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		(void)fsync(dfd);  /* the rename itself must survive a crash */
+		close(dfd);
+	}
+	rc = 0;
+out:
+	if (rc != 0)
+		unlink(tmp);
+	free(tmp);
+	free(dcopy);
+	return rc;
 }
