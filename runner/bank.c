@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <yaml.h>
 
 #include "gd.h"
 #include "bank.h"
+#include "yamltree.h"
 
 #define MAX_BYTES (4L << 20)    /* larger files are not banks */
 #define MAX_DEPTH 32
@@ -26,17 +26,6 @@
 #define MAX_ID 128
 
 /* ---- a YAML tree ---- */
-
-enum { N_SCALAR, N_SEQ, N_MAP };
-
-struct ynode {
-	int kind;
-	size_t line;
-	char *str;              /* scalar text as written */
-	int plain;              /* unquoted scalar: '' and ~ and null are empty */
-	struct ynode **kids;    /* sequence items, or key, value, key, value... */
-	size_t n, cap;
-};
 
 struct ctx {
 	const char *name;
@@ -52,99 +41,38 @@ lerr(const struct ctx *c, size_t line, const char *fmt, ...)
 static int
 lerr(const struct ctx *c, size_t line, const char *fmt, ...)
 {
-	char msg[GD_ERRLEN];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	gd_yaml_verrf(c->err, c->errlen, c->name, line, fmt, ap);
 	va_end(ap);
-	return gd_errf(c->err, c->errlen, "%s: line %zu: %s", c->name, line, msg);
+	return -1;
 }
 
-static void
-node_free(struct ynode *n)
-{
-	size_t i;
-
-	if (n == NULL)
-		return;
-	for (i = 0; i < n->n; i++)
-		node_free(n->kids[i]);
-	free(n->kids);
-	free(n->str);
-	free(n);
-}
-
-static void
-node_push(struct ynode *p, struct ynode *k)
-{
-	if (p->n == p->cap) {
-		p->cap = p->cap ? p->cap * 2 : 8;
-		p->kids = gd_xrealloc(p->kids, p->cap * sizeof(*p->kids));
-	}
-	p->kids[p->n++] = k;
-}
-
+/* Empty: '', or YAML's null. */
 static int
-is_empty(const struct ynode *n)
+is_empty(const struct gd_ynode *n)
 {
-	if (n->kind != N_SCALAR)
-		return 0;
-	if (n->str[0] == '\0')
-		return 1;
-	return n->plain && (strcmp(n->str, "~") == 0 || strcmp(n->str, "null") == 0 ||
-	    strcmp(n->str, "Null") == 0 || strcmp(n->str, "NULL") == 0);
+	return n->kind == GD_Y_SCALAR && (n->str[0] == '\0' || gd_yaml_is_null(n));
 }
 
 static const char *
-describe(const struct ynode *n)
+describe(const struct gd_ynode *n)
 {
-	return n->kind == N_SEQ ? "a list" : n->kind == N_MAP ? "a mapping" : "a value";
-}
-
-static size_t
-offset_line(const char *text, size_t len, size_t off)
-{
-	size_t i, line = 1;
-
-	for (i = 0; i < off && i < len; i++)
-		if (text[i] == '\n')
-			line++;
-	return line;
-}
-
-static int
-parse_error(const struct ctx *c, const yaml_parser_t *p, const char *text, size_t len)
-{
-	switch (p->error) {
-	case YAML_MEMORY_ERROR:
-		return gd_errf(c->err, c->errlen, "%s: out of memory", c->name);
-	case YAML_READER_ERROR:
-		if (p->problem_value != -1)
-			return lerr(c, offset_line(text, len, p->problem_offset),
-			    "the file is not UTF-8 (%s 0x%02X)", p->problem, (unsigned)p->problem_value);
-		return lerr(c, offset_line(text, len, p->problem_offset), "%s", p->problem);
-	case YAML_SCANNER_ERROR:
-	case YAML_PARSER_ERROR:
-		if (p->context != NULL)
-			return lerr(c, p->problem_mark.line + 1, "%s (%s at line %zu)",
-			    p->problem, p->context, p->context_mark.line + 1);
-		return lerr(c, p->problem_mark.line + 1, "%s", p->problem);
-	default:
-		return lerr(c, p->mark.line + 1, "%s", p->problem ? p->problem : "YAML error");
-	}
+	return n->kind == GD_Y_SEQ ? "a list" : n->kind == GD_Y_MAP ? "a mapping" : "a value";
 }
 
 /* Duplicate keys are refused: in a bank they are always a mistake. */
 static int
-map_check(const struct ctx *c, const struct ynode *m)
+map_check(void *arg, struct gd_ynode *m)
 {
+	const struct ctx *c = arg;
 	size_t i, j;
 
 	if (m->n / 2 > MAX_KEYS)
 		return lerr(c, m->line, "more than %d entries in one mapping", MAX_KEYS);
 	for (i = 0; i < m->n; i += 2) {
-		if (m->kids[i]->kind != N_SCALAR)
+		if (m->kids[i]->kind != GD_Y_SCALAR)
 			return lerr(c, m->kids[i]->line, "a key must be a plain value, not %s",
 			    describe(m->kids[i]));
 		for (j = 0; j < i; j += 2)
@@ -155,149 +83,25 @@ map_check(const struct ctx *c, const struct ynode *m)
 	return 0;
 }
 
-/* Builds the tree of the one document in text. *root is NULL for an empty
- * document. Caller frees with node_free. */
+/* Banks and answers files: plain values, no aliases, no duplicate keys. */
+static const struct gd_yaml_opts bank_yaml = {
+	.what = "a bank or answers file", .big = "", .max_bytes = MAX_BYTES,
+	.max_depth = MAX_DEPTH, .aliases = 0, .mapping = map_check,
+};
+
+/* The tree of the one document in text, NULL when empty. Caller frees
+ * with gd_yaml_free. */
 static int
-yaml_tree(const struct ctx *c, const char *text, size_t len, struct ynode **root)
+yaml_tree(struct ctx *c, const char *text, size_t len, struct gd_ynode **root)
 {
-	yaml_parser_t p;
-	yaml_event_t ev;
-	struct ynode *st[MAX_DEPTH], *n;
-	size_t depth = 0, line;
-	int have_ev = 0, ndocs = 0, done = 0, rc = -1;
+	struct gd_yaml_opts o = bank_yaml;
 
-	*root = NULL;
-	if (!yaml_parser_initialize(&p))
-		return gd_errf(c->err, c->errlen, "%s: out of memory", c->name);
-	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
-	while (!done) {
-		if (!yaml_parser_parse(&p, &ev)) {
-			parse_error(c, &p, text, len);
-			goto out;
-		}
-		have_ev = 1;
-		line = ev.start_mark.line + 1;
-		n = NULL;
-		switch (ev.type) {
-		case YAML_STREAM_END_EVENT:
-			done = 1;
-			break;
-		case YAML_DOCUMENT_START_EVENT:
-			if (++ndocs > 1) {
-				lerr(c, line, "a second YAML document; a bank or answers file is one mapping");
-				goto out;
-			}
-			break;
-		case YAML_ALIAS_EVENT:
-			lerr(c, line, "aliases (*%s) are not supported here; write the value out",
-			    (const char *)ev.data.alias.anchor);
-			goto out;
-		case YAML_SCALAR_EVENT:
-			if (memchr(ev.data.scalar.value, '\0', ev.data.scalar.length) != NULL) {
-				lerr(c, line, "a string holds a NUL character");
-				goto out;
-			}
-			n = gd_xcalloc(1, sizeof(*n));
-			n->kind = N_SCALAR;
-			n->line = line;
-			n->str = gd_xmalloc(ev.data.scalar.length + 1);
-			memcpy(n->str, ev.data.scalar.value, ev.data.scalar.length);
-			n->str[ev.data.scalar.length] = '\0';
-			n->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-			break;
-		case YAML_SEQUENCE_START_EVENT:
-		case YAML_MAPPING_START_EVENT:
-			if (depth == MAX_DEPTH) {
-				lerr(c, line, "nested deeper than %d levels", MAX_DEPTH);
-				goto out;
-			}
-			n = gd_xcalloc(1, sizeof(*n));
-			n->kind = ev.type == YAML_MAPPING_START_EVENT ? N_MAP : N_SEQ;
-			n->line = line;
-			if (depth == 0)
-				*root = n;
-			else
-				node_push(st[depth - 1], n);
-			st[depth++] = n;
-			n = NULL;   /* attached already */
-			break;
-		case YAML_SEQUENCE_END_EVENT:
-		case YAML_MAPPING_END_EVENT:
-			depth--;
-			if (st[depth]->kind == N_MAP && map_check(c, st[depth]) < 0)
-				goto out;
-			break;
-		default:
-			break;
-		}
-		if (n != NULL) {
-			if (depth == 0)
-				*root = n;
-			else
-				node_push(st[depth - 1], n);
-		}
-		yaml_event_delete(&ev);
-		have_ev = 0;
-	}
-	rc = 0;
-out:
-	if (have_ev)
-		yaml_event_delete(&ev);
-	yaml_parser_delete(&p);
-	if (rc < 0) {
-		node_free(*root);
-		*root = NULL;
-	}
-	return rc;
-}
-
-/* The whole file, at most MAX_BYTES. Caller frees *text. */
-static int
-slurp(const char *path, char **text, size_t *len, char *err, size_t errlen)
-{
-	struct gd_buf b = { 0 };
-	char chunk[65536];
-	FILE *f;
-	size_t n;
-	int rc = -1;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return gd_errf(err, errlen, "%s: %s", path, strerror(errno));
-	gd_buf_add(&b, "", 0);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		gd_buf_add(&b, chunk, n);
-		if ((long)b.len > MAX_BYTES) {
-			gd_errf(err, errlen, "%s: larger than %ld MiB", path, MAX_BYTES >> 20);
-			goto out;
-		}
-	}
-	if (ferror(f)) {
-		gd_errf(err, errlen, "%s: %s", path, strerror(errno ? errno : EIO));
-		goto out;
-	}
-	*text = b.data;
-	*len = b.len;
-	b.data = NULL;
-	rc = 0;
-out:
-	fclose(f);
-	gd_buf_free(&b);
-	return rc;
-}
-
-static struct ynode *
-map_get(const struct ynode *m, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < m->n; i += 2)
-		if (strcmp(m->kids[i]->str, key) == 0)
-			return m->kids[i + 1];
-	return NULL;
+	o.arg = c;
+	return gd_yaml_parse(c->name, text, len, &o, root, c->err, c->errlen);
 }
 
 static size_t
-key_line(const struct ynode *m, const char *key)
+key_line(const struct gd_ynode *m, const char *key)
 {
 	size_t i;
 
@@ -381,9 +185,9 @@ valid_id(const char *s)
 
 /* A scalar with some text in it, else an error naming what. */
 static int
-want_text(const struct ctx *c, const struct ynode *n, const char *what, const char **out)
+want_text(const struct ctx *c, const struct gd_ynode *n, const char *what, const char **out)
 {
-	if (n->kind != N_SCALAR)
+	if (n->kind != GD_Y_SCALAR)
 		return lerr(c, n->line, "%s must be text, not %s", what, describe(n));
 	if (is_empty(n))
 		return lerr(c, n->line, "%s is empty", what);
@@ -480,12 +284,12 @@ gd_bank_free(struct gd_bank *b)
 }
 
 static int
-load_options(const struct ctx *c, struct gd_question *q, const struct ynode *m)
+load_options(const struct ctx *c, struct gd_question *q, const struct gd_ynode *m)
 {
 	double pos = 0;
 	size_t i, j;
 
-	if (m->kind != N_MAP)
+	if (m->kind != GD_Y_MAP)
 		return lerr(c, m->line, "question '%s': options must be a mapping such as "
 		    "{ a: ..., b: ... }, not %s", q->id, describe(m));
 	if (m->n / 2 < 2)
@@ -495,9 +299,9 @@ load_options(const struct ctx *c, struct gd_question *q, const struct ynode *m)
 		return lerr(c, m->line, "question '%s': more than %d options", q->id, MAX_LIST);
 	q->opts = gd_xcalloc(m->n / 2, sizeof(*q->opts));
 	for (i = 0; i + 1 < m->n; i += 2) {
-		const struct ynode *k = m->kids[i], *v = m->kids[i + 1];
+		const struct gd_ynode *k = m->kids[i], *v = m->kids[i + 1];
 		struct gd_option *o = &q->opts[q->nopts];
-		const struct ynode *t = v, *w = NULL;
+		const struct gd_ynode *t = v, *w = NULL;
 		const char *s;
 
 		if (!valid_id(k->str))
@@ -507,14 +311,14 @@ load_options(const struct ctx *c, struct gd_question *q, const struct ynode *m)
 			if (strcasecmp(q->opts[j].key, k->str) == 0)
 				return lerr(c, k->line, "question '%s': option keys '%s' and '%s' "
 				    "differ only in case", q->id, q->opts[j].key, k->str);
-		if (v->kind == N_MAP) {
+		if (v->kind == GD_Y_MAP) {
 			for (j = 0; j + 1 < v->n; j += 2)
 				if (strcmp(v->kids[j]->str, "text") != 0 &&
 				    strcmp(v->kids[j]->str, "weight") != 0)
 					return lerr(c, v->kids[j]->line, "question '%s': option '%s': "
 					    "unknown key '%s' (text, weight)", q->id, k->str, v->kids[j]->str);
-			t = map_get(v, "text");
-			w = map_get(v, "weight");
+			t = gd_yaml_get(v, "text");
+			w = gd_yaml_get(v, "weight");
 			if (t == NULL)
 				return lerr(c, v->line, "question '%s': option '%s' has no text",
 				    q->id, k->str);
@@ -528,7 +332,7 @@ load_options(const struct ctx *c, struct gd_question *q, const struct ynode *m)
 			if (w == NULL)
 				return lerr(c, v->line, "question '%s': option '%s' of a multi question "
 				    "needs a weight, as in { text: ..., weight: 1 }", q->id, k->str);
-			if (w->kind != N_SCALAR || parse_num(w->str, &o->weight, NULL) < 0)
+			if (w->kind != GD_Y_SCALAR || parse_num(w->str, &o->weight, NULL) < 0)
 				return lerr(c, w->line, "question '%s': option '%s': weight must be "
 				    "a number", q->id, k->str);
 			if (o->weight > 0)
@@ -557,9 +361,9 @@ option_list(const struct gd_question *q)
 }
 
 static int
-load_choice(const struct ctx *c, struct gd_question *q, const struct ynode *m)
+load_choice(const struct ctx *c, struct gd_question *q, const struct gd_ynode *m)
 {
-	const struct ynode *a = map_get(m, "answer");
+	const struct gd_ynode *a = gd_yaml_get(m, "answer");
 	const char *s;
 	size_t i;
 
@@ -584,11 +388,11 @@ load_choice(const struct ctx *c, struct gd_question *q, const struct ynode *m)
 }
 
 static int
-load_groups(const struct ctx *c, struct gd_question *q, const struct ynode *g)
+load_groups(const struct ctx *c, struct gd_question *q, const struct gd_ynode *g)
 {
 	size_t i, j;
 
-	if (g->kind != N_SEQ)
+	if (g->kind != GD_Y_SEQ)
 		return lerr(c, g->line, "question '%s': groups must be a list of lists of "
 		    "synonyms, such as [[expiry, expires], [openssl]]", q->id);
 	if (g->n == 0)
@@ -597,15 +401,15 @@ load_groups(const struct ctx *c, struct gd_question *q, const struct ynode *g)
 		return lerr(c, g->line, "question '%s': more than %d groups", q->id, MAX_LIST);
 	q->groups = gd_xcalloc(g->n, sizeof(*q->groups));
 	for (i = 0; i < g->n; i++) {
-		const struct ynode *w = g->kids[i];
+		const struct gd_ynode *w = g->kids[i];
 		struct gd_kwgroup *k = &q->groups[q->ngroups++];
 
-		if (w->kind == N_SCALAR && !is_empty(w)) {   /* one word: a group of one */
+		if (w->kind == GD_Y_SCALAR && !is_empty(w)) {   /* one word: a group of one */
 			k->words = gd_xcalloc(1, sizeof(*k->words));
 			k->words[k->n++] = gd_xstrdup(w->str);
 			continue;
 		}
-		if (w->kind != N_SEQ || w->n == 0)
+		if (w->kind != GD_Y_SEQ || w->n == 0)
 			return lerr(c, w->line, "question '%s': keyword group %zu is empty",
 			    q->id, i + 1);
 		if (w->n > MAX_LIST)
@@ -669,11 +473,11 @@ shuffle_items(struct gd_question *q)
 }
 
 static int
-load_items(const struct ctx *c, struct gd_question *q, const struct ynode *it)
+load_items(const struct ctx *c, struct gd_question *q, const struct gd_ynode *it)
 {
 	size_t i, j;
 
-	if (it->kind != N_SEQ)
+	if (it->kind != GD_Y_SEQ)
 		return lerr(c, it->line, "question '%s': items must be a list, in the right order",
 		    q->id);
 	if (it->n < 2)
@@ -701,18 +505,18 @@ load_items(const struct ctx *c, struct gd_question *q, const struct ynode *it)
 }
 
 static int
-load_numeric(const struct ctx *c, struct gd_question *q, const struct ynode *m)
+load_numeric(const struct ctx *c, struct gd_question *q, const struct gd_ynode *m)
 {
-	const struct ynode *a = map_get(m, "answer"), *t = map_get(m, "tolerance");
-	const struct ynode *u = map_get(m, "unit");
+	const struct gd_ynode *a = gd_yaml_get(m, "answer"), *t = gd_yaml_get(m, "tolerance");
+	const struct gd_ynode *u = gd_yaml_get(m, "unit");
 	const char *s;
 
 	if (a == NULL)
 		return lerr(c, q->line, "question '%s': a numeric question needs an answer", q->id);
-	if (a->kind != N_SCALAR || parse_num(a->str, &q->number, NULL) < 0)
+	if (a->kind != GD_Y_SCALAR || parse_num(a->str, &q->number, NULL) < 0)
 		return lerr(c, a->line, "question '%s': answer must be a number", q->id);
 	if (t != NULL) {
-		if (t->kind != N_SCALAR || parse_num(t->str, &q->tolerance, &q->tol_percent) < 0)
+		if (t->kind != GD_Y_SCALAR || parse_num(t->str, &q->tolerance, &q->tol_percent) < 0)
 			return lerr(c, t->line, "question '%s': tolerance must be a number, "
 			    "or a percent such as 5%%", q->id);
 		if (q->tolerance < 0)
@@ -728,28 +532,28 @@ load_numeric(const struct ctx *c, struct gd_question *q, const struct ynode *m)
 }
 
 static int
-load_practical(const struct ctx *c, struct gd_question *q, const struct ynode *m)
+load_practical(const struct ctx *c, struct gd_question *q, const struct gd_ynode *m)
 {
-	const struct ynode *p = map_get(m, "probe"), *t = map_get(m, "target_time"), *v;
+	const struct gd_ynode *p = gd_yaml_get(m, "probe"), *t = gd_yaml_get(m, "target_time"), *v;
 	const char *s;
 	size_t i;
 
 	if (p == NULL)
 		return lerr(c, q->line, "question '%s': a practical question needs a probe "
 		    "{ on: HOSTS, cmd: COMMAND } that exits 0 once it is solved", q->id);
-	if (p->kind != N_MAP)
+	if (p->kind != GD_Y_MAP)
 		return lerr(c, p->line, "question '%s': probe must be a mapping "
 		    "{ on: HOSTS, cmd: COMMAND }", q->id);
 	for (i = 0; i + 1 < p->n; i += 2)
 		if (strcmp(p->kids[i]->str, "on") != 0 && strcmp(p->kids[i]->str, "cmd") != 0)
 			return lerr(c, p->kids[i]->line, "question '%s': probe: unknown key '%s' "
 			    "(on, cmd)", q->id, p->kids[i]->str);
-	if ((v = map_get(p, "on")) == NULL)
+	if ((v = gd_yaml_get(p, "on")) == NULL)
 		return lerr(c, p->line, "question '%s': probe has no 'on' (a host pattern)", q->id);
 	if (want_text(c, v, "probe 'on'", &s) < 0)
 		return -1;
 	q->probe_on = gd_xstrdup(s);
-	if ((v = map_get(p, "cmd")) == NULL)
+	if ((v = gd_yaml_get(p, "cmd")) == NULL)
 		return lerr(c, p->line, "question '%s': probe has no 'cmd'", q->id);
 	if (want_text(c, v, "probe 'cmd'", &s) < 0)
 		return -1;
@@ -757,7 +561,7 @@ load_practical(const struct ctx *c, struct gd_question *q, const struct ynode *m
 	if (t == NULL)
 		return lerr(c, q->line, "question '%s': a practical question needs a target_time "
 		    "such as 10m", q->id);
-	if (t->kind != N_SCALAR || parse_duration(t->str, &q->target_s) < 0)
+	if (t->kind != GD_Y_SCALAR || parse_duration(t->str, &q->target_s) < 0)
 		return lerr(c, t->line, "question '%s': target_time must be a duration such as "
 		    "90s, 10m or 1h30m", q->id);
 	return 0;
@@ -774,18 +578,18 @@ in_list(const char *const *l, const char *s)
 
 static int
 load_question(const struct ctx *c, struct gd_bank *b, struct gd_question *q,
-    const struct ynode *m)
+    const struct gd_ynode *m)
 {
-	const struct ynode *v;
+	const struct gd_ynode *v;
 	const char *s;
 	size_t i;
 	int t;
 
 	q->line = m->line;
-	if (m->kind != N_MAP)
+	if (m->kind != GD_Y_MAP)
 		return lerr(c, m->line, "a question must be a mapping with id, topic, type, "
 		    "text..., not %s", describe(m));
-	if ((v = map_get(m, "id")) == NULL)
+	if ((v = gd_yaml_get(m, "id")) == NULL)
 		return lerr(c, m->line, "a question has no id");
 	if (want_text(c, v, "id", &s) < 0)
 		return -1;
@@ -798,7 +602,7 @@ load_question(const struct ctx *c, struct gd_bank *b, struct gd_question *q,
 			return lerr(c, v->line, "duplicate question id '%s' (first at line %zu)",
 			    s, b->q[i].line);
 
-	if ((v = map_get(m, "type")) == NULL)
+	if ((v = gd_yaml_get(m, "type")) == NULL)
 		return lerr(c, m->line, "question '%s' has no type (choice, multi, keywords, "
 		    "order, numeric, practical)", q->id);
 	if (want_text(c, v, "type", &s) < 0)
@@ -825,7 +629,7 @@ load_question(const struct ctx *c, struct gd_bank *b, struct gd_question *q,
 		return lerr(c, m->kids[i]->line, "question '%s': unknown key '%s'", q->id, k);
 	}
 
-	if ((v = map_get(m, "topic")) == NULL)
+	if ((v = gd_yaml_get(m, "topic")) == NULL)
 		return lerr(c, m->line, "question '%s' has no topic", q->id);
 	if (want_text(c, v, "topic", &s) < 0)
 		return -1;
@@ -846,8 +650,8 @@ load_question(const struct ctx *c, struct gd_bank *b, struct gd_question *q,
 	q->topic = gd_xstrdup(s);
 
 	q->points = 1;
-	if ((v = map_get(m, "points")) != NULL) {
-		if (v->kind != N_SCALAR || parse_num(v->str, &q->points, NULL) < 0)
+	if ((v = gd_yaml_get(m, "points")) != NULL) {
+		if (v->kind != GD_Y_SCALAR || parse_num(v->str, &q->points, NULL) < 0)
 			return lerr(c, v->line, "question '%s': points must be a number", q->id);
 		if (q->points <= 0)
 			return lerr(c, v->line, "question '%s': points must be more than 0, not %s",
@@ -856,13 +660,13 @@ load_question(const struct ctx *c, struct gd_bank *b, struct gd_question *q,
 			return lerr(c, v->line, "question '%s': more than 1000 points", q->id);
 	}
 
-	if ((v = map_get(m, "text")) == NULL)
+	if ((v = gd_yaml_get(m, "text")) == NULL)
 		return lerr(c, m->line, "question '%s' has no text", q->id);
 	if (want_text(c, v, "text", &s) < 0)
 		return -1;
 	q->text = gd_xstrdup(s);
 
-	if ((v = map_get(m, "remedy")) != NULL && !is_empty(v)) {
+	if ((v = gd_yaml_get(m, "remedy")) != NULL && !is_empty(v)) {
 		if (want_text(c, v, "remedy", &s) < 0)
 			return -1;
 		q->remedy = gd_xstrdup(s);
@@ -875,7 +679,7 @@ load_question(const struct ctx *c, struct gd_bank *b, struct gd_question *q,
 	switch (q->type) {
 	case GD_Q_CHOICE:
 	case GD_Q_MULTI:
-		if ((v = map_get(m, "options")) == NULL)
+		if ((v = gd_yaml_get(m, "options")) == NULL)
 			return lerr(c, m->line, "question '%s': a %s question needs options",
 			    q->id, qtype_names[q->type]);
 		if (load_options(c, q, v) < 0)
@@ -884,12 +688,12 @@ load_question(const struct ctx *c, struct gd_bank *b, struct gd_question *q,
 			return -1;
 		break;
 	case GD_Q_KEYWORDS:
-		if ((v = map_get(m, "groups")) == NULL)
+		if ((v = gd_yaml_get(m, "groups")) == NULL)
 			return lerr(c, m->line, "question '%s': a keywords question needs groups "
 			    "of synonyms", q->id);
 		return load_groups(c, q, v);
 	case GD_Q_ORDER:
-		if ((v = map_get(m, "items")) == NULL)
+		if ((v = gd_yaml_get(m, "items")) == NULL)
 			return lerr(c, m->line, "question '%s': an order question needs items, "
 			    "in the right order", q->id);
 		return load_items(c, q, v);
@@ -906,7 +710,7 @@ static const char *const bank_keys[] = {
 };
 
 static int
-load_topics(const struct ctx *c, struct gd_bank *b, const struct ynode *t)
+load_topics(const struct ctx *c, struct gd_bank *b, const struct gd_ynode *t)
 {
 	size_t i, j;
 
@@ -916,7 +720,7 @@ load_topics(const struct ctx *c, struct gd_bank *b, const struct ynode *t)
 			b->topics[b->ntopics++] = gd_xstrdup(default_topics[i]);
 		return 0;
 	}
-	if (t->kind != N_SEQ || t->n == 0)
+	if (t->kind != GD_Y_SEQ || t->n == 0)
 		return lerr(c, t->line, "topics must be a list of names, such as [process, "
 		    "architecture, troubleshooting, monitoring]");
 	if (t->n > MAX_LIST)
@@ -939,29 +743,29 @@ load_topics(const struct ctx *c, struct gd_bank *b, const struct ynode *t)
 }
 
 static int
-bank_build(const struct ctx *c, struct gd_bank *b, const struct ynode *root)
+bank_build(const struct ctx *c, struct gd_bank *b, const struct gd_ynode *root)
 {
-	const struct ynode *v, *qs;
+	const struct gd_ynode *v, *qs;
 	const char *s;
 	size_t i;
 
 	if (root == NULL || is_empty(root))
 		return lerr(c, 1, "the bank is empty; it needs 'bank:' and 'questions:'");
-	if (root->kind != N_MAP)
+	if (root->kind != GD_Y_MAP)
 		return lerr(c, root->line, "a bank is a mapping with 'bank:' and 'questions:', "
 		    "not %s", describe(root));
 	for (i = 0; i + 1 < root->n; i += 2)
 		if (!in_list(bank_keys, root->kids[i]->str))
 			return lerr(c, root->kids[i]->line, "unknown key '%s' (bank, title, "
 			    "description, pass, topics, questions)", root->kids[i]->str);
-	if ((v = map_get(root, "bank")) == NULL)
+	if ((v = gd_yaml_get(root, "bank")) == NULL)
 		return lerr(c, root->line, "no 'bank:' (the bank's id)");
 	if (want_text(c, v, "bank", &s) < 0)
 		return -1;
 	if (!valid_id(s))
 		return lerr(c, v->line, "bank id '%s' must be letters, digits, '-', '_' or '.'", s);
 	b->id = gd_xstrdup(s);
-	if ((v = map_get(root, "title")) != NULL) {
+	if ((v = gd_yaml_get(root, "title")) != NULL) {
 		if (want_text(c, v, "title", &s) < 0)
 			return -1;
 		b->title = gd_xstrdup(s);
@@ -969,19 +773,19 @@ bank_build(const struct ctx *c, struct gd_bank *b, const struct ynode *root)
 		b->title = gd_xstrdup(b->id);
 	}
 	b->pass = 70;
-	if ((v = map_get(root, "pass")) != NULL) {
+	if ((v = gd_yaml_get(root, "pass")) != NULL) {
 		int pct;
 
-		if (v->kind != N_SCALAR || parse_num(v->str, &b->pass, &pct) < 0 ||
+		if (v->kind != GD_Y_SCALAR || parse_num(v->str, &b->pass, &pct) < 0 ||
 		    b->pass <= 0 || b->pass > 100)
 			return lerr(c, v->line, "pass must be a percent of the points, "
 			    "more than 0 and at most 100");
 	}
-	if (load_topics(c, b, map_get(root, "topics")) < 0)
+	if (load_topics(c, b, gd_yaml_get(root, "topics")) < 0)
 		return -1;
-	if ((qs = map_get(root, "questions")) == NULL)
+	if ((qs = gd_yaml_get(root, "questions")) == NULL)
 		return lerr(c, root->line, "no 'questions:'");
-	if (qs->kind != N_SEQ || qs->n == 0)
+	if (qs->kind != GD_Y_SEQ || qs->n == 0)
 		return lerr(c, key_line(root, "questions"), "questions must be a non-empty list");
 	if (qs->n > MAX_KEYS)
 		return lerr(c, qs->line, "more than %d questions", MAX_KEYS);
@@ -999,7 +803,7 @@ gd_bank_parse(struct gd_bank *b, const char *name, const char *text, size_t len,
     char *err, size_t errlen)
 {
 	struct ctx c = { name, err, errlen };
-	struct ynode *root = NULL;
+	struct gd_ynode *root = NULL;
 	int rc = -1;
 
 	memset(b, 0, sizeof(*b));
@@ -1010,7 +814,7 @@ gd_bank_parse(struct gd_bank *b, const char *name, const char *text, size_t len,
 		goto out;
 	rc = 0;
 out:
-	node_free(root);
+	gd_yaml_free(root);
 	if (rc < 0)
 		gd_bank_free(b);
 	return rc;
@@ -1024,7 +828,7 @@ gd_bank_load(struct gd_bank *b, const char *path, char *err, size_t errlen)
 	int rc;
 
 	memset(b, 0, sizeof(*b));
-	if (slurp(path, &text, &len, err, errlen) < 0)
+	if (gd_yaml_read(path, &bank_yaml, &text, &len, err, errlen) < 0)
 		return -1;
 	rc = gd_bank_parse(b, path, text, len, err, errlen);
 	free(text);
@@ -1050,23 +854,23 @@ gd_bank_sniff(const char *path)
 {
 	char err[GD_ERRLEN];
 	struct ctx c = { path, err, sizeof(err) };
-	struct ynode *root = NULL;
+	struct gd_ynode *root = NULL;
 	char *text = NULL;
 	size_t len = 0;
 	int yes = 0;
 
-	if (slurp(path, &text, &len, err, sizeof(err)) < 0)
+	if (gd_yaml_read(path, &bank_yaml, &text, &len, err, sizeof(err)) < 0)
 		return 0;
 	if (yaml_tree(&c, text, len, &root) == 0) {
-		yes = root != NULL && root->kind == N_MAP && map_get(root, "bank") != NULL &&
-		    map_get(root, "questions") != NULL;
+		yes = root != NULL && root->kind == GD_Y_MAP && gd_yaml_get(root, "bank") != NULL &&
+		    gd_yaml_get(root, "questions") != NULL;
 	} else {
 		/* broken YAML: judge by the top-level keys, so the bank's own
 		 * loader reports the error */
 		yes = (strncmp(text, "bank:", 5) == 0 || strstr(text, "\nbank:") != NULL) &&
 		    (strncmp(text, "questions:", 10) == 0 || strstr(text, "\nquestions:") != NULL);
 	}
-	node_free(root);
+	gd_yaml_free(root);
 	free(text);
 	return yes;
 }
@@ -1117,28 +921,28 @@ gd_answers_free(struct gd_answers *a)
 }
 
 static int
-answers_build(const struct ctx *c, struct gd_answers *a, const struct ynode *root)
+answers_build(const struct ctx *c, struct gd_answers *a, const struct gd_ynode *root)
 {
 	size_t i, j;
 
 	if (root == NULL || is_empty(root))
 		return 0;   /* no answers: every question is missing */
-	if (root->kind != N_MAP)
+	if (root->kind != GD_Y_MAP)
 		return lerr(c, root->line, "answers are a mapping of question id to answer, "
 		    "not %s", describe(root));
 	a->a = gd_xcalloc(root->n / 2 + 1, sizeof(*a->a));
 	for (i = 0; i + 1 < root->n; i += 2) {
-		const struct ynode *k = root->kids[i], *v = root->kids[i + 1];
+		const struct gd_ynode *k = root->kids[i], *v = root->kids[i + 1];
 		struct gd_answer *x = &a->a[a->n++];
 		size_t left = GD_ANSWER_MAX;
 
 		x->id = gd_xstrdup(k->str);
 		x->line = k->line;
-		if (v->kind == N_MAP)
+		if (v->kind == GD_Y_MAP)
 			return lerr(c, v->line, "the answer to '%s' is a mapping; an answer is "
 			    "text, a number or a list", k->str);
-		if (v->kind == N_SCALAR) {
-			if (is_empty(v) && v->plain)
+		if (v->kind == GD_Y_SCALAR) {
+			if (gd_yaml_is_null(v))
 				continue;   /* `id:` alone: answered with nothing */
 			x->parts = gd_xcalloc(1, sizeof(*x->parts));
 			x->parts[x->nparts++] = gd_xstrdup(v->str);
@@ -1146,7 +950,7 @@ answers_build(const struct ctx *c, struct gd_answers *a, const struct ynode *roo
 			x->list = 1;
 			x->parts = gd_xcalloc(v->n + 1, sizeof(*x->parts));
 			for (j = 0; j < v->n; j++) {
-				if (v->kids[j]->kind != N_SCALAR)
+				if (v->kids[j]->kind != GD_Y_SCALAR)
 					return lerr(c, v->kids[j]->line, "the answer to '%s': a list "
 					    "item is %s; items are text or numbers", k->str,
 					    describe(v->kids[j]));
@@ -1171,7 +975,7 @@ gd_answers_parse(struct gd_answers *a, const char *name, const char *text, size_
     char *err, size_t errlen)
 {
 	struct ctx c = { name, err, errlen };
-	struct ynode *root = NULL;
+	struct gd_ynode *root = NULL;
 	int rc = -1;
 
 	memset(a, 0, sizeof(*a));
@@ -1182,7 +986,7 @@ gd_answers_parse(struct gd_answers *a, const char *name, const char *text, size_
 		goto out;
 	rc = 0;
 out:
-	node_free(root);
+	gd_yaml_free(root);
 	if (rc < 0)
 		gd_answers_free(a);
 	return rc;
@@ -1196,7 +1000,7 @@ gd_answers_load(struct gd_answers *a, const char *path, char *err, size_t errlen
 	int rc;
 
 	memset(a, 0, sizeof(*a));
-	if (slurp(path, &text, &len, err, errlen) < 0)
+	if (gd_yaml_read(path, &bank_yaml, &text, &len, err, errlen) < 0)
 		return -1;
 	rc = gd_answers_parse(a, path, text, len, err, errlen);
 	free(text);

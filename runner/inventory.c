@@ -1,4 +1,4 @@
-/* inventory.c: Ansible YAML inventories (read with libyaml) and host patterns.
+/* inventory.c: Ansible YAML inventories (read with yamltree) and host patterns.
  *
  * It follows ansible-core 2.14 closely, so that teams can keep one inventory
  * for both tools: plugins/inventory/yaml.py and plugins/inventory/__init__.py
@@ -15,11 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <yaml.h>
 
 #include "gd.h"
 #include "inventory.h"
+#include "yamltree.h"
 
 #define MAX_DEPTH 256           /* YAML nesting, and groups inside groups */
 #define MAX_BYTES (64L << 20)   /* larger files are not inventories */
@@ -278,45 +277,22 @@ struct addr_re {
 	int state;              /* 0 not compiled, 1 ready, -1 failed */
 };
 
-/* ---- YAML nodes, built from libyaml events ---- */
+/* ---- YAML nodes, typed the way PyYAML types them ---- */
 
-enum { Y_SCALAR, Y_SEQ, Y_MAP };
-enum { T_STR, T_NULL, T_BOOL, T_INT, T_FLOAT };
-
-struct ynode {
-	int kind, type;
-	int merge;              /* a '<<' key */
-	int done;               /* collection complete; aliases to it are fine */
-	int falsy;              /* false in Python's sense */
-	size_t line;
-	char *str;              /* scalar text as written */
-	struct ynode **kids;    /* sequence items, or key, value, key, value... */
-	size_t n, cap;
-};
-
-struct anchor {
-	char *name;
-	struct ynode *node;
-	size_t line;
-};
+enum { T_STR, T_NULL, T_BOOL, T_INT, T_FLOAT };   /* gd_ynode.type of a scalar */
+#define F_MERGE 1               /* gd_ynode.flags: a '<<' key */
+#define F_FALSY 2               /* a scalar false in Python's sense */
 
 struct loader {
 	const char *path;
 	char *err;
 	size_t errlen;
-	FILE *f;
-	long bytes;
-	int ioerr, toobig;
-	struct ynode **nodes;   /* every node, to free them */
-	size_t nnodes, cnodes;
-	struct anchor *anchors;
-	size_t nanchors, canchors;
-	struct smap amap;
+	struct gd_ynode *root;
 	regex_t re_int, re_float;
 	int re_ready;
 	struct addr_re ipv6;
 	size_t work;
-	struct ynode null;      /* stands for the value of 'hosts: name' */
+	struct gd_ynode null;   /* stands for the value of 'hosts: name' */
 	struct gd_group *groups;
 	size_t ngroups, cgroups;
 	struct smap gmap;
@@ -336,13 +312,12 @@ lerr(struct loader *ld, size_t line, const char *fmt, ...)
 static int
 lerr(struct loader *ld, size_t line, const char *fmt, ...)
 {
-	char msg[GD_ERRLEN];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	gd_yaml_verrf(ld->err, ld->errlen, ld->path, line, fmt, ap);
 	va_end(ap);
-	return gd_errf(ld->err, ld->errlen, "%s: line %zu: %s", ld->path, line, msg);
+	return -1;
 }
 
 static void
@@ -382,11 +357,11 @@ spend(struct loader *ld, size_t n, size_t line)
 }
 
 static const char *
-describe(const struct ynode *n)
+describe(const struct gd_ynode *n)
 {
-	if (n->kind == Y_SEQ)
+	if (n->kind == GD_Y_SEQ)
 		return "a list";
-	if (n->kind == Y_MAP)
+	if (n->kind == GD_Y_MAP)
 		return "a mapping";
 	switch (n->type) {
 	case T_NULL: return "empty";
@@ -397,41 +372,24 @@ describe(const struct ynode *n)
 	}
 }
 
+/* Null once typed: YAML's null, or anything tagged !!null. */
 static int
-is_null(const struct ynode *n)
+is_null(const struct gd_ynode *n)
 {
-	return n->kind == Y_SCALAR && n->type == T_NULL;
+	return n->kind == GD_Y_SCALAR && n->type == T_NULL;
 }
 
 static int
-is_str(const struct ynode *n)
+is_str(const struct gd_ynode *n)
 {
-	return n->kind == Y_SCALAR && n->type == T_STR;
+	return n->kind == GD_Y_SCALAR && n->type == T_STR;
 }
 
-static struct ynode *
-node_new(struct loader *ld, int kind, size_t line)
+/* False in Python's sense: a false scalar, an empty list or mapping. */
+static int
+falsy(const struct gd_ynode *n)
 {
-	struct ynode *n = gd_xcalloc(1, sizeof(*n));
-
-	n->kind = kind;
-	n->line = line;
-	if (ld->nnodes == ld->cnodes) {
-		ld->cnodes = ld->cnodes ? ld->cnodes * 2 : 256;
-		ld->nodes = gd_xrealloc(ld->nodes, ld->cnodes * sizeof(*ld->nodes));
-	}
-	ld->nodes[ld->nnodes++] = n;
-	return n;
-}
-
-static void
-node_push(struct ynode *p, struct ynode *k)
-{
-	if (p->n == p->cap) {
-		p->cap = p->cap ? p->cap * 2 : 8;
-		p->kids = gd_xrealloc(p->kids, p->cap * sizeof(*p->kids));
-	}
-	p->kids[p->n++] = k;
+	return n->kind == GD_Y_SCALAR ? (n->flags & F_FALSY) != 0 : n->n == 0;
 }
 
 /* Zero in any of YAML 1.1's spellings of numbers (0, -0, 0x0, 0.0, 0_0). */
@@ -472,12 +430,11 @@ in_list(const char *const *l, const char *s)
 /* PyYAML's implicit resolvers (YAML 1.1), which Ansible uses: the type of a
  * plain scalar decides whether it may name a host or a group. */
 static void
-resolve_plain(struct loader *ld, struct ynode *n)
+resolve_plain(struct loader *ld, struct gd_ynode *n)
 {
 	const char *s = n->str;
 
-	if (s[0] == '\0' || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
-	    strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0)
+	if (gd_yaml_is_null(n))
 		n->type = T_NULL;
 	else if (in_list(yaml_true, s) || in_list(yaml_false, s))
 		n->type = T_BOOL;
@@ -489,39 +446,26 @@ resolve_plain(struct loader *ld, struct ynode *n)
 		n->type = T_STR;
 }
 
-static void
-set_falsy(struct ynode *n)
+static int
+scalar_falsy(const struct gd_ynode *n)
 {
 	switch (n->type) {
-	case T_NULL: n->falsy = 1; break;
-	case T_BOOL: n->falsy = in_list(yaml_false, n->str); break;
-	case T_INT: n->falsy = num_is_zero(n->str, 0); break;
-	case T_FLOAT: n->falsy = num_is_zero(n->str, 1); break;
-	default: n->falsy = n->str[0] == '\0'; break;
+	case T_NULL: return 1;
+	case T_BOOL: return in_list(yaml_false, n->str);
+	case T_INT: return num_is_zero(n->str, 0);
+	case T_FLOAT: return num_is_zero(n->str, 1);
+	default: return n->str[0] == '\0';
 	}
 }
 
-static struct ynode *
-make_scalar(struct loader *ld, const yaml_event_t *ev)
+/* yamltree's scalar hook: the type, '<<' and truth of a scalar. */
+static int
+type_scalar(void *arg, struct gd_ynode *n, const char *tag)
 {
-	const char *tag = (const char *)ev->data.scalar.tag;
-	const char *val = (const char *)ev->data.scalar.value;
-	size_t len = ev->data.scalar.length;
-	size_t line = ev->start_mark.line + 1;
-	struct ynode *n;
-
-	if (memchr(val, '\0', len) != NULL) {
-		lerr(ld, line, "a string holds a NUL character");
-		return NULL;
-	}
-	n = node_new(ld, Y_SCALAR, line);
-	n->str = gd_xmalloc(len + 1);
-	memcpy(n->str, val, len);
-	n->str[len] = '\0';
-	n->done = 1;
-	if (tag == NULL && ev->data.scalar.plain_implicit) {
-		resolve_plain(ld, n);
-		n->merge = strcmp(n->str, "<<") == 0;
+	if (tag == NULL && n->plain) {
+		resolve_plain(arg, n);
+		if (strcmp(n->str, "<<") == 0)
+			n->flags |= F_MERGE;
 	} else if (tag != NULL && strncmp(tag, "tag:yaml.org,2002:", 18) == 0) {
 		const char *t = tag + 18;
 
@@ -535,38 +479,28 @@ make_scalar(struct loader *ld, const yaml_event_t *ev)
 			n->type = T_FLOAT;
 		else
 			n->type = T_STR;
-		n->merge = strcmp(t, "merge") == 0;
+		if (strcmp(t, "merge") == 0)
+			n->flags |= F_MERGE;
 	} else {
 		n->type = T_STR;   /* quoted, '!', or a local tag such as !vault */
 	}
-	set_falsy(n);
-	return n;
+	if (scalar_falsy(n))
+		n->flags |= F_FALSY;
+	return 0;
 }
 
+/* yamltree's alias hook: a named node counts again. */
 static int
-anchor_add(struct loader *ld, const char *name, struct ynode *n, size_t line)
+count_alias(void *arg, struct gd_ynode *n, size_t line)
 {
-	size_t i;
-
-	if (smap_get(&ld->amap, name, &i))
-		return lerr(ld, line, "duplicate anchor &%s (first at line %zu)",
-		    name, ld->anchors[i].line);
-	if (ld->nanchors == ld->canchors) {
-		ld->canchors = ld->canchors ? ld->canchors * 2 : 16;
-		ld->anchors = gd_xrealloc(ld->anchors, ld->canchors * sizeof(*ld->anchors));
-	}
-	ld->anchors[ld->nanchors].name = gd_xstrdup(name);
-	ld->anchors[ld->nanchors].node = n;
-	ld->anchors[ld->nanchors].line = line;
-	smap_put(&ld->amap, ld->anchors[ld->nanchors].name, ld->nanchors);
-	ld->nanchors++;
-	return 0;
+	(void)n;
+	return spend(arg, 1, line);
 }
 
 /* Adds the key/value pairs of m to out, the last value of a key winning but
  * the key keeping its first place, as a Python dict does. */
 static void
-pairs_add(struct ynode *out, struct smap *seen, struct ynode *k, struct ynode *v)
+pairs_add(struct gd_ynode *out, struct smap *seen, struct gd_ynode *k, struct gd_ynode *v)
 {
 	size_t i;
 
@@ -575,41 +509,42 @@ pairs_add(struct ynode *out, struct smap *seen, struct ynode *k, struct ynode *v
 		return;
 	}
 	smap_put(seen, k->str, out->n / 2);
-	node_push(out, k);
-	node_push(out, v);
+	gd_yaml_push(out, k);
+	gd_yaml_push(out, v);
 }
 
 /* Finishes a mapping like PyYAML's flatten_mapping() and construct_mapping():
  * '<<' merges first, then the mapping's own keys; duplicate keys keep the
  * last value. Merged mappings are finished already, so this never recurses. */
 static int
-map_finish(struct loader *ld, struct ynode *m)
+map_finish(void *arg, struct gd_ynode *m)
 {
-	struct ynode out = { 0 };
+	struct loader *ld = arg;
+	struct gd_ynode out = { 0 };
 	struct smap seen = { 0 };
 	size_t i, j;
 	int rc = -1;
 
 	for (i = 0; i + 1 < m->n; i += 2) {
-		struct ynode *k = m->kids[i], *v = m->kids[i + 1];
+		struct gd_ynode *k = m->kids[i], *v = m->kids[i + 1];
 
-		if (k->kind != Y_SCALAR) {
+		if (k->kind != GD_Y_SCALAR) {
 			lerr(ld, k->line, "a mapping key must be a plain value, not %s", describe(k));
 			goto out;
 		}
-		if (!k->merge)
+		if (!(k->flags & F_MERGE))
 			continue;
-		if (v->kind == Y_MAP) {
+		if (v->kind == GD_Y_MAP) {
 			if (spend(ld, v->n / 2, k->line) < 0)
 				goto out;
 			for (j = 0; j + 1 < v->n; j += 2)
 				pairs_add(&out, &seen, v->kids[j], v->kids[j + 1]);
-		} else if (v->kind == Y_SEQ) {
+		} else if (v->kind == GD_Y_SEQ) {
 			for (j = v->n; j-- > 0;) {   /* PyYAML merges the list reversed */
-				struct ynode *s = v->kids[j];
+				struct gd_ynode *s = v->kids[j];
 				size_t x;
 
-				if (s->kind != Y_MAP) {
+				if (s->kind != GD_Y_MAP) {
 					lerr(ld, s->line, "'<<' takes mappings, not %s", describe(s));
 					goto out;
 				}
@@ -627,7 +562,7 @@ map_finish(struct loader *ld, struct ynode *m)
 	if (spend(ld, m->n / 2, m->line) < 0)
 		goto out;
 	for (i = 0; i + 1 < m->n; i += 2)
-		if (!m->kids[i]->merge)
+		if (!(m->kids[i]->flags & F_MERGE))
 			pairs_add(&out, &seen, m->kids[i], m->kids[i + 1]);
 	free(m->kids);
 	m->kids = out.kids;
@@ -638,180 +573,6 @@ map_finish(struct loader *ld, struct ynode *m)
 out:
 	free(out.kids);
 	smap_free(&seen);
-	return rc;
-}
-
-static int
-read_input(void *data, unsigned char *buf, size_t size, size_t *nread)
-{
-	struct loader *ld = data;
-	size_t n = fread(buf, 1, size, ld->f);
-
-	if (n == 0 && ferror(ld->f)) {
-		ld->ioerr = errno ? errno : EIO;
-		return 0;
-	}
-	ld->bytes += (long)n;
-	if (ld->bytes > MAX_BYTES) {
-		ld->toobig = 1;
-		return 0;
-	}
-	*nread = n;
-	return 1;
-}
-
-/* The line of a byte offset, for reader errors (bad UTF-8) that carry none. */
-static size_t
-offset_line(FILE *f, size_t off)
-{
-	size_t line = 1;
-	int c;
-
-	if (fseek(f, 0, SEEK_SET) != 0)
-		return 0;
-	while (off-- > 0 && (c = getc(f)) != EOF)
-		if (c == '\n')
-			line++;
-	return line;
-}
-
-static int
-parse_error(struct loader *ld, const yaml_parser_t *p)
-{
-	if (ld->toobig)
-		return gd_errf(ld->err, ld->errlen, "%s: larger than %ld MiB, not an inventory",
-		    ld->path, MAX_BYTES >> 20);
-	if (ld->ioerr)
-		return gd_errf(ld->err, ld->errlen, "%s: %s", ld->path, strerror(ld->ioerr));
-	switch (p->error) {
-	case YAML_MEMORY_ERROR:
-		return gd_errf(ld->err, ld->errlen, "%s: out of memory", ld->path);
-	case YAML_READER_ERROR: {
-		size_t line = offset_line(ld->f, p->problem_offset);
-
-		if (line == 0)
-			line = p->mark.line + 1;
-		if (p->problem_value != -1)
-			return lerr(ld, line, "the file is not UTF-8 (%s 0x%02X)",
-			    p->problem, (unsigned)p->problem_value);
-		return lerr(ld, line, "%s", p->problem);
-	}
-	case YAML_SCANNER_ERROR:
-	case YAML_PARSER_ERROR:
-		if (p->context != NULL)
-			return lerr(ld, p->problem_mark.line + 1, "%s (%s at line %zu)",
-			    p->problem, p->context, p->context_mark.line + 1);
-		return lerr(ld, p->problem_mark.line + 1, "%s", p->problem);
-	default:
-		return lerr(ld, p->mark.line + 1, "%s", p->problem ? p->problem : "YAML error");
-	}
-}
-
-struct frame {
-	struct ynode *node;
-};
-
-static void
-attach(struct frame *st, size_t depth, struct ynode *n, struct ynode **root)
-{
-	if (depth == 0)
-		*root = n;
-	else
-		node_push(st[depth - 1].node, n);
-}
-
-/* Builds the node tree of the (single) document from libyaml's events.
- * Aliases share the node they name; an alias inside the node it names
- * (a recursive structure) is refused. */
-static int
-yaml_build(struct loader *ld, struct ynode **root)
-{
-	yaml_parser_t p;
-	yaml_event_t ev;
-	struct frame st[MAX_DEPTH];
-	struct ynode *n;
-	size_t depth = 0, i, line;
-	int have_ev = 0, ndocs = 0, done = 0, rc = -1;
-	const char *anchor;
-
-	*root = NULL;
-	if (!yaml_parser_initialize(&p))
-		return gd_errf(ld->err, ld->errlen, "%s: out of memory", ld->path);
-	yaml_parser_set_input(&p, read_input, ld);
-	while (!done) {
-		if (!yaml_parser_parse(&p, &ev)) {
-			parse_error(ld, &p);
-			goto out;
-		}
-		have_ev = 1;
-		line = ev.start_mark.line + 1;
-		switch (ev.type) {
-		case YAML_STREAM_END_EVENT:
-			done = 1;
-			break;
-		case YAML_DOCUMENT_START_EVENT:
-			if (++ndocs > 1) {
-				lerr(ld, line, "a second YAML document; an inventory is one mapping");
-				goto out;
-			}
-			break;
-		case YAML_ALIAS_EVENT:
-			anchor = (const char *)ev.data.alias.anchor;
-			if (!smap_get(&ld->amap, anchor, &i)) {
-				lerr(ld, line, "alias *%s has no anchor &%s before it", anchor, anchor);
-				goto out;
-			}
-			n = ld->anchors[i].node;
-			if (!n->done) {
-				lerr(ld, line, "alias *%s is inside the node it names; "
-				    "recursive structures are not supported", anchor);
-				goto out;
-			}
-			if (spend(ld, 1, line) < 0)
-				goto out;
-			attach(st, depth, n, root);
-			break;
-		case YAML_SCALAR_EVENT:
-			if ((n = make_scalar(ld, &ev)) == NULL)
-				goto out;
-			anchor = (const char *)ev.data.scalar.anchor;
-			if (anchor != NULL && anchor_add(ld, anchor, n, line) < 0)
-				goto out;
-			attach(st, depth, n, root);
-			break;
-		case YAML_SEQUENCE_START_EVENT:
-		case YAML_MAPPING_START_EVENT:
-			if (depth == MAX_DEPTH) {
-				lerr(ld, line, "nested deeper than %d levels", MAX_DEPTH);
-				goto out;
-			}
-			n = node_new(ld, ev.type == YAML_MAPPING_START_EVENT ? Y_MAP : Y_SEQ, line);
-			anchor = (const char *)(ev.type == YAML_MAPPING_START_EVENT ?
-			    ev.data.mapping_start.anchor : ev.data.sequence_start.anchor);
-			if (anchor != NULL && anchor_add(ld, anchor, n, line) < 0)
-				goto out;
-			st[depth++].node = n;
-			break;
-		case YAML_SEQUENCE_END_EVENT:
-		case YAML_MAPPING_END_EVENT:
-			n = st[--depth].node;
-			if (n->kind == Y_MAP && map_finish(ld, n) < 0)
-				goto out;
-			n->done = 1;
-			n->falsy = n->n == 0;
-			attach(st, depth, n, root);
-			break;
-		default:
-			break;
-		}
-		yaml_event_delete(&ev);
-		have_ev = 0;
-	}
-	rc = 0;
-out:
-	if (have_ev)
-		yaml_event_delete(&ev);
-	yaml_parser_delete(&p);
 	return rc;
 }
 
@@ -1267,16 +1028,16 @@ add_host(struct loader *ld, const char *name, size_t gid, const char *port, size
 
 /* Python's int() of a scalar, for ansible_group_priority. */
 static int
-scalar_int(const struct ynode *v, long *out)
+scalar_int(const struct gd_ynode *v, long *out)
 {
 	char *end;
 	double d;
 	long long x;
 
-	if (v->kind != Y_SCALAR)
+	if (v->kind != GD_Y_SCALAR)
 		return -1;
 	if (v->type == T_BOOL) {
-		*out = !v->falsy;
+		*out = !falsy(v);
 		return 0;
 	}
 	if (v->type == T_FLOAT) {
@@ -1302,8 +1063,8 @@ scalar_int(const struct ynode *v, long *out)
 /* The pairs of a vars/children/hosts section: a mapping, or one string
  * standing for {string: null} as the yaml plugin allows. */
 static void
-section_pairs(struct loader *ld, struct ynode *v, struct ynode **tmp,
-    struct ynode ***kv, size_t *n)
+section_pairs(struct loader *ld, struct gd_ynode *v, struct gd_ynode **tmp,
+    struct gd_ynode ***kv, size_t *n)
 {
 	if (is_str(v)) {
 		tmp[0] = v;
@@ -1317,7 +1078,7 @@ section_pairs(struct loader *ld, struct ynode *v, struct ynode **tmp,
 }
 
 static int
-group_var(struct loader *ld, size_t gid, const struct ynode *k, const struct ynode *v)
+group_var(struct loader *ld, size_t gid, const struct gd_ynode *k, const struct gd_ynode *v)
 {
 	struct gd_group *g = &ld->groups[gid];
 	long pr;
@@ -1329,13 +1090,13 @@ group_var(struct loader *ld, size_t gid, const struct ynode *k, const struct yno
 		g->priority = pr;
 		return 0;
 	}
-	vlist_set(&g->vars, k->str, v->kind == Y_SCALAR && v->type != T_NULL ? v->str : NULL,
+	vlist_set(&g->vars, k->str, v->kind == GD_Y_SCALAR && v->type != T_NULL ? v->str : NULL,
 	    v->line);
 	return 0;
 }
 
 static int
-parse_hosts_entry(struct loader *ld, size_t gid, const struct ynode *k, const struct ynode *v)
+parse_hosts_entry(struct loader *ld, size_t gid, const struct gd_ynode *k, const struct gd_ynode *v)
 {
 	struct strv names = { 0 };
 	char *host = NULL, *port = NULL;
@@ -1347,7 +1108,7 @@ parse_hosts_entry(struct loader *ld, size_t gid, const struct ynode *k, const st
 		    "quote it", k->str, describe(k));
 		goto out;
 	}
-	if (!v->falsy && v->kind != Y_MAP) {
+	if (!falsy(v) && v->kind != GD_Y_MAP) {
 		lerr(ld, v->line, "variables of host '%s' must be a mapping, not %s",
 		    k->str, describe(v));
 		goto out;
@@ -1370,13 +1131,13 @@ parse_hosts_entry(struct loader *ld, size_t gid, const struct ynode *k, const st
 			lerr(ld, k->line, "empty host name");
 			goto out;
 		}
-		if (spend(ld, 1 + (v->kind == Y_MAP ? v->n / 2 : 0), k->line) < 0)
+		if (spend(ld, 1 + (v->kind == GD_Y_MAP ? v->n / 2 : 0), k->line) < 0)
 			goto out;
 		hid = add_host(ld, names.v[i], gid, port, k->line);
-		if (v->kind != Y_MAP)
+		if (v->kind != GD_Y_MAP)
 			continue;
 		for (j = 0; j + 1 < v->n; j += 2) {
-			const struct ynode *vv = v->kids[j + 1];
+			const struct gd_ynode *vv = v->kids[j + 1];
 			size_t same;
 
 			/* InventoryData.set_variable() looks for a group of that
@@ -1387,7 +1148,7 @@ parse_hosts_entry(struct loader *ld, size_t gid, const struct ynode *k, const st
 				continue;
 			}
 			vlist_set(&ld->hosts[hid].vars, v->kids[j]->str,
-			    vv->kind == Y_SCALAR && vv->type != T_NULL ? vv->str : NULL, vv->line);
+			    vv->kind == GD_Y_SCALAR && vv->type != T_NULL ? vv->str : NULL, vv->line);
 		}
 	}
 	rc = 0;
@@ -1398,11 +1159,11 @@ out:
 	return rc;
 }
 
-static int parse_group(struct loader *ld, struct ynode *key, struct ynode *data, int level);
+static int parse_group(struct loader *ld, struct gd_ynode *key, struct gd_ynode *data, int level);
 
 /* InventoryData.add_child(): a child is a group, or (oddly) a known host. */
 static int
-add_child(struct loader *ld, size_t gid, const struct ynode *key)
+add_child(struct loader *ld, size_t gid, const struct gd_ynode *key)
 {
 	size_t cid;
 
@@ -1425,10 +1186,10 @@ add_child(struct loader *ld, size_t gid, const struct ynode *key)
 
 /* The yaml plugin's _parse_group(). */
 static int
-parse_group(struct loader *ld, struct ynode *key, struct ynode *data, int level)
+parse_group(struct loader *ld, struct gd_ynode *key, struct gd_ynode *data, int level)
 {
 	static const char *const sections[] = { "vars", "children", "hosts", NULL };
-	struct ynode *tmp[2], **kv;
+	struct gd_ynode *tmp[2], **kv;
 	size_t gid, i, j, n;
 	const char *name = key->str;
 
@@ -1436,7 +1197,7 @@ parse_group(struct loader *ld, struct ynode *key, struct ynode *data, int level)
 		return lerr(ld, key->line, "groups nested deeper than %d levels", MAX_DEPTH);
 	if (spend(ld, 1, key->line) < 0)
 		return -1;
-	if (data->kind != Y_MAP && !is_null(data)) {
+	if (data->kind != GD_Y_MAP && !is_null(data)) {
 		warn(ld, data->line, "skipping '%s': a group is a mapping, not %s",
 		    name, describe(data));
 		return 0;
@@ -1447,21 +1208,21 @@ parse_group(struct loader *ld, struct ynode *key, struct ynode *data, int level)
 	if (name[0] == '\0')
 		return lerr(ld, key->line, "empty group name");
 	gid = add_group(ld, name, key->line);
-	if (data->kind != Y_MAP)
+	if (data->kind != GD_Y_MAP)
 		return 0;
 	for (i = 0; i + 1 < data->n; i += 2) {
-		struct ynode *k = data->kids[i], *v = data->kids[i + 1];
+		struct gd_ynode *k = data->kids[i], *v = data->kids[i + 1];
 
-		if (is_str(k) && in_list(sections, k->str) && v->kind != Y_MAP &&
+		if (is_str(k) && in_list(sections, k->str) && v->kind != GD_Y_MAP &&
 		    !is_null(v) && !is_str(v))
 			return lerr(ld, k->line, "%s of group '%s' must be a mapping, not %s",
 			    k->str, name, describe(v));
 	}
 	for (i = 0; i + 1 < data->n; i += 2) {
-		struct ynode *k = data->kids[i], *v = data->kids[i + 1];
+		struct gd_ynode *k = data->kids[i], *v = data->kids[i + 1];
 		int section = is_str(k) && in_list(sections, k->str);
 
-		if (!(section && is_str(v)) && v->kind != Y_MAP && !is_null(v)) {
+		if (!(section && is_str(v)) && v->kind != GD_Y_MAP && !is_null(v)) {
 			warn(ld, v->line, "skipping key '%s' in group '%s': not a mapping",
 			    k->str, name);
 			continue;
@@ -1493,20 +1254,20 @@ parse_group(struct loader *ld, struct ynode *key, struct ynode *data, int level)
 }
 
 static int
-parse_root(struct loader *ld, struct ynode *root)
+parse_root(struct loader *ld, struct gd_ynode *root)
 {
 	size_t i;
 
 	if (root == NULL || is_null(root))
 		return lerr(ld, root ? root->line : 1, "the inventory is empty");
-	if (root->kind != Y_MAP)
+	if (root->kind != GD_Y_MAP)
 		return lerr(ld, root->line, "an inventory must be a mapping of groups, not %s",
 		    describe(root));
 	if (root->n == 0)
 		return lerr(ld, root->line, "the inventory has no groups");
 	for (i = 0; i + 1 < root->n; i += 2)
 		if (is_str(root->kids[i]) && strcmp(root->kids[i]->str, "plugin") == 0 &&
-		    !root->kids[i + 1]->falsy)
+		    !falsy(root->kids[i + 1]))
 			return lerr(ld, root->kids[i]->line, "this is an inventory plugin "
 			    "configuration ('plugin:'), not a YAML inventory");
 	for (i = 0; i + 1 < root->n; i += 2)
@@ -2071,16 +1832,7 @@ loader_free(struct loader *ld)
 {
 	size_t i;
 
-	for (i = 0; i < ld->nnodes; i++) {
-		free(ld->nodes[i]->str);
-		free(ld->nodes[i]->kids);
-		free(ld->nodes[i]);
-	}
-	free(ld->nodes);
-	for (i = 0; i < ld->nanchors; i++)
-		free(ld->anchors[i].name);
-	free(ld->anchors);
-	smap_free(&ld->amap);
+	gd_yaml_free(ld->root);
 	if (ld->re_ready) {
 		regfree(&ld->re_int);
 		regfree(&ld->re_float);
@@ -2111,26 +1863,21 @@ gd_inventory_load(struct gd_inventory *inv, const char *path, char *err, size_t 
 	    "\\.[0-9][0-9_]*([eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\\.[0-9_]*|"
 	    "[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN))$";
 	struct loader ld = { 0 };
-	struct ynode *root;
-	struct stat st;
+	struct gd_yaml_opts yo = {
+		.what = "an inventory", .big = ", not an inventory", .max_bytes = MAX_BYTES,
+		.max_depth = MAX_DEPTH, .aliases = 1, .scalar = type_scalar,
+		.mapping = map_finish, .alias = count_alias, .arg = &ld,
+	};
 	int rc = -1;
 
 	memset(inv, 0, sizeof(*inv));
 	ld.path = path;
 	ld.err = err;
 	ld.errlen = errlen;
-	ld.null.kind = Y_SCALAR;
+	ld.null.kind = GD_Y_SCALAR;
 	ld.null.type = T_NULL;
-	ld.null.falsy = 1;
+	ld.null.flags = F_FALSY;
 	ld.null.str = (char *)"";
-	if ((ld.f = fopen(path, "rb")) == NULL) {
-		gd_errf(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (fstat(fileno(ld.f), &st) == 0 && S_ISDIR(st.st_mode)) {
-		gd_errf(err, errlen, "%s: %s", path, strerror(EISDIR));
-		goto out;
-	}
 	if (regcomp(&ld.re_int, re_int, REG_EXTENDED | REG_NOSUB) != 0)
 		goto out;
 	if (regcomp(&ld.re_float, re_float, REG_EXTENDED | REG_NOSUB) != 0) {
@@ -2141,7 +1888,8 @@ gd_inventory_load(struct gd_inventory *inv, const char *path, char *err, size_t 
 	add_group(&ld, "all", 0);
 	add_group(&ld, "ungrouped", 0);
 	add_edge(&ld, G_ALL, G_UNGROUPED, 0);
-	if (yaml_build(&ld, &root) < 0 || parse_root(&ld, root) < 0 || finish(&ld, inv) < 0)
+	if (gd_yaml_load(path, &yo, &ld.root, err, errlen) < 0 || parse_root(&ld, ld.root) < 0 ||
+	    finish(&ld, inv) < 0)
 		goto out;
 	inv->path = gd_xstrdup(path);
 	inv->warnings = ld.warn;
@@ -2150,8 +1898,6 @@ gd_inventory_load(struct gd_inventory *inv, const char *path, char *err, size_t 
 	ld.nwarn = 0;
 	rc = 0;
 out:
-	if (ld.f != NULL)
-		fclose(ld.f);
 	loader_free(&ld);
 	if (rc < 0)
 		gd_inventory_free(inv);
