@@ -15,7 +15,8 @@ TEST_PKGS = cmocka
 DEB_PKGS = build-essential pkg-config libssh2-1-dev liblua5.4-dev libyaml-dev \
            libarchive-dev libcmocka-dev libgit2-dev libcurl4-openssl-dev \
            libjansson-dev libssl-dev libreadline-dev openssh-server openssh-client iproute2 \
-           procps util-linux time python3 ansible-core nftables
+           procps util-linux time python3 ansible-core nftables \
+           libxml2-utils librsvg2-bin prometheus
 BENCH_DEB_PKGS = pssh ansible-core hyperfine
 
 WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings

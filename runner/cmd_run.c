@@ -14,6 +14,7 @@
 
 #include "inventory.h"
 #include "journal.h"
+#include "report.h"
 #include "script.h"
 #include "ssh.h"
 
@@ -41,6 +42,11 @@ static const char run_usage[] =
 "      --known-hosts FILE  check host keys against FILE\n"
 "      --accept-new        record the keys of hosts not yet in known_hosts\n"
 "      --json              print the result as JSON (timeline included)\n"
+"      --docs DIR          commit the report (Markdown, JSON, SVG timeline) into\n"
+"                          the doc repo DIR, a git repository (exit 3 if it refuses)\n"
+"      --author 'N <E>'    the commit's author (default: git config, else gameday)\n"
+"      --junit FILE        write the hypothesis checks and reverts as JUnit XML\n"
+"      --metrics FILE      write a Prometheus textfile (node_exporter textfile)\n"
 "  -q, --quiet             no progress on stderr\n"
 "  -h, --help              this help\n"
 "\n"
@@ -58,6 +64,7 @@ static const char run_usage[] =
 /* Options shared by run-like commands; parsed into a JSON object for Lua. */
 struct run_opts {
 	const char *inventory, *state_dir, *known_hosts;
+	const char *docs, *author, *junit, *metrics;
 	int dry_run, yes, lab, json, quiet, accept_new;
 	long seed;
 };
@@ -87,7 +94,8 @@ make_run_id(char token[16])
 int
 gd_cmd_run(int argc, char **argv)
 {
-	enum { O_LAB = 256, O_SEED, O_STATE, O_KNOWN, O_ACCEPT, O_JSON };
+	enum { O_LAB = 256, O_SEED, O_STATE, O_KNOWN, O_ACCEPT, O_JSON, O_DOCS, O_AUTHOR, O_JUNIT,
+		O_METRICS };
 	static const struct option longopts[] = {
 		{ "inventory", required_argument, NULL, 'i' },
 		{ "dry-run", no_argument, NULL, 'n' },
@@ -98,6 +106,10 @@ gd_cmd_run(int argc, char **argv)
 		{ "known-hosts", required_argument, NULL, O_KNOWN },
 		{ "accept-new", no_argument, NULL, O_ACCEPT },
 		{ "json", no_argument, NULL, O_JSON },
+		{ "docs", required_argument, NULL, O_DOCS },
+		{ "author", required_argument, NULL, O_AUTHOR },
+		{ "junit", required_argument, NULL, O_JUNIT },
+		{ "metrics", required_argument, NULL, O_METRICS },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -127,6 +139,10 @@ gd_cmd_run(int argc, char **argv)
 		case O_KNOWN: ro.known_hosts = optarg; break;
 		case O_ACCEPT: ro.accept_new = 1; break;
 		case O_JSON: ro.json = 1; break;
+		case O_DOCS: ro.docs = optarg; break;
+		case O_AUTHOR: ro.author = optarg; break;
+		case O_JUNIT: ro.junit = optarg; break;
+		case O_METRICS: ro.metrics = optarg; break;
 		case 'q': ro.quiet = 1; break;
 		case 'h': fputs(run_usage, stdout); return GD_EXIT_OK;
 		default: goto usage;
@@ -224,6 +240,21 @@ gd_cmd_run(int argc, char **argv)
 			gd_warnx("report: %s", err);
 		}
 		free(rj);
+	}
+	/* the reports, for a run that ran (a dry run changed and proved nothing) */
+	if (!ro.dry_run) {
+		if (ro.junit != NULL && gd_report_junit_write(res, ro.junit, err, sizeof(err)) != 0) {
+			gd_warnx("%s", err);
+			ret = GD_EXIT_UNREACHABLE;
+		}
+		if (ro.metrics != NULL && gd_report_metrics_write(res, ro.metrics, err, sizeof(err)) != 0) {
+			gd_warnx("%s", err);
+			ret = GD_EXIT_UNREACHABLE;
+		}
+		if (ro.docs != NULL && gd_docs_commit_run(ro.docs, res, ro.author, err, sizeof(err)) != 0) {
+			gd_warnx("%s", err);
+			ret = GD_EXIT_UNREACHABLE;
+		}
 	}
 	goto out;
 usage:

@@ -1,0 +1,212 @@
+/* svg.c: a run's timeline as SVG: one row per probe (green or red marks,
+ * latency as a bar above each), the fault windows shaded, detection and
+ * recovery as labelled vertical lines, an axis in seconds. */
+#include <string.h>
+
+#include "report.h"
+
+#define W      960
+#define LEFT   220
+#define RIGHT  30
+#define TOP    56
+#define ROW    34
+#define PLOT   (W - LEFT - RIGHT)
+
+static long long
+num(const json_t *o, const char *key, long long dflt)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_number(v) ? (long long)json_number_value(v) : dflt;
+}
+
+static const char *
+str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : "";
+}
+
+static double
+xpos(long long t, long long span)
+{
+	if (t < 0)
+		t = 0;
+	if (t > span)
+		t = span;
+	return LEFT + (double)t * PLOT / (double)span;
+}
+
+/* the probe names in first-seen order (new reference) */
+static json_t *
+probe_rows(const json_t *res)
+{
+	json_t *rows = json_array(), *e, *r;
+	size_t i, k;
+	int seen;
+
+	json_array_foreach(json_object_get(res, "timeline"), i, e) {
+		const char *n = json_string_value(json_object_get(e, "name"));
+
+		if (n == NULL || strcmp(json_string_value(json_object_get(e, "kind")) ?
+		    json_string_value(json_object_get(e, "kind")) : "", "probe") != 0)
+			continue;
+		seen = 0;
+		json_array_foreach(rows, k, r)
+			if (strcmp(json_string_value(r), n) == 0)
+				seen = 1;
+		if (!seen)
+			json_array_append_new(rows, json_string(n));
+	}
+	return rows;
+}
+
+static void
+text(struct gd_buf *b, double x, double y, const char *attrs, const char *s)
+{
+	gd_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\"%s>", x, y, attrs);
+	gd_report_xml_escape(b, s);
+	gd_buf_adds(b, "</text>\n");
+}
+
+static void
+marker(struct gd_buf *b, long long at, long long span, int bottom, int ly, const char *color,
+    const char *label)
+{
+	char t[32], s[96];
+	double x = xpos(at, span);
+
+	snprintf(s, sizeof(s), "%s %s", label, gd_report_secs(at, t, sizeof(t)));
+	gd_buf_printf(b, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\" "
+	    "stroke-width=\"2\" stroke-dasharray=\"5,3\"/>\n", x, TOP - 14, x, bottom, color);
+	gd_buf_printf(b, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" fill=\"%s\" "
+	    "text-anchor=\"middle\">", x, ly, color);
+	gd_report_xml_escape(b, s);
+	gd_buf_adds(b, "</text>\n");
+}
+
+int
+gd_report_svg(const json_t *res, struct gd_buf *out, char *err, size_t errlen)
+{
+	json_t *rows = NULL, *e, *f, *r;
+	const char *title;
+	long long span, t, maxms = 1, inj, step;
+	size_t i, k, nrows;
+	int h, bottom, ret = -1;
+	char lab[32];
+
+	if (!json_is_object(res)) {
+		gd_errf(err, errlen, "svg: the result is not a JSON object");
+		goto out;
+	}
+	rows = probe_rows(res);
+	nrows = json_array_size(rows);
+	span = num(res, "duration_ms", 0);
+	json_array_foreach(json_object_get(res, "timeline"), i, e) {
+		t = num(e, "t_ms", 0);
+		if (t > span)
+			span = t;
+		if (num(e, "ms", 0) > maxms)
+			maxms = num(e, "ms", 0);
+	}
+	if (span < 1000)
+		span = 1000;
+	bottom = TOP + (int)(nrows > 0 ? nrows : 1) * ROW;
+	h = bottom + 36 + 14 * (int)json_array_size(json_object_get(res, "faults")) + 10;
+
+	gd_buf_printf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+	    "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\">\n", W, h, W, h);
+	title = json_string_value(json_object_get(json_object_get(res, "scenario"), "id"));
+	gd_buf_adds(out, "<title>");
+	gd_report_xml_escape(out, title != NULL ? title : "gameday run");
+	gd_buf_adds(out, " timeline</title>\n");
+	gd_buf_printf(out, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", W, h);
+
+	/* fault windows first, so that the marks draw over them */
+	json_array_foreach(json_object_get(res, "faults"), i, f) {
+		double x0, x1;
+
+		inj = num(f, "injected_ms", -1);
+		if (inj < 0)
+			continue;
+		x0 = xpos(inj, span);
+		x1 = xpos(num(f, "reverted_ms", span), span);
+		gd_buf_printf(out, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" "
+		    "fill=\"#f4a261\" fill-opacity=\"0.25\"><title>", x0, TOP, x1 > x0 ? x1 - x0 : 1,
+		    bottom - TOP);
+		gd_report_xml_escape(out, json_string_value(json_object_get(f, "label")));
+		gd_buf_adds(out, "</title></rect>\n");
+		{
+			struct gd_buf l = { 0 };
+
+			gd_buf_printf(&l, "fault %zu: %s on %s", i + 1,
+			    str(f, "label"), str(f, "host"));
+			text(out, LEFT, bottom + 40 + 14.0 * (double)i, " font-size=\"11\" fill=\"#9c4a00\"", l.data);
+			gd_buf_free(&l);
+		}
+	}
+
+	/* rows and their labels */
+	json_array_foreach(rows, k, r) {
+		int y = TOP + (int)k * ROW;
+
+		gd_buf_printf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#dddddd\"/>\n",
+		    LEFT, y + ROW, W - RIGHT, y + ROW);
+		text(out, LEFT - 8, y + ROW / 2 + 4, " font-size=\"12\" text-anchor=\"end\"",
+		    json_string_value(r));
+	}
+	if (nrows == 0)
+		text(out, LEFT + 8, TOP + ROW / 2 + 4, " font-size=\"12\" fill=\"#666666\"", "no probe ran");
+
+	/* probe marks: a dot for the result, a bar above it for the latency */
+	json_array_foreach(json_object_get(res, "timeline"), i, e) {
+		const char *kind = json_string_value(json_object_get(e, "kind"));
+		const char *n = json_string_value(json_object_get(e, "name"));
+		int ok = json_is_true(json_object_get(e, "ok"));
+		double x, bar;
+		int y = TOP;
+
+		if (kind == NULL || n == NULL || strcmp(kind, "probe") != 0)
+			continue;
+		json_array_foreach(rows, k, r)
+			if (strcmp(json_string_value(r), n) == 0)
+				y = TOP + (int)k * ROW;
+		x = xpos(num(e, "t_ms", 0), span);
+		bar = 14.0 * (double)num(e, "ms", 0) / (double)maxms;
+		if (bar > 0.5)
+			gd_buf_printf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"3\" height=\"%.1f\" "
+			    "fill=\"#457b9d\"/>\n", x - 1.5, y + ROW / 2 - 6 - bar, bar);
+		gd_buf_printf(out, "<circle cx=\"%.1f\" cy=\"%d\" r=\"5\" fill=\"%s\"><title>", x,
+		    y + ROW / 2, ok ? "#2a9d8f" : "#e63946");
+		gd_buf_printf(out, "%.3f s %lld ms ", (double)num(e, "t_ms", 0) / 1000.0, num(e, "ms", 0));
+		gd_report_xml_escape(out, json_string_value(json_object_get(e, "detail")));
+		gd_buf_adds(out, "</title></circle>\n");
+	}
+
+	/* the axis, in seconds, with a step that keeps about ten ticks */
+	gd_buf_printf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333333\"/>\n",
+	    LEFT, bottom, W - RIGHT, bottom);
+	for (step = 1000; span / step > 10; )
+		step = step == 1000 ? 2000 : step == 2000 ? 5000 : step * 2;
+	for (t = 0; t <= span; t += step) {
+		double x = xpos(t, span);
+
+		gd_buf_printf(out, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#333333\"/>\n",
+		    x, bottom, x, bottom + 5);
+		snprintf(lab, sizeof(lab), "%lld s", t / 1000);
+		text(out, x, bottom + 18, " font-size=\"11\" text-anchor=\"middle\"", lab);
+	}
+
+	if (num(res, "detected_ms", -1) >= 0)
+		marker(out, num(res, "detected_ms", -1), span, bottom, TOP - 30, "#e63946", "detected");
+	if (num(res, "recovered_ms", -1) >= 0)
+		marker(out, num(res, "recovered_ms", -1) + (num(res, "recovered_ms", -1) ==
+		    num(res, "detected_ms", -1) ? 1 : 0), span, bottom, TOP - 17, "#2a9d8f", "recovered");
+	gd_buf_adds(out, "</svg>\n");
+	ret = 0;
+out:
+	json_decref(rows);
+	return ret;
+}

@@ -1,0 +1,380 @@
+/* test_reports.c: the reports of fixture results: Markdown against golden
+ * files (GD_UPDATE_GOLDEN=1 rewrites them), SVG/JUnit/metrics checked by
+ * xmllint, rsvg-convert and promtool, and commits into a real git repo. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <git2.h>
+
+#include "report.h"
+
+#define FIX "tests/unit/fixtures/reports/"
+
+static json_t *
+load(const char *name)
+{
+	char path[256];
+	json_t *j;
+
+	snprintf(path, sizeof(path), FIX "%s.json", name);
+	j = json_load_file(path, 0, NULL);
+	assert_non_null(j);
+	return j;
+}
+
+static char *
+slurp(const char *path)
+{
+	struct gd_buf b = { 0 };
+	char chunk[4096];
+	size_t n;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return NULL;
+	gd_buf_adds(&b, "");
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		gd_buf_add(&b, chunk, n);
+	fclose(f);
+	return b.data;
+}
+
+static int
+have(const char *tool)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", tool);
+	if (system(cmd) == 0)
+		return 1;
+	fprintf(stderr, "skipped: %s is not installed (make deps)\n", tool);
+	return 0;
+}
+
+static int
+count(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (; (hay = strstr(hay, needle)) != NULL; hay++)
+		n++;
+	return n;
+}
+
+static void
+golden(const char *name)
+{
+	char path[256], err[GD_ERRLEN], *want;
+	struct gd_buf md = { 0 };
+	json_t *res = load(name);
+
+	assert_int_equal(gd_report_markdown(res, "timeline", &md, err, sizeof(err)), 0);
+	snprintf(path, sizeof(path), FIX "%s.md", name);
+	if (getenv("GD_UPDATE_GOLDEN") != NULL)
+		assert_int_equal(gd_write_atomic(path, md.data, md.len, 0644, err, sizeof(err)), 0);
+	want = slurp(path);
+	assert_non_null(want);
+	assert_string_equal(md.data, want);
+
+	/* structure: every section, one table row per timeline event */
+	assert_non_null(strstr(md.data, "## Summary\n"));
+	assert_non_null(strstr(md.data, "## Hypothesis\n"));
+	assert_non_null(strstr(md.data, "## Hosts and faults\n"));
+	assert_non_null(strstr(md.data, "## Time to detect and recover\n"));
+	assert_non_null(strstr(md.data, "## Probes before and after\n"));
+	assert_non_null(strstr(md.data, "## Reverts verified\n"));
+	assert_non_null(strstr(md.data, "## Findings\n"));
+	assert_non_null(strstr(md.data, "## Corrective actions\n"));
+	assert_non_null(strstr(md.data, "![timeline](timeline.svg)"));
+	{
+		const char *t = strstr(md.data, "|---:|---|---|---|---|\n"), *end;
+		int rows = 0;
+
+		assert_non_null(t);
+		t = strchr(t, '\n') + 1;
+		end = strstr(t, "\n\n");
+		for (; t < end; t = strchr(t, '\n') + 1)
+			rows++;
+		assert_int_equal(rows, (int)json_array_size(json_object_get(res, "timeline")));
+	}
+	free(want);
+	gd_buf_free(&md);
+	json_decref(res);
+}
+
+static void
+test_md_pass(void **state)
+{
+	(void)state;
+	golden("pass");
+}
+
+static void
+test_md_fail(void **state)
+{
+	char err[GD_ERRLEN];
+	struct gd_buf md = { 0 };
+	json_t *res;
+
+	(void)state;
+	golden("fail");
+	res = load("fail");
+	assert_int_equal(gd_report_markdown(res, NULL, &md, err, sizeof(err)), 0);
+	assert_non_null(strstr(md.data, "connect \\| refused"));
+	assert_non_null(strstr(md.data, "kill \\| busy<br>second line"));
+	assert_non_null(strstr(md.data, "- [ ] fix the revert of lab1: kill"));
+	assert_non_null(strstr(md.data, "- [ ] write the runbook"));
+	assert_null(strstr(md.data, "![timeline]"));
+	gd_buf_free(&md);
+	json_decref(res);
+}
+
+static void
+test_md_aborted(void **state)
+{
+	(void)state;
+	golden("aborted");
+}
+
+/* writes b to a temp file and runs cmd on it ("%s" is the file) */
+static int
+run_tool(const struct gd_buf *b, const char *cmd)
+{
+	char path[] = "/tmp/gd-report-XXXXXX", line[512];
+	int fd = mkstemp(path), rc;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, b->data, b->len), (ssize_t)b->len);
+	close(fd);
+	snprintf(line, sizeof(line), cmd, path);
+	rc = system(line);
+	unlink(path);
+	return rc;
+}
+
+static void
+test_svg(void **state)
+{
+	static const char *const names[] = { "pass", "fail", "aborted" };
+	char err[GD_ERRLEN];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		struct gd_buf b = { 0 };
+		json_t *res = load(names[i]);
+
+		assert_int_equal(gd_report_svg(res, &b, err, sizeof(err)), 0);
+		assert_non_null(strstr(b.data, "<svg"));
+		if (i == 1)
+			assert_non_null(strstr(b.data, "connect | refused &lt;&amp;&gt; &quot;x&quot;"));
+		if (have("xmllint"))
+			assert_int_equal(run_tool(&b, "xmllint --noout %s"), 0);
+		if (have("rsvg-convert"))
+			assert_int_equal(run_tool(&b, "rsvg-convert %s >/dev/null"), 0);
+		gd_buf_free(&b);
+		json_decref(res);
+	}
+}
+
+static int
+attr(const char *xml, const char *name)
+{
+	char key[64];
+	const char *p;
+
+	snprintf(key, sizeof(key), "<testsuite name=");
+	p = strstr(xml, key);
+	assert_non_null(p);
+	snprintf(key, sizeof(key), " %s=\"", name);
+	p = strstr(p, key);
+	assert_non_null(p);
+	return atoi(p + strlen(key));
+}
+
+static void
+test_junit(void **state)
+{
+	/* fixture, tests, failures, errors, skipped */
+	static const struct { const char *name; int t, f, e, s; } want[] = {
+		{ "pass", 5, 0, 0, 1 },
+		{ "fail", 5, 1, 0, 1 },
+		{ "aborted", 6, 0, 1, 3 },
+	};
+	char err[GD_ERRLEN];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		struct gd_buf b = { 0 };
+		json_t *res = load(want[i].name);
+
+		assert_int_equal(gd_report_junit(res, &b, err, sizeof(err)), 0);
+		assert_int_equal(attr(b.data, "tests"), want[i].t);
+		assert_int_equal(attr(b.data, "failures"), want[i].f);
+		assert_int_equal(attr(b.data, "errors"), want[i].e);
+		assert_int_equal(attr(b.data, "skipped"), want[i].s);
+		/* the counts match the elements */
+		assert_int_equal(count(b.data, "<testcase "), want[i].t);
+		assert_int_equal(count(b.data, "<failure "), want[i].f);
+		assert_int_equal(count(b.data, "<error "), want[i].e);
+		assert_int_equal(count(b.data, "<skipped "), want[i].s);
+		if (have("xmllint"))
+			assert_int_equal(run_tool(&b, "xmllint --noout %s"), 0);
+		gd_buf_free(&b);
+		json_decref(res);
+	}
+}
+
+static void
+test_metrics(void **state)
+{
+	static const char *const names[] = { "pass", "fail", "aborted" };
+	char err[GD_ERRLEN];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		struct gd_buf b = { 0 };
+		json_t *res = load(names[i]);
+
+		/* a label value that needs escaping */
+		json_object_set_new(json_object_get(res, "scenario"), "id", json_string("we\"b\\x"));
+		assert_int_equal(gd_report_metrics(res, &b, err, sizeof(err)), 0);
+		assert_non_null(strstr(b.data, "scenario=\"we\\\"b\\\\x\""));
+		assert_non_null(strstr(b.data, i == 0 ? "gameday_run_success{scenario=\"we\\\"b\\\\x\"} 1\n" :
+		    "gameday_run_success{scenario=\"we\\\"b\\\\x\"} 0\n"));
+		if (i == 1)
+			assert_non_null(strstr(b.data, "gameday_run_reverts_failed{scenario=\"we\\\"b\\\\x\"} 1\n"));
+		if (have("promtool"))
+			assert_int_equal(run_tool(&b, "promtool check metrics < %s"), 0);
+		gd_buf_free(&b);
+		json_decref(res);
+	}
+}
+
+static char *
+shell(const char *fmt, const char *dir)
+{
+	char cmd[512], chunk[1024];
+	struct gd_buf b = { 0 };
+	size_t n;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), fmt, dir);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	gd_buf_adds(&b, "");
+	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
+		gd_buf_add(&b, chunk, n);
+	pclose(p);
+	return b.data;
+}
+
+static void
+put(const char *dir, const char *rel, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void
+test_docrepo(void **state)
+{
+	char dir[] = "/tmp/gd-docs-XXXXXX", err[GD_ERRLEN], path[512], *s;
+	git_repository *repo = NULL;
+	json_t *pass = load("pass"), *fail = load("fail");
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	/* not a repository yet */
+	assert_int_equal(gd_docs_commit_run(dir, pass, NULL, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "is not a git repository"));
+
+	git_libgit2_init();
+	assert_int_equal(git_repository_init(&repo, dir, 0), 0);
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	put(dir, "notes.md", "the user's own work\n");
+
+	assert_int_equal(gd_docs_commit_run(dir, pass, "Ann Example <ann@example.org>", err, sizeof(err)), 0);
+	assert_int_equal(gd_docs_commit_run(dir, fail, NULL, err, sizeof(err)), 0);
+
+	s = shell("git -C %s log --format='%%an <%%ae>|%%s'", dir);
+	assert_non_null(strstr(s, "|gameday: ha-test web-killed: FAIL (MTTD 0.01 s, MTTR 2.01 s)\n"));
+	assert_non_null(strstr(s, "Ann Example <ann@example.org>|gameday: ha-test web-killed: PASS (MTTD"));
+	assert_int_equal(count(s, "\n"), 2);
+	free(s);
+	s = shell("git -C %s show --stat --format=", dir);
+	assert_non_null(strstr(s, "ha-tests/2026-11-21-web-killed-2.md"));
+	assert_non_null(strstr(s, "ha-tests/2026-11-21-web-killed-2.json"));
+	assert_non_null(strstr(s, "ha-tests/2026-11-21-web-killed-2.svg"));
+	assert_non_null(strstr(s, "ha-tests/README.md"));
+	/* a failed revert writes a postmortem stub */
+	assert_non_null(strstr(s, "postmortems/2026-11-21-web-killed-2.md"));
+	assert_null(strstr(s, "notes.md"));
+	free(s);
+	s = shell("git -C %s status --porcelain", dir);
+	assert_string_equal(s, "?? notes.md\n");
+	free(s);
+
+	snprintf(path, sizeof(path), "%s/ha-tests/README.md", dir);
+	s = slurp(path);
+	assert_non_null(s);
+	assert_int_equal(count(s, "| 2026-11-21 | web-killed |"), 2);
+	assert_true(strstr(s, "| FAIL |") < strstr(s, "| PASS |"));
+	free(s);
+	snprintf(path, sizeof(path), "%s/postmortems/2026-11-21-web-killed-2.md", dir);
+	s = slurp(path);
+	assert_non_null(s);
+	assert_non_null(strstr(s, "## Timeline"));
+	assert_non_null(strstr(s, "| revert |"));
+	free(s);
+
+	/* a dirty path it would write: refused, nothing written */
+	put(dir, "ha-tests/README.md", "| my edit |\n");
+	assert_int_equal(gd_docs_commit_run(dir, pass, NULL, err, sizeof(err)), -2);
+	assert_non_null(strstr(err, "ha-tests/README.md has uncommitted changes"));
+	snprintf(path, sizeof(path), "%s/ha-tests/2026-11-21-web-killed-3.md", dir);
+	assert_int_not_equal(access(path, F_OK), 0);
+	s = shell("git -C %s log --oneline", dir);
+	assert_int_equal(count(s, "\n"), 2);
+	free(s);
+	snprintf(path, sizeof(path), "%s/ha-tests/README.md", dir);
+	s = slurp(path);
+	assert_string_equal(s, "| my edit |\n");
+	free(s);
+
+	s = shell("rm -rf %s", dir);
+	free(s);
+	json_decref(pass);
+	json_decref(fail);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_md_pass),
+		cmocka_unit_test(test_md_fail),
+		cmocka_unit_test(test_md_aborted),
+		cmocka_unit_test(test_svg),
+		cmocka_unit_test(test_junit),
+		cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_docrepo),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
