@@ -25,9 +25,9 @@ static const struct command commands[] = {
 	{ "recover", gd_cmd_recover, "recover [RUN-ID]", "revert everything a crashed or killed run left behind" },
 	{ "check", gd_cmd_check, "check FILE...", "validate scenarios, plans, banks, inventories without touching a host" },
 	{ "list", gd_cmd_list, "list [DIR]", "the scenario catalog with ids, tags, topics, last played" },
-	{ "wheel", NULL, "wheel [--roster FILE] [--tabletop|--live]", "spin the wheel of misfortune" },
+	{ "wheel", gd_cmd_wheel, "wheel [--roster FILE] [--tabletop|--live]", "spin the wheel of misfortune" },
 	{ "quiz", gd_cmd_quiz, "quiz BANK.yaml --participant NAME", "a scored internal test" },
-	{ "readiness", NULL, "readiness NAME --profile FILE", "the pre-on-call readiness check" },
+	{ "readiness", gd_cmd_readiness, "readiness NAME --profile FILE", "the pre-on-call readiness check" },
 	{ "history", NULL, "history [--docs DIR]", "MTTx and score distributions across past runs" },
 	{ "schedule", NULL, "schedule PLAN", "write a systemd timer for a recurring drill" },
 };

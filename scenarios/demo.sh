@@ -42,15 +42,20 @@ step "machine-readable output" "$GD exec -i $LAB/inventory.yaml 'lab[0]' --json 
 $GD exec -i "$LAB/inventory.yaml" 'lab[0]' --json -- uname -sr
 
 STATE=$(mktemp -d /tmp/gameday-demo-state-XXXXXX)  # the demo's journals; removed at the end
+DOCS=${DOCS_DIR:-demo/docs}                          # the demo doc repo; kept, so you can read it
+if [ ! -d "$DOCS/.git" ]; then
+	mkdir -p "$DOCS" && git -C "$DOCS" init -q && git -C "$DOCS" config user.name "gameday demo" &&
+		git -C "$DOCS" config user.email "demo@gameday.invalid"
+fi
 step "the scenario catalog" "$GD list scenarios"
 $GD list scenarios --state-dir "$STATE"
 step "a dry run: every command a game day would run, nothing changed" "$GD run scenarios/disk-full.lua -i $LAB/inventory.yaml --dry-run"
 $GD run scenarios/disk-full.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" --dry-run -q
 step "a game day: kill the web service; its supervisor must bring it back" "$GD run scenarios/web-killed.lua -i $LAB/inventory.yaml"
-$GD run scenarios/web-killed.lua -i "$LAB/inventory.yaml" --state-dir "$STATE"
+$GD run scenarios/web-killed.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" --docs "$DOCS"
 echo "(exit $?: 0 means the hypothesis held)"
 step "a game day: fill /srv to 95%; probes see it, the revert is verified" "$GD run scenarios/disk-full.lua -i $LAB/inventory.yaml"
-$GD run scenarios/disk-full.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" -q
+$GD run scenarios/disk-full.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" -q --docs "$DOCS"
 step "a fault this kernel cannot do is refused before anything changes" "$GD run scenarios/db-latency.lua -i $LAB/inventory.yaml"
 $GD run scenarios/db-latency.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" -q >/dev/null
 echo "(exit $?: 3 means a tool on a host is missing)"
@@ -59,4 +64,9 @@ $GD quiz scenarios/banks/oncall.yaml --participant alice --answers scenarios/ans
 echo "(exit $?: 0 means the pass mark was reached)"
 step "after a crash, recover reverts what the journal says is still open" "$GD recover"
 $GD recover --state-dir "$STATE"
+step "the reports, committed to the demo doc repo" "git -C $DOCS log --stat"
+git -C "$DOCS" log --stat --format='%h %s' | head -30
+echo
+head -8 "$DOCS/ha-tests/README.md"
+echo "(open $DOCS/ha-tests/*.md in a Markdown viewer: each links its SVG timeline)"
 exit 0

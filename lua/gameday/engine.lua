@@ -562,8 +562,23 @@ function M.describe(args)
   if not sc then return { ok = false, error = err } end
   local faults = {}
   for _, f in ipairs(sc.faults) do faults[#faults + 1] = f.kind .. " on " .. f.on end
+  -- the tabletop's material, plain data: times as written and in ms
+  local injects, hints, questions = {}, {}, {}
+  for _, i in ipairs(sc.injects or {}) do
+    injects[#injects + 1] = { at = i.at or "0s", at_ms = i.at_ms, from = i.from and tostring(i.from) or "",
+      say = i.say and tostring(i.say) or "" }
+  end
+  for _, h in ipairs(sc.hints or {}) do
+    hints[#hints + 1] = { after = h.after or "0s", after_ms = h.after_ms, cost = tonumber(h.cost) or 0,
+      text = h.text and tostring(h.text) or "" }
+  end
+  for _, q in ipairs(type(sc.questions) == "table" and sc.questions or {}) do
+    if type(q) == "table" then q = q.text or q.q or q[1] end
+    if q ~= nil then questions[#questions + 1] = tostring(q) end
+  end
   return { ok = true, id = sc.id, title = sc.title, tags = sc.tags or {}, topics = sc.topics or {},
-    expect = sc.expect, faults = faults, runbook = sc.runbook }
+    expect = sc.expect, faults = faults, runbook = sc.runbook, narrative = sc.narrative,
+    injects = injects, hints = hints, questions = questions }
 end
 
 function M.catalog()

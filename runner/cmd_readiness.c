@@ -1,0 +1,422 @@
+/* cmd_readiness.c: `gameday readiness`, the pre-on-call gate: a profile of
+ * required scores and drills checked against past results. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "gd.h"
+#include "wheel.h"
+#include "yamltree.h"
+
+static const char readiness_usage[] =
+"usage: gameday readiness NAME --profile FILE --history DIR [--roster FILE]\n"
+"\n"
+"Is NAME ready to join the on-call rota? Checks a profile against NAME's past\n"
+"results and prints READY or NOT READY with each item that is missing.\n"
+"\n"
+"The profile (YAML, see scenarios/readiness.yaml):\n"
+"  profile: pre-oncall\n"
+"  banks:  { oncall: 70 }                  # percent of a bank, its latest result\n"
+"  topics: { troubleshooting: 60 }         # percent of a topic, its latest result\n"
+"  drills:\n"
+"    live:    { count: 1, within_days: 90 }   # game days with verdict pass\n"
+"    restore: { count: 1, within_days: 180 }  # restore drills with verdict pass\n"
+"\n"
+"The history is every *.json in DIR:\n"
+"  quiz results     `gameday quiz ... --out DIR/NAME-oncall.json`: participant,\n"
+"                   bank, percent, date, topics { NAME: { percent } }\n"
+"  game days        `gameday run --json` results: scenario.id, verdict,\n"
+"                   started (epoch ms); add participant (or participants)\n"
+"                   when you file one, as a run names nobody:\n"
+"                     jq '.participant=\"alice\"' run.json > DIR/run-1.json\n"
+"  restore drills   the same with a drill object instead of scenario\n"
+"A dry run does not count as a drill.\n"
+"\n"
+"options:\n"
+"  -p, --profile FILE   the requirements (required)\n"
+"  -H, --history DIR    the past results (required)\n"
+"  -r, --roster FILE    NAME must be a participant there\n"
+"  -h, --help           this help\n"
+"\n"
+"example:\n"
+"  gameday quiz scenarios/banks/oncall.yaml --participant alice --out hist/alice.json\n"
+"  gameday readiness alice --profile scenarios/readiness.yaml --history hist\n"
+"\n"
+"exit status: 0 ready, 1 not ready, 2 bad profile, history or usage\n";
+
+struct need {
+	char *name;
+	double min;            /* percent, or a count for drills */
+	long days;             /* drills: within this many days */
+};
+
+struct profile {
+	char *id;
+	struct need *banks, *topics;
+	size_t nbanks, ntopics;
+	struct need live, restore;   /* name NULL when not required */
+};
+
+struct ctx {
+	const char *name;
+	char *err;
+	size_t errlen;
+};
+
+static int
+lerr(const struct ctx *c, size_t line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+lerr(const struct ctx *c, size_t line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	gd_yaml_verrf(c->err, c->errlen, c->name, line, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int
+map_check(void *arg, struct gd_ynode *m)
+{
+	const struct ctx *c = arg;
+	size_t i, j;
+
+	for (i = 0; i < m->n; i += 2) {
+		if (m->kids[i]->kind != GD_Y_SCALAR)
+			return lerr(c, m->kids[i]->line, "a key must be a plain value");
+		for (j = 0; j < i; j += 2)
+			if (strcmp(m->kids[i]->str, m->kids[j]->str) == 0)
+				return lerr(c, m->kids[i]->line, "duplicate key '%s' (first at line %zu)",
+				    m->kids[i]->str, m->kids[j]->line);
+	}
+	return 0;
+}
+
+/* "70", "70%" or "62.5 %" into v, within lo..hi. */
+static int
+number(const struct ctx *c, const struct gd_ynode *n, const char *what, double lo, double hi, double *v)
+{
+	char *end;
+
+	if (n->kind != GD_Y_SCALAR)
+		return lerr(c, n->line, "%s must be a number", what);
+	errno = 0;
+	*v = strtod(n->str, &end);
+	while (*end == ' ')
+		end++;
+	if (*end == '%')
+		end++;
+	if (end == n->str || *end != '\0' || errno != 0 || !(*v >= lo && *v <= hi))
+		return lerr(c, n->line, "%s must be a number from %g to %g, not '%s'", what, lo, hi, n->str);
+	return 0;
+}
+
+static int
+read_scores(const struct ctx *c, const struct gd_ynode *m, const char *what, struct need **out,
+    size_t *nout)
+{
+	size_t i;
+
+	if (m->kind != GD_Y_MAP)
+		return lerr(c, m->line, "%s must be a mapping of name to percent, like { oncall: 70 }", what);
+	*out = gd_xcalloc(m->n / 2 + 1, sizeof(**out));
+	for (i = 0; i < m->n; i += 2) {
+		char w[128];
+
+		snprintf(w, sizeof(w), "%s.%s", what, m->kids[i]->str);
+		if (number(c, m->kids[i + 1], w, 0, 100, &(*out)[*nout].min) != 0)
+			return -1;
+		(*out)[(*nout)++].name = gd_xstrdup(m->kids[i]->str);
+	}
+	return 0;
+}
+
+static int
+read_drill(const struct ctx *c, const struct gd_ynode *m, const char *what, struct need *d)
+{
+	const struct gd_ynode *k, *v;
+	double days = 0;
+	size_t i;
+
+	if (m->kind != GD_Y_MAP)
+		return lerr(c, m->line, "drills.%s must be { count: N, within_days: D }", what);
+	for (i = 0; i < m->n; i += 2)
+		if (strcmp(m->kids[i]->str, "count") != 0 && strcmp(m->kids[i]->str, "within_days") != 0)
+			return lerr(c, m->kids[i]->line, "drills.%s: unknown key '%s' (count, within_days)", what,
+			    m->kids[i]->str);
+	if ((k = gd_yaml_get(m, "count")) == NULL || (v = gd_yaml_get(m, "within_days")) == NULL)
+		return lerr(c, m->line, "drills.%s needs count and within_days", what);
+	if (number(c, k, "count", 0, 1000, &d->min) != 0 || number(c, v, "within_days", 1, 36500, &days) != 0)
+		return -1;
+	if (d->min != floor(d->min) || days != floor(days))
+		return lerr(c, k->line, "drills.%s: count and within_days are whole numbers", what);
+	d->days = (long)days;
+	d->name = gd_xstrdup(what);
+	return 0;
+}
+
+static int
+read_profile(const struct ctx *c, struct profile *p, const struct gd_ynode *root)
+{
+	static const char *const top[] = { "profile", "title", "banks", "topics", "drills", NULL };
+	const struct gd_ynode *n;
+	size_t i, k;
+
+	if (root == NULL || root->kind != GD_Y_MAP)
+		return lerr(c, root != NULL ? root->line : 1, "a profile is a mapping with banks, topics, drills");
+	for (i = 0; i < root->n; i += 2) {
+		for (k = 0; top[k] != NULL; k++)
+			if (strcmp(root->kids[i]->str, top[k]) == 0)
+				break;
+		if (top[k] == NULL)
+			return lerr(c, root->kids[i]->line, "unknown key '%s' (profile, title, banks, topics, drills)",
+			    root->kids[i]->str);
+	}
+	n = gd_yaml_get(root, "profile");
+	p->id = gd_xstrdup(n != NULL && n->kind == GD_Y_SCALAR ? n->str : "profile");
+	if ((n = gd_yaml_get(root, "banks")) != NULL && read_scores(c, n, "banks", &p->banks, &p->nbanks) != 0)
+		return -1;
+	if ((n = gd_yaml_get(root, "topics")) != NULL && read_scores(c, n, "topics", &p->topics, &p->ntopics) != 0)
+		return -1;
+	if ((n = gd_yaml_get(root, "drills")) != NULL) {
+		const struct gd_ynode *v;
+
+		if (n->kind != GD_Y_MAP)
+			return lerr(c, n->line, "drills must be a mapping with live and restore");
+		for (i = 0; i < n->n; i += 2)
+			if (strcmp(n->kids[i]->str, "live") != 0 && strcmp(n->kids[i]->str, "restore") != 0)
+				return lerr(c, n->kids[i]->line, "drills: unknown kind '%s' (live, restore)",
+				    n->kids[i]->str);
+		if ((v = gd_yaml_get(n, "live")) != NULL && read_drill(c, v, "live", &p->live) != 0)
+			return -1;
+		if ((v = gd_yaml_get(n, "restore")) != NULL && read_drill(c, v, "restore", &p->restore) != 0)
+			return -1;
+	}
+	if (p->nbanks + p->ntopics == 0 && p->live.name == NULL && p->restore.name == NULL)
+		return lerr(c, root->line, "the profile requires nothing: give banks, topics or drills");
+	return 0;
+}
+
+static void
+profile_free(struct profile *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nbanks; i++)
+		free(p->banks[i].name);
+	for (i = 0; i < p->ntopics; i++)
+		free(p->topics[i].name);
+	free(p->banks);
+	free(p->topics);
+	free(p->live.name);
+	free(p->restore.name);
+	free(p->id);
+}
+
+static int
+profile_load(struct profile *p, const char *path, char *err, size_t errlen)
+{
+	struct ctx c = { path, err, errlen };
+	struct gd_yaml_opts o = {
+		.what = "a readiness profile", .big = ", not a profile", .max_bytes = 1L << 20,
+		.max_depth = 16, .aliases = 0, .mapping = map_check,
+	};
+	struct gd_ynode *root = NULL;
+	int ret = -1;
+
+	o.arg = &c;
+	if (gd_yaml_load(path, &o, &root, err, errlen) != 0)
+		goto out;
+	ret = read_profile(&c, p, root);
+out:
+	gd_yaml_free(root);
+	return ret;
+}
+
+/* "62%", "62.5%": what the quiz printed, not more digits. */
+static const char *
+pct(double v, char *buf, size_t len)
+{
+	snprintf(buf, len, v == floor(v) ? "%.0f%%" : "%.1f%%", v);
+	return buf;
+}
+
+/* NAME's latest quiz result of bank (topic NULL), or NAME's latest result
+ * with that topic; its percent into *v. Borrowed. */
+static const json_t *
+latest(const json_t *hist, const char *name, const char *bank, const char *topic, double *v)
+{
+	const json_t *best = NULL, *x;
+	long long when = 0;
+	size_t i;
+
+	json_array_foreach(hist, i, x) {
+		const json_t *t = NULL;
+
+		if (gd_history_kind(x) != GD_HIST_QUIZ || !gd_history_names(x, name))
+			continue;
+		if (bank != NULL && strcmp(json_string_value(json_object_get(x, "bank")), bank) != 0)
+			continue;
+		if (topic != NULL) {
+			t = json_object_get(json_object_get(x, "topics"), topic);
+			if (!json_is_number(json_object_get(t, "percent")) || json_number_value(json_object_get(t, "max")) <= 0)
+				continue;
+		}
+		if (best != NULL && gd_history_when(x) < when)
+			continue;
+		best = x;
+		when = gd_history_when(x);
+		*v = json_number_value(json_object_get(topic != NULL ? t : x, "percent"));
+	}
+	return best;
+}
+
+/* Drills of kind that NAME passed within days of now. */
+static long
+drills(const json_t *hist, const char *name, enum gd_hist_kind kind, long days, time_t now)
+{
+	const json_t *x;
+	long n = 0;
+	size_t i;
+
+	json_array_foreach(hist, i, x) {
+		const char *verdict = json_string_value(json_object_get(x, "verdict"));
+
+		if (gd_history_kind(x) != kind || !gd_history_names(x, name))
+			continue;
+		if (verdict == NULL || strcmp(verdict, "pass") != 0 || json_is_true(json_object_get(x, "dry_run")))
+			continue;
+		if (gd_history_when(x) >= (long long)now - (long long)days * 86400)
+			n++;
+	}
+	return n;
+}
+
+static void
+item(int ok, size_t *missing, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+item(int ok, size_t *missing, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("  %-8s ", ok ? "ok" : "missing");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	*missing += !ok;
+}
+
+int
+gd_cmd_readiness(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "profile", required_argument, NULL, 'p' },
+		{ "history", required_argument, NULL, 'H' },
+		{ "roster", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *profile_path = NULL, *history = NULL, *roster = NULL, *name;
+	char err[4096], a[32], b[32];
+	struct profile p = { 0 };
+	json_t *hist = NULL;
+	size_t i, missing = 0, total;
+	time_t now = time(NULL);
+	int ch, ret = GD_EXIT_USAGE;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "p:H:r:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'p': profile_path = optarg; break;
+		case 'H': history = optarg; break;
+		case 'r': roster = optarg; break;
+		case 'h': fputs(readiness_usage, stdout); return GD_EXIT_OK;
+		default: fputs(readiness_usage, stderr); return GD_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1 || profile_path == NULL || history == NULL) {
+		gd_warnx("readiness: give NAME, --profile FILE and --history DIR");
+		fputs(readiness_usage, stderr);
+		return GD_EXIT_USAGE;
+	}
+	name = argv[optind];
+	if (profile_load(&p, profile_path, err, sizeof(err)) != 0) {
+		gd_warnx("%s", err);
+		goto out;
+	}
+	if (roster != NULL) {
+		struct gd_roster r;
+		int found = 0;
+
+		if (gd_roster_load(&r, roster, err, sizeof(err)) != 0) {
+			gd_warnx("%s", err);
+			goto out;
+		}
+		for (i = 0; i < r.npeople; i++)
+			found |= strcmp(r.people[i].name, name) == 0;
+		gd_roster_free(&r);
+		if (!found) {
+			gd_warnx("%s is not a participant in %s", name, roster);
+			goto out;
+		}
+	}
+	if (gd_history_load(history, &hist, err, sizeof(err)) != 0) {
+		gd_warnx("%s", err);
+		goto out;
+	}
+
+	printf("readiness of %s against %s (%s)\n", name, p.id, profile_path);
+	for (i = 0; i < p.nbanks; i++) {
+		double v = 0;
+
+		if (latest(hist, name, p.banks[i].name, NULL, &v) == NULL)
+			item(0, &missing, "bank %s: no result", p.banks[i].name);
+		else
+			item(v >= p.banks[i].min, &missing, "bank %s: %s %s %s", p.banks[i].name, pct(v, a, sizeof(a)),
+			    v >= p.banks[i].min ? ">=" : "<", pct(p.banks[i].min, b, sizeof(b)));
+	}
+	for (i = 0; i < p.ntopics; i++) {
+		double v = 0;
+
+		if (latest(hist, name, NULL, p.topics[i].name, &v) == NULL)
+			item(0, &missing, "topic %s: no result", p.topics[i].name);
+		else
+			item(v >= p.topics[i].min, &missing, "topic %s: %s %s %s", p.topics[i].name,
+			    pct(v, a, sizeof(a)), v >= p.topics[i].min ? ">=" : "<", pct(p.topics[i].min, b, sizeof(b)));
+	}
+	if (p.live.name != NULL) {
+		long n = drills(hist, name, GD_HIST_RUN, p.live.days, now);
+
+		item(n >= p.live.min, &missing, "live drills in %ld days: %ld of %.0f", p.live.days, n, p.live.min);
+	}
+	if (p.restore.name != NULL) {
+		long n = drills(hist, name, GD_HIST_DRILL, p.restore.days, now);
+
+		item(n >= p.restore.min, &missing, "restore drills in %ld days: %ld of %.0f", p.restore.days, n,
+		    p.restore.min);
+	}
+	total = p.nbanks + p.ntopics + (p.live.name != NULL) + (p.restore.name != NULL);
+	if (missing == 0) {
+		printf("READY: %s meets all %zu requirement%s\n", name, total, total == 1 ? "" : "s");
+		ret = GD_EXIT_OK;
+	} else {
+		printf("NOT READY: %s misses %zu of %zu requirement%s\n", name, missing, total, total == 1 ? "" : "s");
+		ret = GD_EXIT_FAIL;
+	}
+out:
+	json_decref(hist);
+	profile_free(&p);
+	return ret;
+}
