@@ -62,6 +62,14 @@ echo "(exit $?: 3 means a tool on a host is missing)"
 step "a scored internal test: answers from a file, scores per topic, gaps with what to study" "$GD quiz scenarios/banks/oncall.yaml --participant alice --answers scenarios/answers/oncall-sample.yaml"
 $GD quiz scenarios/banks/oncall.yaml --participant alice --answers scenarios/answers/oncall-sample.yaml
 echo "(exit $?: 0 means the pass mark was reached)"
+step "spin the wheel of misfortune: a scenario and who plays it, reproducible from the seed" "$GD wheel --seed 7 --tabletop"
+$GD wheel --catalog scenarios --seed 7 --tabletop
+QUIZ=$(mktemp -d /tmp/gameday-demo-history-XXXXXX)
+$GD quiz scenarios/banks/oncall.yaml --participant dana --answers scenarios/answers/oncall-sample.yaml --out "$QUIZ/dana-oncall.json" >/dev/null
+step "is dana ready for the on-call rota?" "$GD readiness dana --profile scenarios/readiness.yaml --history DIR"
+$GD readiness dana --profile scenarios/readiness.yaml --history "$QUIZ"
+echo "(exit $?: 1 means not ready yet, with what is missing)"
+rm -rf "$QUIZ"
 step "after a crash, recover reverts what the journal says is still open" "$GD recover"
 $GD recover --state-dir "$STATE"
 step "the reports, committed to the demo doc repo" "git -C $DOCS log --stat"
