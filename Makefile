@@ -8,13 +8,13 @@ LUA_PC  ?= lua5.4
 CC      ?= cc
 BUILD   ?= build
 
-PKGS     = libssh2 $(LUA_PC) yaml-0.1 libarchive libgit2 libcurl jansson libcrypto readline
+PKGS     = libssh2 $(LUA_PC) yaml-0.1 libarchive libgit2 libcurl jansson libcrypto readline zlib
 TEST_PKGS = cmocka
 
 # Debian packages the project needs to build, test, run the lab and benchmark.
 DEB_PKGS = build-essential pkg-config libssh2-1-dev liblua5.4-dev libyaml-dev \
            libarchive-dev libcmocka-dev libgit2-dev libcurl4-openssl-dev \
-           libjansson-dev libssl-dev libreadline-dev openssh-server openssh-client iproute2 \
+           libjansson-dev libssl-dev libreadline-dev zlib1g-dev openssh-server openssh-client iproute2 \
            procps util-linux time python3 ansible-core nftables \
            libxml2-utils librsvg2-bin prometheus
 BENCH_DEB_PKGS = pssh ansible-core hyperfine
@@ -89,6 +89,7 @@ asan:
 
 bench: gameday bench-deps
 	@bash bench/fanout
+	@bash bench/verify
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -69,6 +69,7 @@ int gd_cmd_run(int argc, char **argv);
 int gd_cmd_check(int argc, char **argv);
 int gd_cmd_list(int argc, char **argv);
 int gd_cmd_recover(int argc, char **argv);
+int gd_cmd_verify(int argc, char **argv);
 int gd_cmd_quiz(int argc, char **argv);
 int gd_cmd_wheel(int argc, char **argv);
 int gd_cmd_readiness(int argc, char **argv);

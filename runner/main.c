@@ -21,7 +21,7 @@ static const struct command commands[] = {
 	{ "lab", gd_cmd_lab, "lab up|down|status [--hosts N]", "throwaway local hosts for training and tests (root)" },
 	{ "run", gd_cmd_run, "run SCENARIO.lua [-i INV]", "run a game day: steady state, inject, observe, revert, report" },
 	{ "drill", NULL, "drill PLAN.lua [-i INV]", "a R.A.D. restore drill: fetch, verify, restore, time it" },
-	{ "verify", NULL, "verify ARCHIVE [--manifest FILE]", "prove a backup archive whole, entry by entry" },
+	{ "verify", gd_cmd_verify, "verify ARCHIVE [--manifest FILE]", "prove a backup archive whole, entry by entry" },
 	{ "recover", gd_cmd_recover, "recover [RUN-ID]", "revert everything a crashed or killed run left behind" },
 	{ "check", gd_cmd_check, "check FILE...", "validate scenarios, plans, banks, inventories without touching a host" },
 	{ "list", gd_cmd_list, "list [DIR]", "the scenario catalog with ids, tags, topics, last played" },

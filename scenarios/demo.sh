@@ -62,6 +62,17 @@ echo "(exit $?: 3 means a tool on a host is missing)"
 step "a scored internal test: answers from a file, scores per topic, gaps with what to study" "$GD quiz scenarios/banks/oncall.yaml --participant alice --answers scenarios/answers/oncall-sample.yaml"
 $GD quiz scenarios/banks/oncall.yaml --participant alice --answers scenarios/answers/oncall-sample.yaml
 echo "(exit $?: 0 means the pass mark was reached)"
+ARC=$(mktemp -d /tmp/gameday-demo-backup-XXXXXX)
+mkdir -p "$ARC/orders" && seq 1 20000 >"$ARC/orders/rows.csv" && echo "orders schema v3" >"$ARC/orders/schema.sql"
+tar -C "$ARC" -czf "$ARC/orders.tar.gz" orders && (cd "$ARC" && sha256sum orders/rows.csv orders/schema.sql >SHA256SUMS)
+step "prove a backup whole, entry by entry, against its manifest" "$GD verify orders.tar.gz --manifest SHA256SUMS"
+$GD verify "$ARC/orders.tar.gz" --manifest "$ARC/SHA256SUMS"
+echo "(exit $?)"
+printf 'x' | dd of="$ARC/orders.tar.gz" bs=1 seek=200 conv=notrunc 2>/dev/null
+step "one flipped byte in the archive" "$GD verify orders.tar.gz --manifest SHA256SUMS"
+$GD verify "$ARC/orders.tar.gz" --manifest "$ARC/SHA256SUMS"
+echo "(exit $?: 2 means unreadable, corrupt or refused)"
+rm -rf "$ARC"
 step "spin the wheel of misfortune: a scenario and who plays it, reproducible from the seed" "$GD wheel --seed 7 --tabletop"
 $GD wheel --catalog scenarios --seed 7 --tabletop
 QUIZ=$(mktemp -d /tmp/gameday-demo-history-XXXXXX)

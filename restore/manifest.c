@@ -1,0 +1,385 @@
+/* manifest.c: SHA-256 manifests in sha256sum format, and archive paths. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gd.h"
+#include "manifest.h"
+
+#define MANIFEST_MAX (1024u << 20)  /* a manifest is text: refuse a runaway file */
+
+static uint64_t
+hash_str(const char *s)
+{
+	uint64_t h = 14695981039346656037ull;  /* FNV-1a */
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+size_t *
+gd_pathmap_get(const struct gd_pathmap *m, const char *key)
+{
+	size_t i;
+
+	if (m->cap == 0)
+		return NULL;
+	for (i = hash_str(key) & (m->cap - 1); m->slots[i].key != NULL; i = (i + 1) & (m->cap - 1))
+		if (strcmp(m->slots[i].key, key) == 0)
+			return &m->slots[i].val;
+	return NULL;
+}
+
+static void
+grow(struct gd_pathmap *m)
+{
+	struct gd_pathmap_slot *old = m->slots;
+	size_t oldcap = m->cap, i, k;
+
+	m->cap = oldcap ? oldcap * 2 : 64;
+	m->slots = gd_xcalloc(m->cap, sizeof(*m->slots));
+	for (i = 0; i < oldcap; i++) {
+		if (old[i].key == NULL)
+			continue;
+		for (k = hash_str(old[i].key) & (m->cap - 1); m->slots[k].key != NULL;
+		    k = (k + 1) & (m->cap - 1))
+			;
+		m->slots[k] = old[i];
+	}
+	free(old);
+}
+
+void
+gd_pathmap_put(struct gd_pathmap *m, const char *key, size_t val)
+{
+	size_t *v = gd_pathmap_get(m, key), i;
+
+	if (v != NULL) {
+		*v = val;
+		return;
+	}
+	if ((m->n + 1) * 4 > m->cap * 3)  /* keep probes short: at most 3/4 full */
+		grow(m);
+	for (i = hash_str(key) & (m->cap - 1); m->slots[i].key != NULL; i = (i + 1) & (m->cap - 1))
+		;
+	m->slots[i].key = gd_xstrdup(key);
+	m->slots[i].val = val;
+	m->n++;
+}
+
+void
+gd_pathmap_free(struct gd_pathmap *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->cap; i++)
+		free(m->slots[i].key);
+	free(m->slots);
+	memset(m, 0, sizeof(*m));
+}
+
+int
+gd_path_norm(const char *path, char **out)
+{
+	struct gd_buf b = { 0 };
+	const char *p = path, *e;
+	size_t depth = 0;
+	int flags = 0;
+
+	if (*p == '/')
+		flags |= GD_PATH_ABSOLUTE;
+	gd_buf_add(&b, "", 0);
+	while (*p != '\0') {
+		while (*p == '/')
+			p++;
+		e = strchrnul(p, '/');
+		if (e - p == 0 || (e - p == 1 && p[0] == '.')) {
+			p = e;
+			continue;
+		}
+		if (e - p == 2 && p[0] == '.' && p[1] == '.') {
+			flags |= GD_PATH_DOTDOT;
+			if (depth == 0)
+				flags |= GD_PATH_ESCAPES;
+			else
+				depth--;
+		} else {
+			depth++;
+		}
+		if (b.len > 0)
+			gd_buf_add(&b, "/", 1);
+		gd_buf_add(&b, p, (size_t)(e - p));
+		p = e;
+	}
+	*out = b.data;
+	return flags;
+}
+
+static int
+unhex(const char *s, unsigned char *out)
+{
+	size_t i;
+
+	for (i = 0; i < 64; i++) {
+		int c = (unsigned char)s[i], v;
+
+		if (c >= '0' && c <= '9')
+			v = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v = c - 'A' + 10;
+		else
+			return -1;
+		if (i % 2 == 0)
+			out[i / 2] = (unsigned char)(v << 4);
+		else
+			out[i / 2] |= (unsigned char)v;
+	}
+	return 0;
+}
+
+/* Undoes sha256sum's escapes of a name (\\, \n, \r) in place. */
+static int
+unescape(char *s)
+{
+	char *w = s;
+
+	for (; *s != '\0'; s++) {
+		if (*s != '\\') {
+			*w++ = *s;
+			continue;
+		}
+		s++;
+		if (*s == '\\')
+			*w++ = '\\';
+		else if (*s == 'n')
+			*w++ = '\n';
+		else if (*s == 'r')
+			*w++ = '\r';
+		else
+			return -1;
+	}
+	*w = '\0';
+	return 0;
+}
+
+/* One line, NUL-terminated, without its newline. */
+static int
+parse_line(struct gd_manifest *m, char *s, unsigned line, char *err, size_t errlen)
+{
+	unsigned char sha[32];
+	char *name, *norm = NULL;
+	int escaped = 0, ret = -1;
+	size_t *have;
+
+	if (*s == '\\') {  /* sha256sum marks a name with escapes so */
+		escaped = 1;
+		s++;
+	}
+	if (strncmp(s, "SHA256 (", 8) == 0) {
+		char *close = strstr(s, ") = ");
+
+		/* the last ") = " ends the name: names may hold one too */
+		while (close != NULL && strstr(close + 1, ") = ") != NULL)
+			close = strstr(close + 1, ") = ");
+		if (close == NULL || strlen(close + 4) != 64 || unhex(close + 4, sha) != 0) {
+			gd_errf(err, errlen, "%s: line %u: not a SHA-256 line (want 'SHA256 (path) = "
+			    "HASH')", m->file, line);
+			goto out;
+		}
+		*close = '\0';
+		name = s + 8;
+	} else {
+		if (strlen(s) < 66 || unhex(s, sha) != 0 || s[64] != ' ' ||
+		    (s[65] != ' ' && s[65] != '*')) {
+			gd_errf(err, errlen, "%s: line %u: not a SHA-256 line (want 64 hex digits, two "
+			    "spaces and a path, as sha256sum writes)", m->file, line);
+			goto out;
+		}
+		name = s + 66;
+	}
+	if (escaped && unescape(name) != 0) {
+		gd_errf(err, errlen, "%s: line %u: bad '\\' escape in the path", m->file, line);
+		goto out;
+	}
+	if (*name == '\0') {
+		gd_errf(err, errlen, "%s: line %u: no path after the hash", m->file, line);
+		goto out;
+	}
+	/* an absolute path may name the archive itself; gd_manifest_check refuses
+	 * it in a manifest of the archive's files */
+	if (gd_path_norm(name, &norm) & GD_PATH_ABSOLUTE) {
+		free(norm);
+		norm = gd_xasprintf("/%s", name + strspn(name, "/"));
+	}
+	have = gd_pathmap_get(&m->map, norm);
+	if (have != NULL) {
+		if (memcmp(m->items[*have].sha256, sha, 32) != 0) {
+			gd_errf(err, errlen, "%s: line %u: %s is listed again with another hash (line %u)",
+			    m->file, line, norm, m->items[*have].line);
+			goto out;
+		}
+		ret = 0;
+		goto out;
+	}
+	if (m->n == m->cap) {
+		m->cap = m->cap ? m->cap * 2 : 64;
+		m->items = gd_xrealloc(m->items, m->cap * sizeof(*m->items));
+	}
+	m->items[m->n].path = norm;
+	memcpy(m->items[m->n].sha256, sha, 32);
+	m->items[m->n].line = line;
+	gd_pathmap_put(&m->map, norm, m->n);
+	m->n++;
+	norm = NULL;
+	ret = 0;
+out:
+	free(norm);
+	return ret;
+}
+
+int
+gd_manifest_parse(struct gd_manifest *m, const char *file, const char *text, size_t len,
+    char *err, size_t errlen)
+{
+	char *copy = gd_xmalloc(len + 1), *s, *nl;
+	unsigned line = 0;
+	int ret = -1;
+
+	memset(m, 0, sizeof(*m));
+	m->file = gd_xstrdup(file);
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	if (memchr(text, '\0', len) != NULL) {
+		gd_errf(err, errlen, "%s: a NUL byte: not a manifest (a text file of sha256sum lines)",
+		    file);
+		goto out;
+	}
+	for (s = copy; *s != '\0'; s = nl) {
+		char *end;
+
+		line++;
+		nl = strchrnul(s, '\n');
+		end = nl;
+		if (*nl == '\n')
+			nl++;
+		if (end > s && end[-1] == '\r')
+			end--;
+		*end = '\0';
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s == '\0' || *s == '#')
+			continue;
+		if (parse_line(m, s, line, err, errlen) != 0)
+			goto out;
+	}
+	if (m->n == 0) {
+		gd_errf(err, errlen, "%s: no hashes in it (make one with: sha256sum FILE... > %s)",
+		    file, file);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(copy);
+	return ret;
+}
+
+int
+gd_manifest_load(struct gd_manifest *m, const char *file, char *err, size_t errlen)
+{
+	struct gd_buf b = { 0 };
+	char chunk[65536];
+	size_t n;
+	FILE *f;
+	int ret = -1;
+
+	memset(m, 0, sizeof(*m));
+	f = fopen(file, "r");
+	if (f == NULL) {
+		gd_errf(err, errlen, "cannot open manifest %s: %s", file, strerror(errno));
+		goto out;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (b.len + n > MANIFEST_MAX) {
+			gd_errf(err, errlen, "%s: over %u MiB: not a manifest", file, MANIFEST_MAX >> 20);
+			goto out;
+		}
+		gd_buf_add(&b, chunk, n);
+	}
+	if (ferror(f)) {
+		gd_errf(err, errlen, "cannot read manifest %s: %s", file, strerror(errno));
+		goto out;
+	}
+	ret = gd_manifest_parse(m, file, b.data ? b.data : "", b.len, err, errlen);
+out:
+	if (f != NULL)
+		fclose(f);
+	gd_buf_free(&b);
+	return ret;
+}
+
+long
+gd_manifest_find(const struct gd_manifest *m, const char *path)
+{
+	size_t *i = gd_pathmap_get(&m->map, path);
+
+	return i != NULL ? (long)*i : -1;
+}
+
+const struct gd_manifest_item *
+gd_manifest_whole(const struct gd_manifest *m, const char *archive)
+{
+	const char *base = strrchr(archive, '/');
+	size_t i;
+
+	base = base != NULL ? base + 1 : archive;
+	if (m->n == 1 && strcmp(m->items[0].path, "-") == 0)
+		return &m->items[0];
+	for (i = 0; i < m->n; i++) {
+		const char *b = strrchr(m->items[i].path, '/');
+
+		b = b != NULL ? b + 1 : m->items[i].path;
+		if (*base != '\0' && strcmp(b, base) == 0)
+			return &m->items[i];
+	}
+	return NULL;
+}
+
+int
+gd_manifest_check(const struct gd_manifest *m, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++) {
+		const struct gd_manifest_item *it = &m->items[i];
+		char *norm;
+		int flags = gd_path_norm(it->path, &norm);
+
+		free(norm);
+		if (flags & (GD_PATH_ABSOLUTE | GD_PATH_DOTDOT) || *it->path == '\0' ||
+		    strcmp(it->path, "-") == 0)
+			return gd_errf(err, errlen, "%s: line %u: %s: the paths of a manifest of an "
+			    "archive's files are relative to the archive root (make it from inside the "
+			    "backed-up directory)", m->file, it->line,
+			    flags & GD_PATH_ABSOLUTE ? "absolute path" : flags & GD_PATH_DOTDOT ?
+			    "'..' in the path" : "no file name");
+	}
+	return 0;
+}
+
+void
+gd_manifest_free(struct gd_manifest *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		free(m->items[i].path);
+	free(m->items);
+	free(m->file);
+	gd_pathmap_free(&m->map);
+	memset(m, 0, sizeof(*m));
+}
