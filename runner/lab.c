@@ -310,6 +310,8 @@ out:
 
 /* Runs a NULL-terminated list of words, with in as stdin when not NULL.
  * On failure err names the command and carries its stderr. */
+static int run(const char *in, char *err, size_t errlen, ...) __attribute__((sentinel));
+
 static int
 run(const char *in, char *err, size_t errlen, ...)
 {
@@ -395,7 +397,7 @@ claim(struct lab *lab, char *err, size_t errlen)
 	/* one ip run, so that our death cannot come between add and alias */
 	gd_buf_printf(&b, "link add %s type bridge\nlink set dev %s alias "
 	    LAB_ALIAS "%s\n", lab->newbr, lab->newbr, lab->dir);
-	if (run(b.data, err, errlen, "ip", "-batch", "-", NULL) == -1)
+	if (run(b.data, err, errlen, "ip", "-batch", "-", (char *)NULL) == -1)
 		goto out;
 	/* never take a subnet that something else on this machine uses */
 	if (gd_proc_run((char *const *)addr_argv, &addrs, err, errlen) != 0 ||
@@ -422,7 +424,7 @@ claim(struct lab *lab, char *err, size_t errlen)
 		    state_save(lab, err, errlen) == -1)
 			goto out;
 		if (run(NULL, err, errlen, "ip", "link", "set", "dev", lab->newbr,
-		    "name", bridge, NULL) == 0) {
+		    "name", bridge, (char *)NULL) == 0) {
 			rc = 0;
 			goto out;
 		}
@@ -456,7 +458,7 @@ net_up(struct lab *lab, char *err, size_t errlen)
 		    "link add gd%dh%d type veth peer name eth0 netns %s\n"
 		    "link set gd%dh%d master %s up\n", lab->hosts[i].netns,
 		    lab->k, i + 1, lab->hosts[i].netns, lab->k, i + 1, br);
-	if (run(b.data, err, errlen, "ip", "-batch", "-", NULL) == -1)
+	if (run(b.data, err, errlen, "ip", "-batch", "-", (char *)NULL) == -1)
 		goto out;
 	for (i = 0; i < lab->n && !lab_intr; i++) {
 		b.len = 0;
