@@ -207,13 +207,13 @@ static const char *const qtype_names[] = {
 };
 
 /* The keys a question of each type may have, besides the common ones. */
-static const char *const type_keys[][4] = {
+static const char *const type_keys[][5] = {
 	[GD_Q_CHOICE] = { "options", "answer", NULL },
 	[GD_Q_MULTI] = { "options", NULL },
 	[GD_Q_KEYWORDS] = { "groups", NULL },
 	[GD_Q_ORDER] = { "items", NULL },
 	[GD_Q_NUMERIC] = { "answer", "tolerance", "unit", NULL },
-	[GD_Q_PRACTICAL] = { "probe", "target_time", NULL },
+	[GD_Q_PRACTICAL] = { "probe", "target_time", "setup", "cleanup", NULL },
 };
 
 static const char *const common_keys[] = {
@@ -261,6 +261,8 @@ question_free(struct gd_question *q)
 	free(q->unit);
 	free(q->probe_on);
 	free(q->probe_cmd);
+	free(q->setup);
+	free(q->cleanup);
 }
 
 void
@@ -564,7 +566,24 @@ load_practical(const struct ctx *c, struct gd_question *q, const struct gd_ynode
 	if (t->kind != GD_Y_SCALAR || parse_duration(t->str, &q->target_s) < 0)
 		return lerr(c, t->line, "question '%s': target_time must be a duration such as "
 		    "90s, 10m or 1h30m", q->id);
+	/* optional shell text, run on the probe's hosts before and after the task */
+	if ((v = gd_yaml_get(m, "setup")) != NULL) {
+		if (want_text(c, v, "setup", &s) < 0)
+			return -1;
+		q->setup = gd_xstrdup(s);
+	}
+	if ((v = gd_yaml_get(m, "cleanup")) != NULL) {
+		if (want_text(c, v, "cleanup", &s) < 0)
+			return -1;
+		q->cleanup = gd_xstrdup(s);
+	}
 	return 0;
+}
+
+int
+gd_bank_duration(const char *s, long *secs)
+{
+	return parse_duration(s, secs);
 }
 
 static int

@@ -10,7 +10,7 @@ enum gd_qtype {
 	GD_Q_KEYWORDS,   /* groups of synonyms; each group found earns its share */
 	GD_Q_ORDER,      /* longest correctly ordered subsequence */
 	GD_Q_NUMERIC,    /* a number within a tolerance */
-	GD_Q_PRACTICAL,  /* graded by a probe on lab hosts, not by the quiz */
+	GD_Q_PRACTICAL,  /* graded by a probe on lab hosts (quiz -i), else not graded */
 };
 
 struct gd_option {
@@ -43,6 +43,8 @@ struct gd_question {
 	char *unit;                  /* numeric, may be NULL */
 	char *probe_on, *probe_cmd;  /* practical */
 	long target_s;               /* practical: target time to solve, seconds */
+	char *setup, *cleanup;       /* practical, may be NULL: shell run on the probe's
+	                              * hosts before the task and always after it */
 };
 
 struct gd_bank {
@@ -81,6 +83,9 @@ int gd_bank_sniff(const char *path);
 const struct gd_question *gd_bank_find(const struct gd_bank *b, const char *id);
 
 const char *gd_qtype_name(enum gd_qtype t);
+
+/* "90", "90s", "10m", "1h30m" in seconds (more than 0); -1 when malformed. */
+int gd_bank_duration(const char *s, long *secs);
 
 /* One answer of an answers file: a string or number is one part, a list
  * several. Parts are kept as written (verbatim), cut at GD_ANSWER_MAX. */

@@ -3,7 +3,8 @@
  * Answers are compared after gd_score_norm(): trimmed, white space folded,
  * lowercased. choice takes an option's key or its text; multi and order take
  * keys, texts or (order) numbers, separated by commas or spaces. A question
- * of type practical is graded on the lab and left out of a quiz's total. */
+ * of type practical is graded on the lab (gd_score_practical), else left
+ * out of a quiz's total. */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -552,6 +553,39 @@ gd_score_quiz(const struct gd_bank *b, const struct gd_answers *a, struct gd_qui
 	}
 	out->percent = out->max > 0 ? out->total * 100 / out->max : 0;
 	out->passed = out->max > 0 && out->percent + EPS >= b->pass;
+}
+
+void
+gd_score_practical(const struct gd_bank *b, struct gd_quiz_score *s, size_t j, double fraction,
+    int ran)
+{
+	struct gd_qscore *r = &s->q[j];
+	size_t i;
+
+	if (r->status != GD_ST_PRACTICAL)
+		return;   /* graded already */
+	r->max = b->q[j].points;
+	if (!ran) {
+		r->status = GD_ST_MISSING;
+	} else if (fraction >= 1 - EPS) {
+		r->score = r->max;
+		r->status = GD_ST_RIGHT;
+	} else if (fraction <= EPS) {
+		r->status = GD_ST_WRONG;
+	} else {
+		r->score = fraction * r->max;
+		r->status = GD_ST_PARTIAL;
+	}
+	s->total += r->score;
+	s->max += r->max;
+	for (i = 0; i < b->ntopics; i++)
+		if (strcmp(b->topics[i], b->q[j].topic) == 0) {
+			s->topics[i].score += r->score;
+			s->topics[i].max += r->max;
+			s->topics[i].nq++;
+		}
+	s->percent = s->max > 0 ? s->total * 100 / s->max : 0;
+	s->passed = s->max > 0 && s->percent + EPS >= b->pass;
 }
 
 void

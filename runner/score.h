@@ -16,7 +16,7 @@ enum gd_qstatus {
 };
 
 struct gd_qscore {
-	double score, max;      /* both 0 for a practical question */
+	double score, max;      /* both 0 for a practical question not graded */
 	enum gd_qstatus status;
 };
 
@@ -31,7 +31,7 @@ struct gd_quiz_score {
 	const struct gd_answer **ans;   /* one per bank question; NULL when missing */
 	struct gd_topic_score *topics;  /* the bank's topics, in its order */
 	size_t ntopics;
-	double total, max, percent;     /* practical questions excluded */
+	double total, max, percent;     /* practical questions only once graded */
 	int passed;                     /* percent >= the bank's pass mark */
 	const struct gd_answer **unknown;  /* answers to ids the bank lacks */
 	size_t nunknown;
@@ -51,6 +51,13 @@ void gd_score_question(const struct gd_question *q, const struct gd_answer *a,
 void gd_score_quiz(const struct gd_bank *b, const struct gd_answers *a,
     struct gd_quiz_score *out);
 void gd_quiz_score_free(struct gd_quiz_score *s);
+
+/* Grades practical question j of out after its probe ran on the lab: the
+ * fraction of its points earned (1 in time, 0.5 late, 0 unsolved), or
+ * ran = 0 when it never started (missing). Adds it to its topic and the
+ * total. A question graded already is left alone. */
+void gd_score_practical(const struct gd_bank *b, struct gd_quiz_score *out, size_t j,
+    double fraction, int ran);
 
 /* 1 when every part of the line means something for q (an option, an item,
  * a number), so that a TTY can ask again on a typo; empty lines are fine. */

@@ -119,6 +119,7 @@ static const char *const broken[] = {
 	"bad_no_questions", "bad_numeric_neg_tol", "bad_numeric_no_answer", "bad_numeric_word",
 	"bad_order_dup", "bad_order_one_item", "bad_pass", "bad_points_negative",
 	"bad_points_zero", "bad_practical_no_probe", "bad_practical_time", "bad_top_key",
+	"bad_practical_setup", "bad_practical_cleanup_empty", "bad_setup_not_practical",
 	"bad_topic", "bad_type", "bad_unknown_key", "bad_utf8", "bad_yaml",
 };
 
