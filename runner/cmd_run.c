@@ -1,22 +1,12 @@
-/* cmd_run.c: `gameday run`, a game day from a Lua scenario. The lifecycle is
- * Lua (lua/gameday/engine.lua); this file sets up the inventory, the journal
- * and the signals, and always ends with the journal's own recover pass, so
- * that nothing the script left open survives the run. */
+/* cmd_run.c: `gameday run`, a game day from a Lua scenario: the options;
+ * the run itself is gd_run_scenario (runner.c) over lua/gameday/engine.lua. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
-#include "inventory.h"
-#include "journal.h"
-#include "report.h"
-#include "script.h"
-#include "ssh.h"
+#include "gd.h"
+#include "runner.h"
 
 static const char run_usage[] =
 "usage: gameday run SCENARIO.lua -i INVENTORY [options]\n"
@@ -61,36 +51,6 @@ static const char run_usage[] =
 "  gameday run scenarios/disk-full.lua -i .lab/inventory.yaml --dry-run\n"
 "  gameday run scenarios/disk-full.lua -i .lab/inventory.yaml\n";
 
-/* Options shared by run-like commands; parsed into a JSON object for Lua. */
-struct run_opts {
-	const char *inventory, *state_dir, *known_hosts;
-	const char *docs, *author, *junit, *metrics;
-	int dry_run, yes, lab, json, quiet, accept_new;
-	long seed;
-};
-
-static char *
-make_run_id(char token[16])
-{
-	char rnd[8];
-	FILE *f = fopen("/dev/urandom", "r");
-	unsigned char b[3] = { 0, 0, 0 };
-	time_t now = time(NULL);
-	struct tm tm;
-	char stamp[32];
-
-	if (f != NULL) {
-		if (fread(b, 1, sizeof(b), f) != sizeof(b))
-			b[0] = (unsigned char)getpid();
-		fclose(f);
-	}
-	snprintf(rnd, sizeof(rnd), "%02x%02x%02x", b[0], b[1], b[2]);
-	snprintf(token, 16, "%s", rnd);
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-	return gd_xasprintf("%s-%s", stamp, rnd);
-}
-
 int
 gd_cmd_run(int argc, char **argv)
 {
@@ -114,17 +74,9 @@ gd_cmd_run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct run_opts ro = { 0 };
-	struct gd_inventory inv = { 0 };
-	struct gd_ssh_opts so;
-	struct gd_journal *j = NULL;
-	struct gd_script *s = NULL;
-	struct gd_script_env env = { 0 };
-	char err[4096], token[16], *run_id = NULL, *luadir = NULL, *state = NULL;
-	char *result = NULL, *text = NULL;
-	json_t *args = NULL, *res = NULL;
+	struct gd_run_opts ro = { 0 };
 	const char *file;
-	int ch, ret = GD_EXIT_USAGE, rc, kept = 1;
+	int ch;
 
 	ro.inventory = getenv("GAMEDAY_INVENTORY");
 	optind = 1;
@@ -161,114 +113,8 @@ gd_cmd_run(int argc, char **argv)
 		gd_warnx("run: no inventory: give -i FILE or set GAMEDAY_INVENTORY");
 		goto usage;
 	}
-	if (gd_inventory_load(&inv, ro.inventory, err, sizeof(err)) != 0) {
-		gd_warnx("%s", err);
-		return GD_EXIT_USAGE;
-	}
-
-	gd_ssh_opts_default(&so);
-	so.known_hosts = ro.known_hosts;
-	so.accept_new = ro.accept_new;
-	run_id = make_run_id(token);
-	state = gd_state_dir(ro.state_dir);
-	if (!ro.dry_run && gd_journal_create(state, run_id, &j, err, sizeof(err)) != 0) {
-		gd_warnx("%s", err);
-		ret = GD_EXIT_UNREACHABLE;
-		goto out;
-	}
-	env.inv = &inv;
-	env.ssh = &so;
-	env.journal = j;
-	luadir = gd_lua_dir();
-	s = gd_script_new(luadir, &env, err, sizeof(err));
-	if (s == NULL) {
-		gd_warnx("%s", err);
-		ret = GD_EXIT_UNREACHABLE;
-		goto out;
-	}
-	if (!ro.quiet && j != NULL)
-		gd_warnx("run %s; journal %s", run_id, gd_journal_path(j));
-
-	args = json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:I}", "file", file, "run_id", run_id,
-	    "token", token, "dry_run", ro.dry_run, "yes", ro.yes, "lab", ro.lab, "quiet", ro.quiet,
-	    "seed", (json_int_t)ro.seed);
-	text = json_dumps(args, JSON_COMPACT);
-	gd_abort_on_signals();
-	rc = gd_script_call(s, "gameday.engine", "run", text, &result, err, sizeof(err));
-	free(text);
-	text = NULL;
-	if (rc != 0)
-		gd_warnx("engine error: %s", err);
-
-	/* whatever the script did or did not do, nothing may stay open */
-	if (j != NULL) {
-		char rerr[GD_ERRLEN];
-
-		if (gd_recover_journal_report(gd_journal_path(j), &so, j, stderr, 1, NULL, NULL, rerr,
-		    sizeof(rerr)) < 0)
-			gd_warnx("%s", rerr);
-	}
-	/* a run that stopped before its first record (a bad scenario) leaves no journal */
-	if (j != NULL) {
-		struct stat st;
-
-		if (stat(gd_journal_path(j), &st) == 0 && st.st_size == 0 &&
-		    unlink(gd_journal_path(j)) == 0)
-			kept = 0;
-	}
-	if (rc != 0) {
-		ret = gd_abort_signal ? GD_EXIT_ABORTED : GD_EXIT_USAGE;
-		goto out;
-	}
-	res = json_loads(result, 0, NULL);
-	ret = (int)json_integer_value(json_object_get(res, "exit"));
-	if (json_is_string(json_object_get(res, "error")) && ret != GD_EXIT_OK)
-		gd_warnx("%s", json_string_value(json_object_get(res, "error")));
-	json_object_set_new(res, "journal", j != NULL && kept ? json_string(gd_journal_path(j)) : json_null());
-	if (ro.json) {
-		json_dumpf(res, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
-	} else {
-		char *rj = json_dumps(res, JSON_COMPACT);
-
-		if (gd_script_call(s, "gameday.report", "text", rj, &text, err, sizeof(err)) == 0) {
-			json_t *t = json_loads(text, JSON_DECODE_ANY, NULL);
-
-			fputs(json_string_value(t) != NULL ? json_string_value(t) : "", stdout);
-			json_decref(t);
-		} else {
-			gd_warnx("report: %s", err);
-		}
-		free(rj);
-	}
-	/* the reports, for a run that ran (a dry run changed and proved nothing) */
-	if (!ro.dry_run) {
-		if (ro.junit != NULL && gd_report_junit_write(res, ro.junit, err, sizeof(err)) != 0) {
-			gd_warnx("%s", err);
-			ret = GD_EXIT_UNREACHABLE;
-		}
-		if (ro.metrics != NULL && gd_report_metrics_write(res, ro.metrics, err, sizeof(err)) != 0) {
-			gd_warnx("%s", err);
-			ret = GD_EXIT_UNREACHABLE;
-		}
-		if (ro.docs != NULL && gd_docs_commit_run(ro.docs, res, ro.author, err, sizeof(err)) != 0) {
-			gd_warnx("%s", err);
-			ret = GD_EXIT_UNREACHABLE;
-		}
-	}
-	goto out;
+	return gd_run_scenario(&ro, file);
 usage:
 	fputs("try 'gameday run --help'\n", stderr);
-out:
-	json_decref(args);
-	json_decref(res);
-	free(result);
-	free(text);
-	gd_script_free(s);
-	gd_journal_close(j);
-	free(luadir);
-	free(state);
-	free(run_id);
-	gd_inventory_free(&inv);
-	return ret;
+	return GD_EXIT_USAGE;
 }

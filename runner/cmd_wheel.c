@@ -13,12 +13,15 @@
 #include <jansson.h>
 
 #include "gd.h"
+#include "runner.h"
 #include "script.h"
 #include "wheel.h"
 
 static const char wheel_usage[] =
 "usage: gameday wheel [--roster FILE] [--catalog DIR] [--history DIR]\n"
-"                     [--seed N] [--no-repeat N] [--tabletop|--live] [--json]\n"
+"                     [--seed N] [--no-repeat N] [--tabletop] [--json]\n"
+"       gameday wheel --live -i INVENTORY [--limit 15m] [--state-dir DIR]\n"
+"                     [--docs DIR] [pick options] [--json]\n"
 "\n"
 "Spins the wheel of misfortune: picks a scenario from the catalog and the\n"
 "participant who plays it.\n"
@@ -54,16 +57,38 @@ static const char wheel_usage[] =
 "  -t, --tabletop      then print the tabletop: the narrative, the injects to\n"
 "                      read out at their times, the hints with their cost in\n"
 "                      points, and the questions for the debrief\n"
-"      --live          inject the scenario's faults on lab hosts [not built yet]\n"
+"      --live          then play it live on lab hosts: preflight, steady state,\n"
+"                      inject its faults (journaled, with dead-man timers), and\n"
+"                      sample the steady state every observe.every (2s) while\n"
+"                      the game master presses single keys: d detected,\n"
+"                      m mitigated, r resolved (taken only once the probes hold\n"
+"                      again), h the next hint (its cost is counted), q give up.\n"
+"                      Then everything is reverted and verified. Not on a\n"
+"                      terminal, keys are read one per line from stdin\n"
+"  -i, --inventory F   the lab's inventory (live; default $GAMEDAY_INVENTORY);\n"
+"                      hosts marked production: true are refused\n"
+"      --limit D       a live session ends unresolved after D (default 15m)\n"
+"      --state-dir DIR where journals go (default $XDG_STATE_HOME/gameday)\n"
+"      --known-hosts F check host keys against F; --accept-new records new ones\n"
+"      --docs DIR      commit the live session's report into the doc repo DIR\n"
+"      --author 'N <E>' that commit's author\n"
 "      --json          print the pick as JSON: scenario, title, participant,\n"
-"                      seed, excluded, and tabletop with --tabletop\n"
+"                      seed, excluded, and tabletop with --tabletop; with\n"
+"                      --live, the session's result: the run's, plus\n"
+"                      participant, seed, detected_ms, mitigated_ms,\n"
+"                      resolved_ms (run clock) and live (times from the first\n"
+"                      inject, hints taken and their cost, outcome)\n"
 "  -h, --help          this help\n"
 "\n"
 "example:\n"
 "  gameday wheel --roster scenarios/roster.yaml --tabletop\n"
 "  gameday wheel --seed 42 --json\n"
+"  gameday wheel --live -i .lab/inventory.yaml --limit 10m\n"
 "\n"
-"exit status: 0 picked, 1 no scenario left to pick, 2 usage or bad input\n";
+"exit status: 0 picked (live: resolved, and every revert verified), 1 no\n"
+"scenario left to pick (live: not resolved in time, or a revert failed),\n"
+"2 usage or bad input, 3 a host unreachable or unfit, 4 given up (q) or\n"
+"aborted by a signal, after reverting\n";
 
 /* Debrief questions for a scenario that brings none of its own. */
 static const char *const debrief[] = {
@@ -230,6 +255,34 @@ print_tabletop(const json_t *d, const char *who)
 	}
 }
 
+/* "90s", "15m", "1h", "500ms"; a bare number is seconds. */
+static int
+parse_limit(const char *s, long long *ms)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = *s >= '0' && *s <= '9' ? strtoll(s, &end, 10) : -1;
+	if (v < 0 || errno != 0)
+		goto bad;
+	if (*end == '\0' || strcmp(end, "s") == 0)
+		v *= 1000;
+	else if (strcmp(end, "m") == 0)
+		v *= 60000;
+	else if (strcmp(end, "h") == 0)
+		v *= 3600000;
+	else if (strcmp(end, "ms") != 0)
+		goto bad;
+	if (v <= 0 || v > 24LL * 3600000)
+		goto bad;
+	*ms = v;
+	return 0;
+bad:
+	gd_warnx("--limit must be a duration from 1ms to 24h such as 15m or 90s, not '%s'", s);
+	return -1;
+}
+
 static int
 parse_count(const char *s, const char *what, unsigned long long max, unsigned long long *v)
 {
@@ -246,6 +299,7 @@ parse_count(const char *s, const char *what, unsigned long long max, unsigned lo
 int
 gd_cmd_wheel(int argc, char **argv)
 {
+	enum { O_LIMIT = 256, O_STATE, O_KNOWN, O_ACCEPT, O_DOCS, O_AUTHOR };
 	static const struct option longopts[] = {
 		{ "roster", required_argument, NULL, 'r' },
 		{ "catalog", required_argument, NULL, 'c' },
@@ -255,6 +309,13 @@ gd_cmd_wheel(int argc, char **argv)
 		{ "tabletop", no_argument, NULL, 't' },
 		{ "live", no_argument, NULL, 'L' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "inventory", required_argument, NULL, 'i' },
+		{ "limit", required_argument, NULL, O_LIMIT },
+		{ "state-dir", required_argument, NULL, O_STATE },
+		{ "known-hosts", required_argument, NULL, O_KNOWN },
+		{ "accept-new", no_argument, NULL, O_ACCEPT },
+		{ "docs", required_argument, NULL, O_DOCS },
+		{ "author", required_argument, NULL, O_AUTHOR },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -272,9 +333,12 @@ gd_cmd_wheel(int argc, char **argv)
 	json_t *hist = NULL, *x;
 	int ch, json = 0, tabletop = 0, live = 0, have_seed = 0, have_norep = 0;
 	int ret = GD_EXIT_USAGE;
+	struct gd_run_opts ro = { 0 };
+	long long limit_ms = 15 * 60000;
 
+	ro.inventory = getenv("GAMEDAY_INVENTORY");
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "r:c:s:n:th", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "r:c:s:n:thi:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'r': roster_opt = optarg; break;
 		case 'c': catalog_opt = optarg; break;
@@ -292,6 +356,16 @@ gd_cmd_wheel(int argc, char **argv)
 		case 't': tabletop = 1; break;
 		case 'L': live = 1; break;
 		case 'j': json = 1; break;
+		case 'i': ro.inventory = optarg; break;
+		case O_LIMIT:
+			if (parse_limit(optarg, &limit_ms) != 0)
+				return GD_EXIT_USAGE;
+			break;
+		case O_STATE: ro.state_dir = optarg; break;
+		case O_KNOWN: ro.known_hosts = optarg; break;
+		case O_ACCEPT: ro.accept_new = 1; break;
+		case O_DOCS: ro.docs = optarg; break;
+		case O_AUTHOR: ro.author = optarg; break;
 		case 'h': fputs(wheel_usage, stdout); return GD_EXIT_OK;
 		default: fputs(wheel_usage, stderr); return GD_EXIT_USAGE;
 		}
@@ -300,8 +374,12 @@ gd_cmd_wheel(int argc, char **argv)
 		gd_warnx("wheel: unexpected argument '%s'", argv[optind]);
 		return GD_EXIT_USAGE;
 	}
-	if (live) {
-		gd_warnx("wheel --live is not built yet: use --tabletop, or `gameday run` the scenario");
+	if (live && tabletop) {
+		gd_warnx("wheel: --live and --tabletop are two ways to play: give one");
+		return GD_EXIT_USAGE;
+	}
+	if (live && ro.inventory == NULL) {
+		gd_warnx("wheel --live needs the lab's inventory: give -i FILE or set GAMEDAY_INVENTORY");
 		return GD_EXIT_USAGE;
 	}
 	if (catalog_opt != NULL) {
@@ -385,6 +463,24 @@ gd_cmd_wheel(int argc, char **argv)
 		spin(ws, ncat, pick.scenario, seed);
 	}
 
+	if (live) {
+		json_t *extra;
+
+		/* the pick goes to stderr with --json: stdout is the session's result */
+		fprintf(json ? stderr : stdout, "seed: %llu  (replay: gameday wheel --seed %llu)\n"
+		    "scenario: %s: %s\nparticipant: %s, playing live\n", seed, seed, ws[pick.scenario].id,
+		    jstr(cat[pick.scenario].desc, "title"), wp[pick.person].name);
+		fflush(stdout);
+		ro.lab = 1;
+		ro.json = json;
+		ro.seed = (long)seed;
+		extra = json_pack("{s:b, s:I, s:s}", "live", 1, "limit_ms", (json_int_t)limit_ms,
+		    "participant", wp[pick.person].name);
+		ro.extra = extra;
+		ret = gd_run_scenario(&ro, cat[pick.scenario].file);
+		json_decref(extra);
+		goto out;
+	}
 	if (json) {
 		json_t *o = json_object(), *ex = json_array(), *d = cat[pick.scenario].desc;
 

@@ -2,10 +2,12 @@
  * loader for scenario files, and the hook that stops runaway scripts. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -227,6 +229,67 @@ l_pid(lua_State *L)
 	return 1;
 }
 
+/* Waits up to ms for stdin to be readable, in slices so that an abort is
+ * seen; 1 readable, 0 timed out or aborted. */
+static int
+wait_input(long long ms)
+{
+	long long end = gd_now_ms() + ms, left;
+	struct pollfd p = { 0, POLLIN, 0 };
+
+	while ((left = end - gd_now_ms()) > 0 && !gd_abort_signal) {
+		if (poll(&p, 1, left > 100 ? 100 : (int)left) > 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* core.key(timeout_ms) -> a one-character string, nil on timeout or abort, ""
+ * at end of input. On a terminal, one raw key: no echo, no Enter, signals
+ * still on; the terminal is restored before returning, so no exit path can
+ * leave it raw. Otherwise one key per line (the line's first non-blank). */
+static int
+l_key(lua_State *L)
+{
+	long long ms = luaL_checkinteger(L, 1), end = gd_now_ms() + ms;
+	struct termios old, raw;
+	char c = 0, line = 0;
+	ssize_t n;
+
+	if (isatty(0) && tcgetattr(0, &old) == 0) {
+		raw = old;
+		raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+		raw.c_cc[VMIN] = 0;
+		raw.c_cc[VTIME] = 0;
+		tcsetattr(0, TCSANOW, &raw);
+		n = wait_input(ms) ? read(0, &c, 1) : -1;
+		tcsetattr(0, TCSANOW, &old);
+		if (n == 1) {
+			lua_pushlstring(L, &c, 1);
+			return 1;
+		}
+		return 0;
+	}
+	while (wait_input(end - gd_now_ms())) {
+		/* the rest of the line, blocking: a script writes whole lines */
+		while ((n = read(0, &c, 1)) == 1 && c != '\n') {
+			if (line == 0 && c != ' ' && c != '\t' && c != '\r')
+				line = c;
+		}
+		if (line != 0) {
+			lua_pushlstring(L, &line, 1);
+			return 1;
+		}
+		if (n == 0) {
+			lua_pushliteral(L, "");
+			return 1;
+		}
+		if (n < 0 && errno != EINTR)
+			return luaL_error(L, "cannot read the game master's keys: %s", strerror(errno));
+	}
+	return 0;
+}
+
 static int
 l_isatty(lua_State *L)
 {
@@ -261,6 +324,7 @@ luaopen_gameday_core(lua_State *L)
 		{ "traceback", l_traceback },
 		{ "pid", l_pid },
 		{ "isatty", l_isatty },
+		{ "key", l_key },
 		{ "color", l_color },
 		{ NULL, NULL },
 	};

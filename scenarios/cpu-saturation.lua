@@ -7,6 +7,11 @@ return gameday.scenario {
   tags = { "cpu", "capacity" },
   topics = { "architecture", "monitoring" },
   runbook = "runbooks/web.md#cpu",
+  narrative = [[
+14:20, Black Friday: load average on lab1 is 8 and climbing, yet the
+latency alert is silent. Is the service still answering in time? Which
+process is burning the CPU, and would you kill it, throttle it or scale out?]],
+  hints = { { after = "2m", cost = 1, text = "top -o %CPU, then look at the busy process's parent" } },
   targets = { web = "lab[0]" },
   steady_state = {
     probe.http { name = "web answers in 500 ms", url = "http://${web}:8080/health", status = 200, max_ms = 500,

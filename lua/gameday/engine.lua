@@ -16,6 +16,7 @@ local gameday = require("gameday")
 local M = {}
 local q = core.quote
 local DEFAULT_FAULT_MS = 600000  -- a fault without a duration: its host undoes it after 10 minutes
+local LIVE_LIMIT_MS = 900000    -- a live session ends unresolved after 15 minutes
 
 -- Loads a scenario file in its sandbox; returns the scenario or nil, message.
 function M.load(file)
@@ -181,8 +182,10 @@ function M.run(args)
         if info.production and args.lab then
           error(string.format("host %s is marked production: true, which --lab refuses", h), 0)
         end
+        -- a live session lasts up to its limit, not the observe window
+        local window = args.live and (args.limit_ms or LIVE_LIMIT_MS) or (sc.observe and sc.observe.duration_ms)
         instances[#instances + 1] = { fault = f, def = fault.def(f.kind), host = h,
-          duration_ms = f.duration_ms or (sc.observe and (sc.observe.duration_ms + 60000)) or DEFAULT_FAULT_MS }
+          duration_ms = f.duration_ms or (window and (window + 60000)) or DEFAULT_FAULT_MS }
       end
     end
   end)
@@ -379,6 +382,100 @@ function M.run(args)
     end
   end
 
+  -- A live session: instead of a fixed window, the game master marks detected,
+  -- mitigated and resolved with keys while the steady state is sampled; the
+  -- probes must hold again for a resolve to count. Times run from the first inject.
+  local function live()
+    phase = "observe"
+    local L = { hints = {}, hint_cost = 0, limit_ms = args.limit_ms or LIVE_LIMIT_MS }
+    R.live = L
+    R.participant, R.seed = args.participant, args.seed
+    local every = sc.observe and sc.observe.every_ms or 2000
+    local first
+    for _, inst in ipairs(injected) do
+      if inst.injected_ms and (not first or inst.injected_ms < first) then first = inst.injected_ms end
+    end
+    first = t0 + (first or (core.now_ms() - t0))
+    local pending, nhint = {}, 1
+    for _, inj in ipairs(sc.injects or {}) do pending[#pending + 1] = inj end
+    local function say(fmt, ...) core.log(string.format(fmt, ...)) end
+    local function since() return core.now_ms() - first end
+    local function sample()
+      local bad = {}
+      for i = #pending, 1, -1 do
+        if pending[i].at_ms <= since() then
+          event { kind = "message", name = pending[i].from or "inject", detail = pending[i].say or "" }
+          say("  [%s] %s: %s", util.fmt_ms(pending[i].at_ms), pending[i].from or "inject", pending[i].say or "")
+          table.remove(pending, i)
+        end
+      end
+      for _, p in ipairs(sc.steady_state) do
+        local r = probe.eval(p, rt)
+        event { kind = "probe", name = p.name, ok = r.ok, ms = r.ms, detail = r.detail }
+        if not r.ok then bad[#bad + 1] = p.name .. " (" .. r.detail .. ")" end
+      end
+      return bad
+    end
+    local function mark(what)
+      if L[what .. "_ms"] then return end
+      L[what .. "_ms"] = since()
+      R[what .. "_ms"] = core.now_ms() - t0
+      event { kind = "mark", name = what, ok = true, detail = "the game master marked " .. what }
+      say("live: %s at +%s", what, util.fmt_ms(L[what .. "_ms"]))
+    end
+    R.detected_ms, R.recovered_ms = nil, nil  -- the game master's marks, not the probes', count here
+    if sc.narrative then say("%s", sc.narrative) end
+    say("live: keys: d detected, m mitigated, r resolved, h hint, q give up; ends unresolved after %s",
+      util.fmt_ms(L.limit_ms))
+    local next_at = core.now_ms()
+    while not L.outcome do
+      if core.now_ms() >= next_at then
+        local bad = sample()
+        say("  +%s %s", util.fmt_ms(since()), #bad == 0 and "all probes ok" or ("failing: " .. table.concat(bad, ", ")))
+        next_at = core.now_ms() + every
+      end
+      if since() >= L.limit_ms then
+        L.outcome = "unresolved"
+        say("live: the limit of %s is up, unresolved", util.fmt_ms(L.limit_ms))
+        break
+      end
+      local k = core.key(math.max(0, math.min(next_at - core.now_ms(), L.limit_ms - since())))
+      if core.aborted() then error("aborted by " .. core.aborted(), 0) end
+      if k == "d" then
+        mark("detected")
+      elseif k == "m" then
+        mark("detected"); mark("mitigated")
+      elseif k == "r" then
+        local bad = sample()
+        if #bad > 0 then
+          say("not resolved yet: %s", bad[1])
+        else
+          mark("detected"); mark("mitigated"); mark("resolved")
+          R.recovered_ms = R.resolved_ms
+          L.outcome = "resolved"
+        end
+      elseif k == "h" then
+        local h = (sc.hints or {})[nhint]
+        if not h then
+          say("live: no more hints")
+        else
+          nhint = nhint + 1
+          local cost = tonumber(h.cost) or 0
+          L.hints[#L.hints + 1] = { text = h.text and tostring(h.text) or "", cost = cost, at_ms = since() }
+          L.hint_cost = L.hint_cost + cost
+          event { kind = "hint", name = "hint " .. #L.hints, ok = true, detail = L.hints[#L.hints].text }
+          say("hint %d (costs %g): %s", #L.hints, cost, L.hints[#L.hints].text)
+        end
+      elseif k == "q" or k == "" then
+        L.outcome = "gave-up"
+        aborted = k == "q" and "the game master gave up (q)" or "the game master's input ended: given up"
+        say("live: %s", aborted)
+      elseif k ~= nil and not k:match("%s") then
+        say("live: unknown key '%s': d detected, m mitigated, r resolved, h hint, q give up", k)
+      end
+    end
+  end
+
   -- reverts every injected fault, newest first, and checks each is gone
   local function revert_all()
     core.shield(true)
@@ -438,9 +535,12 @@ function M.run(args)
     return finish("fail", 1)
   end
   -- the experiment's deadline: the scenario's timeout, else observe plus ten minutes
-  core.set_deadline(sc.timeout_ms or ((sc.observe and sc.observe.duration_ms or 3000000) + 600000))
+  core.set_deadline(args.live and ((args.limit_ms or LIVE_LIMIT_MS) + 600000) or
+    sc.timeout_ms or ((sc.observe and sc.observe.duration_ms or 3000000) + 600000))
   local okx, ex = pcall(function()
-    if sc.run then
+    if args.live and sc.run then
+      error("a scenario with its own run function cannot be played live", 0)
+    elseif sc.run then
       phase = "run"
       local ctx = {
         log = function(_, ...) log(...) end,
@@ -479,7 +579,7 @@ function M.run(args)
       run_result = sc.run(ctx)
     else
       inject(instances)
-      observe()
+      if args.live then live() else observe() end
       for _, e2 in ipairs(R.timeline) do
         if e2.phase == "observe" and e2.kind == "probe" and not e2.ok then hold_ok = false end
       end
@@ -540,12 +640,15 @@ function M.run(args)
     R.error = "a fault did not take effect: " .. table.concat(inactive, ", ")
   else
     local pass
-    if sc.run then pass = run_result ~= false and again_ok
+    if args.live then pass = (R.live or {}).outcome == "resolved" and again_ok
+    elseif sc.run then pass = run_result ~= false and again_ok
     elseif sc.expect == "hold" then pass = hold_ok and after_ok and again_ok
     elseif sc.expect == "recover" then pass = after_ok and again_ok
     else pass = again_ok end
     verdict, exit = pass and "pass" or "fail", pass and 0 or 1
-    if not pass then
+    if not pass and args.live and R.live and R.live.outcome ~= "resolved" then
+      R.error = "not resolved within the limit of " .. util.fmt_ms(R.live.limit_ms)
+    elseif not pass then
       R.error = not again_ok and "steady state did not come back after the faults were reverted" or
         (sc.expect == "recover" and "steady state did not recover while the fault was on" or
           "steady state did not hold while the fault was on")

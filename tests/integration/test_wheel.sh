@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test_wheel.sh: gameday wheel from the command line: the pick as JSON, the
-# same seed giving the same pick, no repeats, the tabletop, --live refused.
+# same seed giving the same pick, no repeats, the tabletop, --live without -i refused
+# (live sessions on a lab: test_wheel_live.sh).
 # Needs no lab.
 set -u
 cd "$(dirname "$0")/../.."
@@ -91,9 +92,9 @@ expect_not_in "no animation when not a tty" "$E" $'\r'
 run_cmd "$O" "$E" W --seed 9 --no-repeat 2 --tabletop --json
 check "json tabletop" python3 -c 'import json,sys; t=json.load(open(sys.argv[1]))["tabletop"]; assert len(t["injects"])==2 and t["hints"][0]["cost"]==2 and len(t["questions"])==2' "$O"
 
-run_cmd "$O" "$E" W --live
-expect_rc "--live refused" 2
-expect_in "--live not built yet" "$E" "not built yet"
+run_cmd "$O" "$E" env -u GAMEDAY_INVENTORY "$GD" wheel --roster "$T/roster.yaml" --catalog "$T/cat" --live
+expect_rc "--live without an inventory" 2
+expect_in "--live names -i" "$E" "give -i FILE"
 run_cmd "$O" "$E" W --seed -3
 expect_rc "bad seed" 2
 run_cmd "$O" "$E" "$GD" wheel --help
