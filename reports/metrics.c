@@ -1,5 +1,8 @@
-/* metrics.c: a run as a Prometheus textfile (node_exporter's textfile
- * collector), written atomically so that a scrape never reads half. */
+/* metrics.c: a run or a drill as a Prometheus textfile (node_exporter's
+ * textfile collector), written atomically so that a scrape never reads half. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "report.h"
@@ -18,15 +21,30 @@ label(struct gd_buf *b, const char *s)
 	}
 }
 
+/* one sample line: name{key="val"} v */
 static void
-metric(struct gd_buf *b, const char *name, const char *help, const char *scenario, double v)
+sample(struct gd_buf *b, const char *name, const char *key, const char *val, double v)
 {
-	gd_buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n%s{scenario=\"", name, help, name, name);
-	label(b, scenario);
+	gd_buf_printf(b, "%s{%s=\"", name, key);
+	label(b, val);
 	if (v != v)
 		gd_buf_adds(b, "\"} NaN\n");
 	else
 		gd_buf_printf(b, "\"} %.15g\n", v);
+}
+
+static void
+family(struct gd_buf *b, const char *name, const char *type, const char *help, const char *key,
+    const char *val, double v)
+{
+	gd_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	sample(b, name, key, val, v);
+}
+
+static void
+metric(struct gd_buf *b, const char *name, const char *help, const char *scenario, double v)
+{
+	family(b, name, "gauge", help, "scenario", scenario, v);
 }
 
 int
@@ -75,6 +93,125 @@ gd_report_metrics_write(const json_t *res, const char *path, char *err, size_t e
 		goto out;
 	ret = gd_write_atomic(path, b.data, b.len, 0644, err, errlen);
 out:
+	gd_buf_free(&b);
+	return ret;
+}
+
+/* The value of name{drill="id"} in a previous textfile; 0 or -1 (absent). */
+static int
+prev_value(const char *prev, const char *name, const char *id, double *v)
+{
+	struct gd_buf want = { 0 };
+	const char *p = prev;
+	char *end;
+	int ret = -1;
+
+	gd_buf_printf(&want, "%s{drill=\"", name);
+	label(&want, id);
+	gd_buf_adds(&want, "\"} ");
+	while (p != NULL && strncmp(p, want.data, want.len) != 0)
+		if ((p = strchr(p, '\n')) != NULL)
+			p++;
+	if (p != NULL) {
+		errno = 0;
+		*v = strtod(p + want.len, &end);
+		/* garbage is dropped, not carried over */
+		if (errno == 0 && end != p + want.len && (*end == '\n' || *end == '\0') &&
+		    *v == *v && *v >= 0)
+			ret = 0;
+	}
+	gd_buf_free(&want);
+	return ret;
+}
+
+/* ms (a JSON number) as seconds; NaN when absent or negative */
+static double
+secs(const json_t *j)
+{
+	return json_is_number(j) && json_number_value(j) >= 0 ? json_number_value(j) / 1000.0 :
+	    __builtin_nan("");
+}
+
+int
+gd_report_drill_metrics(const json_t *drill, const char *prev, struct gd_buf *out, char *err,
+    size_t errlen)
+{
+	const char *id = json_string_value(json_object_get(drill, "id"));
+	const char *verdict = json_string_value(json_object_get(drill, "verdict"));
+	const json_t *ended = json_object_get(drill, "ended");
+	const json_t *vb = json_object_get(drill, "verified_bytes");
+	double last_ok, total = 0, bytes;
+	int pass, have_ok;
+
+	if (!json_is_object(drill))
+		return gd_errf(err, errlen, "metrics: the drill result is not a JSON object");
+	if (id == NULL || *id == '\0')
+		return gd_errf(err, errlen, "metrics: the drill result has no \"id\"");
+	if (verdict == NULL || (strcmp(verdict, "pass") != 0 && strcmp(verdict, "fail") != 0))
+		return gd_errf(err, errlen, "metrics: drill %s: \"verdict\" must be \"pass\" or \"fail\"",
+		    id);
+	if (!json_is_number(ended) || json_number_value(ended) <= 0)
+		return gd_errf(err, errlen, "metrics: drill %s: \"ended\" must be epoch milliseconds",
+		    id);
+	pass = strcmp(verdict, "pass") == 0;
+	bytes = json_is_number(vb) && json_number_value(vb) > 0 ? json_number_value(vb) : 0;
+	/* a failed drill keeps the last success; so does the counter its bytes */
+	if (pass) {
+		last_ok = json_number_value(ended) / 1000.0;
+		have_ok = 1;
+	} else {
+		have_ok = prev_value(prev, "gameday_drill_last_success_timestamp_seconds", id,
+		    &last_ok) == 0;
+	}
+	(void)prev_value(prev, "gameday_drill_verified_bytes_total", id, &total);
+	if (have_ok)
+		family(out, "gameday_drill_last_success_timestamp_seconds", "gauge",
+		    "When this drill last passed (carried over while it fails).", "drill", id, last_ok);
+	family(out, "gameday_drill_last_run_timestamp_seconds", "gauge", "When this drill last ended.",
+	    "drill", id, json_number_value(ended) / 1000.0);
+	family(out, "gameday_drill_success", "gauge", "1 if the last run of this drill passed, else 0.",
+	    "drill", id, pass);
+	family(out, "gameday_drill_rto_seconds", "gauge",
+	    "Restore time of the last run (fetch to cleanup).", "drill", id,
+	    secs(json_object_get(drill, "rto_ms")));
+	family(out, "gameday_drill_backup_age_seconds", "gauge",
+	    "Age of the backup the last run restored (the RPO).", "drill", id,
+	    secs(json_object_get(drill, "backup_age_ms")));
+	family(out, "gameday_drill_last_verified_bytes", "gauge",
+	    "Bytes the last run of this drill verified.", "drill", id, bytes);
+	family(out, "gameday_drill_verified_bytes_total", "counter",
+	    "Bytes this drill verified, over all its runs.", "drill", id, total + bytes);
+	return 0;
+}
+
+int
+gd_report_drill_metrics_write(const json_t *drill, const char *path, char *err, size_t errlen)
+{
+	struct gd_buf prev = { 0 }, b = { 0 };
+	char chunk[4096];
+	size_t n;
+	FILE *f;
+	int ret = -1, bad;
+
+	if ((f = fopen(path, "r")) != NULL) {
+		/* a textfile is small; past 1 MiB it is not ours */
+		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && prev.len < (1u << 20))
+			gd_buf_add(&prev, chunk, n);
+		bad = ferror(f) ? errno : 0;
+		fclose(f);
+		if (bad) {
+			gd_errf(err, errlen, "cannot read %s: %s", path, strerror(bad));
+			goto out;
+		}
+	} else if (errno != ENOENT) {
+		gd_errf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (gd_report_drill_metrics(drill, prev.data, &b, err, errlen) != 0)
+		goto out;
+	ret = gd_write_atomic(path, b.data, b.len, 0644, err, errlen);
+out:
+	gd_buf_free(&prev);
 	gd_buf_free(&b);
 	return ret;
 }

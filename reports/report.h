@@ -17,6 +17,28 @@ int gd_report_junit(const json_t *res, struct gd_buf *out, char *err, size_t err
 int gd_report_metrics(const json_t *res, struct gd_buf *out, char *err, size_t errlen);
 /* The metrics of res written atomically to path. */
 int gd_report_metrics_write(const json_t *res, const char *path, char *err, size_t errlen);
+/* A drill's result as a textfile. The drill JSON (shape may still grow):
+ *   {"id": "orders-db", "verdict": "pass"|"fail", "ended": EPOCH_MS,
+ *    "rto_ms": N, "backup_age_ms": N (the RPO), "verified_bytes": N}
+ * id, verdict and ended are required; a missing rto_ms or backup_age_ms is
+ * NaN. Metrics, each labelled drill="ID":
+ *   gameday_drill_last_success_timestamp_seconds  ended, only when it passed
+ *   gameday_drill_last_run_timestamp_seconds      ended
+ *   gameday_drill_success                         1 or 0
+ *   gameday_drill_rto_seconds, gameday_drill_backup_age_seconds
+ *   gameday_drill_last_verified_bytes             this run
+ *   gameday_drill_verified_bytes_total            counter over all runs
+ * prev is the previous textfile (NULL: none): a failed drill carries its
+ * success timestamp over, so that "no success for 35 days" alerts still see
+ * the last one; with no previous success the family is left out (alert with
+ * absent()). The counter adds to its previous value. One file per drill:
+ * samples of other drills in prev are not kept. */
+int gd_report_drill_metrics(const json_t *drill, const char *prev, struct gd_buf *out, char *err,
+    size_t errlen);
+/* Reads path (if it exists) as prev, then writes the drill's metrics there
+ * atomically. */
+int gd_report_drill_metrics_write(const json_t *drill, const char *path, char *err,
+    size_t errlen);
 /* The JUnit XML of res written atomically to path. */
 int gd_report_junit_write(const json_t *res, const char *path, char *err, size_t errlen);
 

@@ -73,5 +73,7 @@ int gd_cmd_verify(int argc, char **argv);
 int gd_cmd_quiz(int argc, char **argv);
 int gd_cmd_wheel(int argc, char **argv);
 int gd_cmd_readiness(int argc, char **argv);
+int gd_cmd_drill(int argc, char **argv);
+int gd_cmd_schedule(int argc, char **argv);
 
 #endif

@@ -24,5 +24,6 @@ int luaopen_gameday_json(lua_State *L);
 int luaopen_gameday_ssh(lua_State *L);
 int luaopen_gameday_journal(lua_State *L);
 int luaopen_gameday_net(lua_State *L);
+int luaopen_gameday_restore(lua_State *L);
 
 #endif

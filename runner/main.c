@@ -20,7 +20,7 @@ static const struct command commands[] = {
 	{ "exec", gd_cmd_exec, "exec -i INV PATTERN -- CMD...", "run a command on many hosts at once" },
 	{ "lab", gd_cmd_lab, "lab up|down|status [--hosts N]", "throwaway local hosts for training and tests (root)" },
 	{ "run", gd_cmd_run, "run SCENARIO.lua [-i INV]", "run a game day: steady state, inject, observe, revert, report" },
-	{ "drill", NULL, "drill PLAN.lua [-i INV]", "a R.A.D. restore drill: fetch, verify, restore, time it" },
+	{ "drill", gd_cmd_drill, "drill PLAN.lua [-i INV]", "a R.A.D. restore drill: fetch, verify, restore, time it" },
 	{ "verify", gd_cmd_verify, "verify ARCHIVE [--manifest FILE]", "prove a backup archive whole, entry by entry" },
 	{ "recover", gd_cmd_recover, "recover [RUN-ID]", "revert everything a crashed or killed run left behind" },
 	{ "check", gd_cmd_check, "check FILE...", "validate scenarios, plans, banks, inventories without touching a host" },
@@ -29,7 +29,7 @@ static const struct command commands[] = {
 	{ "quiz", gd_cmd_quiz, "quiz BANK.yaml --participant NAME", "a scored internal test" },
 	{ "readiness", gd_cmd_readiness, "readiness NAME --profile FILE", "the pre-on-call readiness check" },
 	{ "history", NULL, "history [--docs DIR]", "MTTx and score distributions across past runs" },
-	{ "schedule", NULL, "schedule PLAN", "write a systemd timer for a recurring drill" },
+	{ "schedule", gd_cmd_schedule, "schedule PLAN", "write a systemd timer for a recurring drill" },
 };
 
 static void

@@ -250,6 +250,7 @@ setup(lua_State *L)
 	register_preload(L, "gameday.ssh", luaopen_gameday_ssh);
 	register_preload(L, "gameday.journal", luaopen_gameday_journal);
 	register_preload(L, "gameday.net", luaopen_gameday_net);
+	register_preload(L, "gameday.restore", luaopen_gameday_restore);
 	return 0;
 }
 

@@ -4,6 +4,8 @@
 #define GD_SSH_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 #include "gd.h"
 #include "inventory.h"
@@ -60,6 +62,34 @@ int gd_ssh_exec(struct gd_ssh *m, const char *const *cmds, size_t n, struct gd_s
 void gd_ssh_set_timeout(struct gd_ssh *m, int cmd_timeout_ms);
 /* Disconnects every host and frees the set. */
 void gd_ssh_free(struct gd_ssh *m);
+
+/* Streaming from one host's command into another's (gd_ssh_stream). */
+typedef ssize_t (*gd_ssh_read_fn)(void *ctx, void *buf, size_t len, char *err, size_t errlen);
+typedef int (*gd_ssh_write_fn)(void *ctx, const void *buf, size_t len, char *err, size_t errlen);
+/* Pulls src's stdout through rd (0 at its end) and pushes what it makes to
+ * dst's stdin through wr, both blocking with backpressure, then returns 0, or
+ * -1 with err filled to stop the stream. */
+typedef int (*gd_ssh_filter_fn)(void *arg, gd_ssh_read_fn rd, gd_ssh_write_fn wr, void *ctx,
+    char *err, size_t errlen);
+
+struct gd_ssh_stream_result {
+	enum gd_ssh_status src_status, dst_status;
+	int src_exit, dst_exit;        /* -1 when killed by a signal or not known */
+	struct gd_buf src_err, dst_err, dst_out;  /* at most max_output each */
+	uint64_t bytes_in, bytes_out;  /* read from src, written to dst */
+	long long connect_ms, stream_ms;
+};
+
+void gd_ssh_stream_result_free(struct gd_ssh_stream_result *r);
+/* Runs src_cmd on host src and dst_cmd on host dst (indexes from gd_ssh_add;
+ * they may be the same) and pumps src's stdout through filter (NULL: copies)
+ * into dst's stdin, then ends dst's stdin and waits for both to exit. Memory
+ * stays bounded whatever the size. Returns 0 when the stream ran to its end
+ * (res tells the exit codes), -1 with err filled when a host was unreachable
+ * (res statuses say which) or the filter stopped it. */
+int gd_ssh_stream(struct gd_ssh *m, size_t src, const char *src_cmd, size_t dst,
+    const char *dst_cmd, gd_ssh_filter_fn filter, void *arg, struct gd_ssh_stream_result *res,
+    char *err, size_t errlen);
 
 /* Host key checking against a known_hosts file; exposed for tests. */
 enum gd_hostkey_check {

@@ -73,6 +73,10 @@ step "one flipped byte in the archive" "$GD verify orders.tar.gz --manifest SHA2
 $GD verify "$ARC/orders.tar.gz" --manifest "$ARC/SHA256SUMS"
 echo "(exit $?: 2 means unreadable, corrupt or refused)"
 rm -rf "$ARC"
+$GD exec -q -i "$LAB/inventory.yaml" 'lab[0]' -- 'mkdir -p /srv/src /srv/backups && seq 1 5000 > /srv/src/orders.csv && echo v3 > /srv/src/schema.sql && cd /srv/src && sha256sum * > /srv/backups/SHA256SUMS && tar czf /srv/backups/app-1.tar.gz -C /srv/src . && touch -d "-5 hours" /srv/backups/app-1.tar.gz' >/dev/null
+step "a restore drill: lab1's newest backup streamed, verified and restored to lab2, timed" "$GD drill scenarios/drills/lab-app.lua -i $LAB/inventory.yaml"
+$GD drill scenarios/drills/lab-app.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" -q
+echo "(exit $?: 0 means restored, verified and within the RTO and RPO objectives)"
 step "spin the wheel of misfortune: a scenario and who plays it, reproducible from the seed" "$GD wheel --seed 7 --tabletop"
 $GD wheel --catalog scenarios --seed 7 --tabletop
 QUIZ=$(mktemp -d /tmp/gameday-demo-history-XXXXXX)

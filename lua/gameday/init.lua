@@ -5,6 +5,7 @@ local core = require("gameday.core")
 local util = require("gameday.util")
 local probe = require("gameday.probe")
 local fault = require("gameday.fault")
+local drill = require("gameday.drill")
 
 local M = { version = core.version }
 
@@ -101,7 +102,7 @@ function M.sandbox_env()
   end
   for _, lib in ipairs { "string", "table", "math", "utf8" } do env[lib] = util.copy(_G[lib]) end
   env._VERSION = _VERSION
-  env.gameday = { scenario = M.scenario, version = M.version }
+  env.gameday = { scenario = M.scenario, drill = drill.drill, version = M.version }
   env.probe = constructors(probe, { "http", "exec", "tcp" })
   local kinds = {}
   for k in pairs(fault.kinds) do kinds[#kinds + 1] = k end

@@ -36,7 +36,8 @@ end
 function M.fmt_ms(ms)
   if ms < 1000 then return string.format("%d ms", ms) end
   if ms < 120000 then return string.format("%.1f s", ms / 1000) end
-  return string.format("%dm%02ds", ms // 60000, (ms % 60000) // 1000)
+  if ms < 3600000 then return string.format("%dm%02ds", ms // 60000, (ms % 60000) // 1000) end
+  return string.format("%dh%02dm", ms // 3600000, (ms % 3600000) // 60000)
 end
 
 -- check(t, "field", "string", required, what): a type check with a clear message

@@ -249,7 +249,7 @@ scenario deadman 'return gameday.scenario {
   observe = { duration = "60s", every = "1s" },
 }'
 # records: run, intent, intent, injected, injected: kill -9 after the fifth
-(GAMEDAY_KILL_AFTER=5 "$GD" run "$T/deadman.lua" -i "$INV" --state-dir "$STATE" >$O 2>$E) 2>/dev/null
+(GAMEDAY_KILL_AFTER=5 "$GD" run "$T/deadman.lua" -i "$INV" --state-dir "$STATE" >$O 2>$E; exit $?) 2>/dev/null
 RC=$?
 expect_rc "runner killed with SIGKILL after injecting" 137
 check "both hosts filled while the runner is dead" bash -c "'$GD' exec -q -i '$INV' lab -- 'ls /srv/.gameday-fill-*' >/dev/null"

@@ -50,7 +50,7 @@ for mode in AFTER BEFORE TORN; do
 		[ $mode = TORN ] && [ $n -eq 1 ] && continue  # nothing before the first record to tear
 		state=$T/state-$mode-$n
 		# a subshell, so that the shell's "Killed" notice goes nowhere
-		(env GAMEDAY_KILL_$mode=$n "$GD" run "$T/two.lua" -i "$INV" --state-dir "$state" -q >"$T/out" 2>&1) 2>/dev/null
+		(env GAMEDAY_KILL_$mode=$n "$GD" run "$T/two.lua" -i "$INV" --state-dir "$state" -q >"$T/out" 2>&1; exit $?) 2>/dev/null
 		rc=$?
 		tried=$((tried + 1))
 		if [ $rc -ne 137 ]; then

@@ -1,0 +1,240 @@
+/* cmd_drill.c: `gameday drill`, a R.A.D. restore drill from a Lua plan: the
+ * options, the inventory, the journal and the final recover pass; the drill
+ * itself is lua/gameday/drill.lua over the restore.stream primitive. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "inventory.h"
+#include "journal.h"
+#include "report.h"
+#include "script.h"
+#include "ssh.h"
+
+static const char drill_usage[] =
+"usage: gameday drill PLAN.lua -i INVENTORY [options]\n"
+"\n"
+"Restores a backup as a drill: picks it on the backup host, streams it to the\n"
+"target while every entry is hashed and checked against its manifest (hostile\n"
+"entries refused), runs the plan's verify probes on the restored data, cleans\n"
+"the target, and compares the times with the objectives (RTO, RPO). The\n"
+"target's cleanup is journaled first: `gameday recover` cleans a killed drill.\n"
+"\n"
+"options:\n"
+"  -i, --inventory FILE  hosts (YAML or INI)\n"
+"  -n, --dry-run         pick the backup and print what would run; change nothing\n"
+"      --json            print the result as JSON\n"
+"      --state-dir DIR   journals under DIR/runs (default $XDG_STATE_HOME/gameday)\n"
+"      --known-hosts F   check host keys against F\n"
+"      --accept-new      record unknown host keys\n"
+"      --metrics FILE    write a Prometheus textfile (node_exporter's textfile\n"
+"                        collector): last success, RTO, backup age, bytes\n"
+"  -q, --quiet           no progress on stderr\n"
+"\n"
+"exit: 0 pass, 1 fail (mismatch, probe or objective), 2 bad plan or refused\n"
+"archive, 3 host unreachable, 4 aborted\n";
+
+struct drill_opts {
+	const char *inventory, *state_dir, *known_hosts, *metrics;
+	int dry_run, json, quiet, accept_new;
+};
+
+/* The drill's Prometheus textfile, from its result; a failed drill keeps the
+ * last success time the file had. */
+static int
+metrics(const json_t *res, const char *path)
+{
+	char err[GD_ERRLEN];
+	struct timespec ts;
+	json_t *m;
+	int rc;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	m = json_pack("{s:O?, s:s, s:I, s:O?, s:O?, s:O?}",
+	    "id", json_object_get(res, "id"),
+	    "verdict", json_is_string(json_object_get(res, "verdict")) &&
+	    strcmp(json_string_value(json_object_get(res, "verdict")), "pass") == 0 ? "pass" : "fail",
+	    "ended", (json_int_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
+	    "rto_ms", json_object_get(res, "rto_ms"),
+	    "backup_age_ms", json_object_get(json_object_get(res, "backup"), "age_ms"),
+	    "verified_bytes", json_object_get(json_object_get(res, "verify"), "bytes"));
+	rc = m != NULL ? gd_report_drill_metrics_write(m, path, err, sizeof(err)) :
+	    gd_errf(err, sizeof(err), "no drill result to write");
+	if (rc != 0)
+		gd_warnx("metrics: %s", err);
+	json_decref(m);
+	return rc;
+}
+
+static char *
+run_id(char token[16])
+{
+	unsigned char b[3] = { 0, 0, 0 };
+	FILE *f = fopen("/dev/urandom", "r");
+	time_t now = time(NULL);
+	struct tm tm;
+	char stamp[32];
+
+	if (f != NULL) {
+		if (fread(b, 1, sizeof(b), f) != sizeof(b))
+			b[0] = (unsigned char)getpid();
+		fclose(f);
+	}
+	snprintf(token, 16, "%02x%02x%02x", b[0], b[1], b[2]);
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	return gd_xasprintf("%s-%s", stamp, token);
+}
+
+static int
+drill(const struct drill_opts *d, const char *file)
+{
+	struct gd_inventory inv = { 0 };
+	struct gd_ssh_opts so;
+	struct gd_journal *j = NULL;
+	struct gd_script *s = NULL;
+	struct gd_script_env env = { 0 };
+	char err[4096], token[16], *id = NULL, *luadir = NULL, *state = NULL;
+	char *result = NULL, *text = NULL;
+	json_t *args = NULL, *res = NULL;
+	int ret = GD_EXIT_USAGE, rc;
+
+	if (gd_inventory_load(&inv, d->inventory, err, sizeof(err)) != 0) {
+		gd_warnx("%s", err);
+		goto out;
+	}
+	gd_ssh_opts_default(&so);
+	so.known_hosts = d->known_hosts;
+	so.accept_new = d->accept_new;
+	id = run_id(token);
+	state = gd_state_dir(d->state_dir);
+	if (!d->dry_run && gd_journal_create(state, id, &j, err, sizeof(err)) != 0) {
+		gd_warnx("%s", err);
+		ret = GD_EXIT_UNREACHABLE;
+		goto out;
+	}
+	env.inv = &inv;
+	env.ssh = &so;
+	env.journal = j;
+	luadir = gd_lua_dir();
+	s = gd_script_new(luadir, &env, err, sizeof(err));
+	if (s == NULL) {
+		gd_warnx("%s", err);
+		ret = GD_EXIT_UNREACHABLE;
+		goto out;
+	}
+	if (!d->quiet && j != NULL)
+		gd_warnx("drill %s; journal %s", id, gd_journal_path(j));
+	args = json_pack("{s:s, s:s, s:s, s:b, s:b}", "file", file, "run_id", id, "token", token,
+	    "dry_run", d->dry_run, "quiet", d->quiet);
+	text = json_dumps(args, JSON_COMPACT);
+	gd_abort_on_signals();
+	rc = gd_script_call(s, "gameday.drill", "run", text, &result, err, sizeof(err));
+	free(text);
+	text = NULL;
+	if (rc != 0)
+		gd_warnx("drill error: %s", err);
+
+	/* whatever the drill did, its target may not stay behind */
+	if (j != NULL) {
+		char rerr[GD_ERRLEN];
+		struct stat st;
+
+		if (gd_recover_journal_report(gd_journal_path(j), &so, j, stderr, 1, NULL, NULL, rerr,
+		    sizeof(rerr)) < 0)
+			gd_warnx("%s", rerr);
+		if (stat(gd_journal_path(j), &st) == 0 && st.st_size == 0)
+			unlink(gd_journal_path(j));
+	}
+	if (rc != 0) {
+		ret = gd_abort_signal ? GD_EXIT_ABORTED : GD_EXIT_USAGE;
+		goto out;
+	}
+	res = json_loads(result, 0, NULL);
+	ret = (int)json_integer_value(json_object_get(res, "exit"));
+	if (d->metrics != NULL && !d->dry_run && metrics(res, d->metrics) != 0)
+		ret = ret == GD_EXIT_OK ? GD_EXIT_UNREACHABLE : ret;
+	if (json_is_string(json_object_get(res, "error")) && ret != GD_EXIT_OK && d->quiet)
+		gd_warnx("%s", json_string_value(json_object_get(res, "error")));
+	if (d->json) {
+		json_dumpf(res, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+	} else if (gd_script_call(s, "gameday.drill", "text", result, &text, err, sizeof(err)) == 0) {
+		json_t *t = json_loads(text, JSON_DECODE_ANY, NULL);
+
+		fputs(json_string_value(t) != NULL ? json_string_value(t) : "", stdout);
+		json_decref(t);
+	} else {
+		gd_warnx("report: %s", err);
+	}
+out:
+	json_decref(args);
+	json_decref(res);
+	free(result);
+	free(text);
+	gd_script_free(s);
+	gd_journal_close(j);
+	free(luadir);
+	free(state);
+	free(id);
+	gd_inventory_free(&inv);
+	return ret;
+}
+
+int
+gd_cmd_drill(int argc, char **argv)
+{
+	enum { O_STATE = 256, O_KNOWN, O_ACCEPT, O_JSON, O_METRICS };
+	static const struct option longopts[] = {
+		{ "inventory", required_argument, NULL, 'i' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "metrics", required_argument, NULL, O_METRICS },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "state-dir", required_argument, NULL, O_STATE },
+		{ "known-hosts", required_argument, NULL, O_KNOWN },
+		{ "accept-new", no_argument, NULL, O_ACCEPT },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct drill_opts d = { 0 };
+	int ch;
+
+	d.inventory = getenv("GAMEDAY_INVENTORY");
+	while ((ch = getopt_long(argc, argv, "i:nqh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'i': d.inventory = optarg; break;
+		case 'n': d.dry_run = 1; break;
+		case 'q': d.quiet = 1; break;
+		case O_JSON: d.json = 1; break;
+		case O_STATE: d.state_dir = optarg; break;
+		case O_KNOWN: d.known_hosts = optarg; break;
+		case O_ACCEPT: d.accept_new = 1; break;
+		case O_METRICS: d.metrics = optarg; break;
+		case 'h': fputs(drill_usage, stdout); return GD_EXIT_OK;
+		default: goto usage;
+		}
+	}
+	if (argc - optind != 1) {
+		gd_warnx("drill: give one plan file");
+		goto usage;
+	}
+	if (access(argv[optind], R_OK) != 0) {
+		gd_warnx("cannot read plan %s: %m", argv[optind]);
+		return GD_EXIT_USAGE;
+	}
+	if (d.inventory == NULL) {
+		gd_warnx("drill: no inventory: give -i FILE or set GAMEDAY_INVENTORY");
+		goto usage;
+	}
+	return drill(&d, argv[optind]);
+usage:
+	fputs("try 'gameday drill --help'\n", stderr);
+	return GD_EXIT_USAGE;
+}
