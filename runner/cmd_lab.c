@@ -14,7 +14,7 @@
 #define LAB_DEFAULT_HOSTS 3
 
 static const char usage_up[] =
-	"usage: gameday lab up [--hosts N] [--services] [--dir DIR]\n";
+	"usage: gameday lab up [--hosts N] [--services] [--srv-size MiB] [--dir DIR]\n";
 static const char usage_down[] =
 	"usage: gameday lab down [--dir DIR]\n";
 static const char usage_status[] =
@@ -61,6 +61,7 @@ static const char options[] =
 	"\n"
 	"options:\n"
 	"  --hosts N   hosts to build, 1 to 100 (up only; default 3)\n"
+	"  --srv-size N  (up) each host's private /srv tmpfs, in MiB (default 64)\n"
 	"  --services  (up) every host also runs a service to break: HTTP on\n"
 	"              :8080 (/health), restarted a second after it dies by a\n"
 	"              supervisor; pidfiles /run/web.pid, /run/web-supervisor.pid\n"
@@ -105,7 +106,7 @@ help(FILE *f, const char *action)
 }
 
 static int
-cmd_up(const char *dir, int nhosts, int services)
+cmd_up(const char *dir, int nhosts, int services, int srv_mb)
 {
 	char err[GD_ERRLEN];
 	long long t0 = gd_now_ms();
@@ -117,7 +118,7 @@ cmd_up(const char *dir, int nhosts, int services)
 		    "first", dir, r == 0 ? "running" : "stale", dir);
 		return GD_EXIT_USAGE;
 	}
-	if (gd_lab_up(dir, nhosts, services, err, sizeof err) == -1) {
+	if (gd_lab_up(dir, nhosts, services, srv_mb, err, sizeof err) == -1) {
 		gd_warnx("lab up: %s", err);
 		return gd_lab_interrupted() ? GD_EXIT_ABORTED : GD_EXIT_UNREACHABLE;
 	}
@@ -171,12 +172,13 @@ gd_cmd_lab(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "hosts", required_argument, NULL, 'n' },
 		{ "services", no_argument, NULL, 's' },
+		{ "srv-size", required_argument, NULL, 'S' },
 		{ "dir", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *action, *dir = LAB_DEFAULT_DIR;
-	int c, nhosts = LAB_DEFAULT_HOSTS, have_hosts = 0, services = 0;
+	int c, nhosts = LAB_DEFAULT_HOSTS, have_hosts = 0, services = 0, srv_mb = 64;
 	char err[GD_ERRLEN], *end;
 	long v;
 
@@ -213,6 +215,17 @@ gd_cmd_lab(int argc, char **argv)
 		case 's':
 			services = 1;
 			break;
+		case 'S':
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno != 0 || end == optarg || (*end != '\0' && strcmp(end, "M") != 0 &&
+			    strcmp(end, "m") != 0) || v < 16 || v > 4096) {
+				gd_warnx("lab %s: --srv-size is MiB from 16 to 4096 (like 512M), not %s",
+				    action, optarg);
+				return GD_EXIT_USAGE;
+			}
+			srv_mb = (int)v;
+			break;
 		case 'h':
 			help(stdout, action);
 			return GD_EXIT_OK;
@@ -241,7 +254,7 @@ gd_cmd_lab(int argc, char **argv)
 		return GD_EXIT_USAGE;
 	}
 	if (strcmp(action, "up") == 0)
-		return cmd_up(dir, nhosts, services);
+		return cmd_up(dir, nhosts, services, srv_mb);
 	if (strcmp(action, "down") == 0)
 		return cmd_down(dir);
 	return cmd_status(dir);

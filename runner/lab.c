@@ -40,12 +40,12 @@
 
 /* Run inside each host as PID 1 of its namespace; $1 host name, $2 config,
  * $3 "home" for a private /root (not when the lab dir is under /root),
- * $4 "web" for the lab's service, $5 the host's address.
+ * $4 "web" for the lab's service, $5 the host's address, $6 /srv's size in MiB.
  * Fixed text: names and paths come in as arguments, never pasted in. */
 static const char host_script[] =
 	"set -e; hostname \"$1\"; "
 	"mount -t tmpfs -o size=16m tmpfs /run; mkdir -p /run/sshd; "
-	"mount -t tmpfs -o size=64m tmpfs /srv; "
+	"mount -t tmpfs -o size=\"$6\"m tmpfs /srv; "
 	/* a home of its own: the machine's dotfiles (a slow .bashrc) stay out */
 	"if [ \"$3\" = home ]; then mount -t tmpfs -o size=16m,mode=0700 tmpfs /root; fi; "
 	/* the service to break: HTTP on :8080 under a supervisor that restarts it
@@ -71,6 +71,7 @@ struct lab {
 	char newbr[IFNAMSIZ]; /* the bridge's name until it is gdlabK */
 	int n;
 	int services;       /* run the web service on every host */
+	int srv_mb;         /* size of each host's /srv tmpfs */
 	struct host *hosts;
 };
 
@@ -567,15 +568,17 @@ spawn_hosts(struct lab *lab, char *err, size_t errlen)
 {
 	char conf[PATH_MAX], log[PATH_MAX];
 	const char *home = strncmp(lab->dir, "/root/", 6) == 0 ? "shared" : "home";
+	char srv_mb[16];
 	int i;
 
+	snprintf(srv_mb, sizeof(srv_mb), "%d", lab->srv_mb > 0 ? lab->srv_mb : 64);
 	for (i = 0; i < lab->n && !lab_intr; i++) {
 		struct host *h = &lab->hosts[i];
 		const char *argv[] = { "ip", "netns", "exec", h->netns, "unshare",
 		    "--pid", "--uts", "--mount", "--fork", "--kill-child",
 		    "--mount-proc", "--propagation", "private", "sh", "-c",
 		    host_script, "gameday-lab-host", h->name, conf, home,
-		    lab->services ? "web" : "none", h->addr, NULL };
+		    lab->services ? "web" : "none", h->addr, srv_mb, NULL };
 
 		host_path(conf, sizeof conf, lab, h, "sshd_config");
 		host_path(log, sizeof log, lab, h, "sshd.log");
@@ -1153,7 +1156,7 @@ gd_lab_present(const char *dir)
 }
 
 int
-gd_lab_up(const char *dir, int nhosts, int services, char *err, size_t errlen)
+gd_lab_up(const char *dir, int nhosts, int services, int srv_mb, char *err, size_t errlen)
 {
 	struct sigaction sa = { .sa_handler = on_signal }, old[3];
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
@@ -1173,6 +1176,7 @@ gd_lab_up(const char *dir, int nhosts, int services, char *err, size_t errlen)
 		return gd_errf(err, errlen, "%s: %s (--services needs python3)",
 		    LAB_PYTHON, strerror(errno));
 	lab.services = services;
+	lab.srv_mb = srv_mb;
 	if (lab_dir(&lab, dir, 1, err, errlen) == -1)
 		return -1;
 	if (gd_lab_present(lab.dir))

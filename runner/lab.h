@@ -9,9 +9,10 @@
 
 /* Builds nhosts hosts under dir and writes dir/inventory.yaml,
  * dir/known_hosts and dir/id_ed25519; with services, every host also runs
- * a supervised HTTP service on :8080. Needs root. On failure, removes what
- * it made and returns -1 with err filled. */
-int gd_lab_up(const char *dir, int nhosts, int services, char *err, size_t errlen);
+ * a supervised HTTP service on :8080. Each host's /srv is a private tmpfs of
+ * srv_mb MiB (0: 64). Needs root. On failure, removes what it made and
+ * returns -1 with err filled. */
+int gd_lab_up(const char *dir, int nhosts, int services, int srv_mb, char *err, size_t errlen);
 
 /* Removes everything a lab under dir made, stopping its processes by pid.
  * Idempotent; also cleans up after an up that crashed halfway. */
