@@ -21,8 +21,8 @@ cleanup() {
 }
 
 $GD lab down --dir "$LAB" >/dev/null 2>&1  # a lab left from an earlier demo
-step "a lab of 3 hosts: namespaces, each with its own sshd, host key and a web service" "$GD lab up --hosts 3 --services --dir $LAB"
-$GD lab up --hosts 3 --services --dir "$LAB" || exit 3
+step "a lab of 3 hosts: namespaces, each with its own sshd, host key and a web service" "$GD lab up --hosts 3 --services --srv-size 256 --dir $LAB"
+$GD lab up --hosts 3 --services --srv-size 256 --dir "$LAB" || exit 3
 trap cleanup EXIT
 step "the lab's status" "$GD lab status --dir $LAB"
 $GD lab status --dir "$LAB"
@@ -77,6 +77,10 @@ $GD exec -q -i "$LAB/inventory.yaml" 'lab[0]' -- 'mkdir -p /srv/src /srv/backups
 step "a restore drill: lab1's newest backup streamed, verified and restored to lab2, timed" "$GD drill scenarios/drills/lab-app.lua -i $LAB/inventory.yaml"
 $GD drill scenarios/drills/lab-app.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" -q
 echo "(exit $?: 0 means restored, verified and within the RTO and RPO objectives)"
+$GD exec -q -i "$LAB/inventory.yaml" 'lab[0]' -- "$(cat scenarios/drills/lab-postgres-setup.sh)" >/dev/null
+step "a PostgreSQL drill: pg_dump backup restored into a scratch server, rows, checksum and freshness checked" "$GD drill scenarios/drills/lab-postgres.lua -i $LAB/inventory.yaml"
+$GD drill scenarios/drills/lab-postgres.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" -q
+echo "(exit $?)"
 step "spin the wheel of misfortune: a scenario and who plays it, reproducible from the seed" "$GD wheel --seed 7 --tabletop"
 $GD wheel --catalog scenarios --seed 7 --tabletop
 QUIZ=$(mktemp -d /tmp/gameday-demo-history-XXXXXX)

@@ -1,7 +1,16 @@
 -- gameday.drill: a R.A.D. restore drill, always in this order:
 --   pick the backup (newest by mtime, or by name) -> fetch its manifest
---   -> journal the target's cleanup -> stream (fetch + verify + restore at once)
---   -> verify probes -> clean the target -> verdict against the objectives.
+--   -> journal the target's cleanup -> stream (fetch + verify + extract at once)
+--   -> the restore hook (e.g. pg_restore into a scratch server) -> verify probes
+--   -> the teardown hook (e.g. stop that server) -> clean the target
+--   -> verdict against the objectives.
+-- Hooks: restore = { on = "target", cmd = "...", timeout = "10m" },
+--        teardown = { on = "target", cmd = "...", timeout = "2m" }.
+-- In their cmds (and nowhere else) ${dir} is the target dir and ${archive} the
+-- picked backup's path, both shell-quoted (in exec probes' cmds too); ${target}, ${backup} or a host
+-- pattern is that host's address, like in probes.
+-- backup.age_from = "mtime" (default) or "name" with name_time = "%Y%m%d-%H%M%S"
+-- (UTC; %Y %m %d %H %M %S): the RPO is measured from the time in the file name.
 -- The target dir's removal is journaled before it is made, so `gameday recover`
 -- cleans up after a killed drill.
 local core = require("gameday.core")
@@ -10,7 +19,7 @@ local util = require("gameday.util")
 local M = {}
 local q = core.quote
 
-local FIELDS = { "id", "title", "backup", "target", "verify", "objectives", "timeout" }
+local FIELDS = { "id", "title", "backup", "target", "verify", "objectives", "timeout", "restore", "teardown" }
 
 -- An absolute dir deep enough that rm -rf of it is never a disaster.
 local function safe_dir(d)
@@ -34,7 +43,7 @@ local function validate(t)
   util.check(t, "backup", "table", true, "drill")
   util.check(t, "target", "table", true, "drill")
   local b, tg = t.backup, t.target
-  util.only(b, { "on", "glob", "pick", "name", "manifest" }, "drill.backup")
+  util.only(b, { "on", "glob", "pick", "name", "manifest", "age_from", "name_time" }, "drill.backup")
   util.check(b, "on", "string", true, "drill.backup")
   util.check(b, "glob", "string", true, "drill.backup")
   b.pick = b.pick or "newest"
@@ -49,6 +58,16 @@ local function validate(t)
     error("drill.backup: the file name of 'glob' may hold letters, digits, '.', '_', '-' and * ? [ ]", 0)
   end
   b.dir, b.pattern = dir, pat
+  b.age_from = b.age_from or "mtime"
+  if b.age_from ~= "mtime" and b.age_from ~= "name" then
+    error("drill.backup: 'age_from' must be \"mtime\" or \"name\"", 0)
+  end
+  if b.age_from == "name" then
+    util.check(b, "name_time", "string", true, "drill.backup")
+    b.name_re, b.name_fields = M.time_pattern(b.name_time)
+  elseif b.name_time ~= nil then
+    error("drill.backup: 'name_time' goes with age_from = \"name\"", 0)
+  end
   if b.manifest ~= nil then
     util.check(b, "manifest", "string", false, "drill.backup")
     if b.manifest:find("/") or b.manifest:find("^%.") then
@@ -62,6 +81,19 @@ local function validate(t)
     error("drill.target: 'dir' must be an absolute, plain path at least two levels deep, like \"/srv/restore\"", 0)
   end
   if tg.clean == nil then tg.clean = true end
+  for _, k in ipairs({ "restore", "teardown" }) do
+    local hk = t[k]
+    if hk ~= nil then
+      local what = "drill." .. k
+      if type(hk) == "string" then hk = { cmd = hk }; t[k] = hk end
+      if type(hk) ~= "table" then error(what .. " takes a table: { on = \"target\", cmd = \"...\" }", 0) end
+      util.only(hk, { "on", "cmd", "timeout" }, what)
+      hk.on = hk.on or "target"
+      util.check(hk, "on", "string", true, what)
+      util.check(hk, "cmd", "string", true, what)
+      hk.timeout_ms = util.duration_ms(hk.timeout or (k == "restore" and "10m" or "2m"), what .. " timeout")
+    end
+  end
   t.verify = t.verify or {}
   for i, p in ipairs(t.verify) do
     if type(p) ~= "table" or not p.__probe then error("drill: verify[" .. i .. "] must be a probe", 0) end
@@ -73,6 +105,53 @@ local function validate(t)
   t.timeout_ms = util.duration_ms(t.timeout or "2h", "timeout")
   t.__drill = true
   return t
+end
+
+-- A strftime-like pattern (%Y %m %d %H %M %S, other characters literal) as a
+-- Lua pattern with one capture per field, and the fields' names in order.
+function M.time_pattern(fmt)
+  local re, fields, i = {}, {}, 1
+  local widths = { Y = 4, m = 2, d = 2, H = 2, M = 2, S = 2 }
+  while i <= #fmt do
+    local c = fmt:sub(i, i)
+    if c == "%" then
+      local f = fmt:sub(i + 1, i + 1)
+      if f == "%" then re[#re + 1] = "%%"
+      elseif widths[f] then
+        re[#re + 1] = "(" .. string.rep("%d", widths[f]) .. ")"; fields[#fields + 1] = f
+      else
+        error("drill.backup: 'name_time' knows %Y %m %d %H %M %S, not %" .. f, 0)
+      end
+      i = i + 2
+    else
+      re[#re + 1] = c:match("%w") and c or ("%" .. c)
+      i = i + 1
+    end
+  end
+  local have = {}
+  for _, f in ipairs(fields) do have[f] = true end
+  if not (have.Y and have.m and have.d) then
+    error("drill.backup: 'name_time' needs at least %Y, %m and %d, like \"%Y%m%d-%H%M%S\"", 0)
+  end
+  return table.concat(re), fields
+end
+
+-- The UTC epoch seconds of the time in name, or nil.
+function M.name_epoch(name, re, fields)
+  local caps = { name:match(re) }
+  if #caps ~= #fields then return nil end
+  local v = { Y = 1970, m = 1, d = 1, H = 0, M = 0, S = 0 }
+  for i, f in ipairs(fields) do v[f] = tonumber(caps[i]) end
+  if v.m < 1 or v.m > 12 or v.d < 1 or v.d > 31 or v.H > 23 or v.M > 59 or v.S > 60 then return nil end
+  -- days from civil (Howard Hinnant)
+  local y = v.m <= 2 and v.Y - 1 or v.Y
+  local era = (y >= 0 and y or y - 399) // 400
+  local yoe = y - era * 400
+  local mp = (v.m + 9) % 12
+  local doy = (153 * mp + 2) // 5 + v.d - 1
+  local doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+  local days = era * 146097 + doe - 719468
+  return days * 86400 + v.H * 3600 + v.M * 60 + v.S
 end
 
 function M.drill(t)
@@ -176,7 +255,17 @@ function M.run(args)
       if mt and not name:find("[%c/]") then cands[#cands + 1] = { mtime = tonumber(mt), bytes = tonumber(size), name = name } end
     end
   end
-  table.sort(cands, function(a, b2) return a.mtime > b2.mtime or (a.mtime == b2.mtime and a.name > b2.name) end)
+  if d.backup.age_from == "name" then
+    local named = {}
+    for _, c in ipairs(cands) do
+      c.name_time = M.name_epoch(c.name, d.backup.name_re, d.backup.name_fields)
+      if c.name_time then named[#named + 1] = c end
+    end
+    cands = named
+    table.sort(cands, function(a, b2) return a.name_time > b2.name_time or (a.name_time == b2.name_time and a.name > b2.name) end)
+  else
+    table.sort(cands, function(a, b2) return a.mtime > b2.mtime or (a.mtime == b2.mtime and a.name > b2.name) end)
+  end
   local pick
   if d.backup.pick == "name" then
     for _, c in ipairs(cands) do if c.name == d.backup.name then pick = c end end
@@ -184,12 +273,15 @@ function M.run(args)
     pick = cands[1]
   end
   if not pick then
-    return finish("fail", 1, string.format("%s: no backup matches %s%s", bh, d.backup.glob,
-      d.backup.pick == "name" and (" named " .. d.backup.name) or ""))
+    return finish("fail", 1, string.format("%s: no backup matches %s%s%s", bh, d.backup.glob,
+      d.backup.pick == "name" and (" named " .. d.backup.name) or "",
+      d.backup.age_from == "name" and (" with a time like " .. d.backup.name_time .. " in its name") or ""))
   end
   local path = d.backup.dir .. "/" .. pick.name
-  local age_ms = math.max(0, ((now_s or pick.mtime) - pick.mtime) * 1000)
-  R.backup = { host = bh, path = path, bytes = pick.bytes, mtime = pick.mtime, age_ms = age_ms }
+  local born = d.backup.age_from == "name" and pick.name_time or pick.mtime
+  local age_ms = math.max(0, ((now_s or born) - born) * 1000)
+  R.backup = { host = bh, path = path, bytes = pick.bytes, mtime = pick.mtime, age_ms = age_ms,
+    age_from = d.backup.age_from, name_time = pick.name_time }
   log("drill %s: backup %s:%s, %d bytes, %s old", d.id, bh, path, pick.bytes, util.fmt_ms(age_ms))
 
   local mtext
@@ -204,15 +296,54 @@ function M.run(args)
 
   local src_cmd = "cat -- " .. q(path)
   local dst_cmd = "tar -x -f - -C " .. q(dir) .. " --no-same-owner --no-same-permissions"
-  local revert = "rm -rf -- " .. q(dir)
+  local rm = "rm -rf -- " .. q(dir)
   local check = "test -e " .. q(dir)
+  -- ${dir} and ${archive} are quoted values; any other ${name} a host's address
+  local function expand(s)
+    return (s:gsub("%${([%w_]+)}", function(name)
+      if name == "dir" then return q(dir) end
+      if name == "archive" then return q(path) end
+      local hosts = rt.hosts(name)
+      if not hosts or #hosts == 0 then error("no host for ${" .. name .. "}", 0) end
+      return ssh.host(hosts[1]).addr
+    end))
+  end
+  -- probes see ${dir} and ${archive} too; probe.eval expands the rest
+  local probes = {}
+  for i, p in ipairs(d.verify) do
+    if p.kind == "exec" then
+      p = util.copy(p)
+      p.cmd = p.cmd:gsub("%${(%w+)}", function(name)
+        if name == "dir" then return q(dir) elseif name == "archive" then return q(path) end
+      end)
+    end
+    probes[i] = p
+  end
+  local hooks = {}
+  for _, k in ipairs({ "restore", "teardown" }) do
+    if d[k] then
+      local okx, hosts = pcall(rt.hosts, d[k].on)
+      if not okx then return finish("error", 2, k .. ".on: " .. tostring(hosts)) end
+      if #hosts == 0 then return finish("error", 2, k .. ".on: '" .. d[k].on .. "' matches no host in the inventory") end
+      local oke, cmd = pcall(expand, d[k].cmd)
+      if not oke then return finish("error", 2, k .. ".cmd: " .. tostring(cmd)) end
+      hooks[k] = { host = hosts[1], cmd = cmd, timeout_ms = d[k].timeout_ms }
+    end
+  end
+  -- a killed drill's recovery runs the teardown too, on the target, before rm
+  local revert = rm
+  if hooks.teardown and hooks.teardown.host == th then
+    revert = "( " .. hooks.teardown.cmd .. " ) </dev/null >/dev/null 2>&1; " .. rm
+  end
   if args.dry_run then
     local lines = { string.format("dry run of drill %s (%s): nothing was changed on any host", d.id, d.title),
       "  " .. bh .. ": picked " .. path .. " (" .. pick.bytes .. " bytes, " .. util.fmt_ms(age_ms) .. " old)",
       "  " .. th .. ": mkdir -p -- " .. q(dir),
       "  stream: " .. bh .. ": " .. src_cmd .. "  -> verify -> " .. th .. ": " .. dst_cmd }
-    for _, p in ipairs(d.verify) do lines[#lines + 1] = "  verify: " .. p.name .. ": " .. probe.describe(p, rt) end
-    lines[#lines + 1] = "  cleanup: " .. th .. ": " .. revert .. (d.target.clean and "" or " (clean = false: kept)")
+    if hooks.restore then lines[#lines + 1] = "  restore: " .. hooks.restore.host .. ": " .. hooks.restore.cmd end
+    for _, p in ipairs(probes) do lines[#lines + 1] = "  verify: " .. p.name .. ": " .. probe.describe(p, rt) end
+    if hooks.teardown then lines[#lines + 1] = "  teardown: " .. hooks.teardown.host .. ": " .. hooks.teardown.cmd end
+    lines[#lines + 1] = "  cleanup: " .. th .. ": " .. rm .. (d.target.clean and "" or " (clean = false: kept)")
     R.dry_run_text = table.concat(lines, "\n") .. "\n"
     return finish("dry-run", 0)
   end
@@ -257,11 +388,29 @@ function M.run(args)
       failure and (": " .. failure) or "")
   end
 
+  -- the restore hook, on the extracted archive: part of the RTO
+  if hooks.restore and not failure then
+    local hk = hooks.restore
+    local trest = core.now_ms()
+    log("drill %s: restore hook on %s", d.id, hk.host)
+    local r = ssh.exec({ { host = hk.host, cmd = hk.cmd } }, { timeout_ms = hk.timeout_ms })[1]
+    R.phases.restore_ms = core.now_ms() - trest
+    R.restore = { host = hk.host, status = r.status, exit = r.exit, signal = r.signal, ms = R.phases.restore_ms,
+      stdout = trim(r.stdout):sub(-2000), stderr = trim(r.stderr):sub(-2000) }
+    R.restore.ok = r.status == "ok" and r.exit == 0
+    if tostring(r.error):match("aborted by") then
+      failure, exit = "restore hook: " .. r.error, 4
+    elseif not R.restore.ok then
+      failure, exit = hk.host .. ": the restore hook failed: " .. why(r), 1
+    end
+    log("drill %s: restore hook %s in %s", d.id, R.restore.ok and "ok" or "FAILED", util.fmt_ms(R.phases.restore_ms))
+  end
+
   -- verify probes on the restored data
   local tprobe = core.now_ms()
   R.probes = {}
   if not failure then
-    for _, p in ipairs(d.verify) do
+    for _, p in ipairs(probes) do
       local r = probe.eval(p, rt)
       R.probes[#R.probes + 1] = r
       log("drill %s: verify %s: %s %s", d.id, p.name, r.ok and "ok" or "FAILED", r.detail)
@@ -271,11 +420,25 @@ function M.run(args)
   R.phases.probes_ms = core.now_ms() - tprobe
   R.rto_ms = core.now_ms() - tpick
 
+  -- teardown: always, once the target was made, before the cleanup
+  if hooks.teardown then
+    local hk = hooks.teardown
+    local tdown = core.now_ms()
+    core.shield(true)
+    local r = ssh.exec({ { host = hk.host, cmd = hk.cmd } }, { timeout_ms = hk.timeout_ms })[1]
+    core.shield(false)
+    R.phases.teardown_ms = core.now_ms() - tdown
+    R.teardown = { host = hk.host, status = r.status, exit = r.exit, ok = r.status == "ok" and r.exit == 0,
+      ms = R.phases.teardown_ms, stderr = trim(r.stderr):sub(-2000) }
+    log("drill %s: teardown %s", d.id, R.teardown.ok and "ok" or ("FAILED: " .. why(r)))
+    if not R.teardown.ok and not failure then failure, exit = hk.host .. ": the teardown hook failed: " .. why(r), 1 end
+  end
+
   -- cleanup: the journaled revert
   local tclean = core.now_ms()
   if d.target.clean or failure then
     core.shield(true)
-    local rr = ssh.exec({ { host = th, cmd = revert } }, { timeout_ms = 120000 })[1]
+    local rr = ssh.exec({ { host = th, cmd = rm } }, { timeout_ms = 120000 })[1]
     local cr = ssh.exec({ { host = th, cmd = check } }, { timeout_ms = 30000 })[1]
     local good = rr.status == "ok" and rr.exit == 0
     local gone = cr.status == "ok" and cr.exit ~= nil and cr.exit ~= 0
@@ -321,11 +484,16 @@ function M.text(R)
       or "no manifest")
   end
   if R.target then say("  target:  %s:%s%s", R.target.host, R.target.dir, R.target.cleaned and " (cleaned)" or "") end
+  if R.restore then
+    say("  restore: %s: %s in %s", R.restore.host, R.restore.ok and "ok" or "FAILED", util.fmt_ms(R.restore.ms or 0))
+  end
+  if R.teardown then say("  teardown: %s: %s", R.teardown.host, R.teardown.ok and "ok" or "FAILED") end
   for _, p in ipairs(R.probes or {}) do say("  probe:   %s: %s %s", p.name, p.ok and "ok" or "FAILED", p.detail or "") end
   local ph = R.phases or {}
   if ph.stream_ms then
-    say("  phases:  stream %s, probes %s, cleanup %s", util.fmt_ms(ph.stream_ms), util.fmt_ms(ph.probes_ms or 0),
-      util.fmt_ms(ph.cleanup_ms or 0))
+    say("  phases:  stream %s%s, probes %s%s, cleanup %s", util.fmt_ms(ph.stream_ms),
+      ph.restore_ms and (", restore " .. util.fmt_ms(ph.restore_ms)) or "", util.fmt_ms(ph.probes_ms or 0),
+      ph.teardown_ms and (", teardown " .. util.fmt_ms(ph.teardown_ms)) or "", util.fmt_ms(ph.cleanup_ms or 0))
   end
   if R.rto_ms then say("  RTO:     %s", util.fmt_ms(R.rto_ms)) end
   local o = R.objectives
