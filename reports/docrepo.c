@@ -10,9 +10,7 @@
 
 #include "report.h"
 
-#define NPATHS 5
-
-static const char readme_head[] =
+static const char ha_head[] =
 "# HA tests\n"
 "\n"
 "Game days run by gameday, newest first.\n"
@@ -81,9 +79,11 @@ needs_postmortem(const json_t *res)
 	return 0;
 }
 
-/* the index with the new row first; keeps every existing row */
+/* the index with the new row first; keeps every existing row. head: the
+ * README's start when there is none, its table header from "| " on. */
 static void
-readme_update(const char *dir, const char *rel, const char *row, struct gd_buf *out)
+readme_update(const char *dir, const char *rel, const char *head, const char *row,
+    struct gd_buf *out)
 {
 	char *p = gd_xasprintf("%s/%s", dir, rel), *sep = NULL, *eol;
 	struct gd_buf old = { 0 };
@@ -106,10 +106,10 @@ readme_update(const char *dir, const char *rel, const char *row, struct gd_buf *
 		/* a README without our table: keep it, the table goes below */
 		gd_buf_add(out, old.data, old.len);
 		gd_buf_adds(out, old.data[old.len - 1] == '\n' ? "\n" : "\n\n");
-		gd_buf_adds(out, strstr(readme_head, "| Date"));
+		gd_buf_adds(out, strstr(head, "\n| ") != NULL ? strstr(head, "\n| ") + 1 : head);
 		gd_buf_adds(out, row);
 	} else {
-		gd_buf_adds(out, readme_head);
+		gd_buf_adds(out, head);
 		gd_buf_adds(out, row);
 	}
 	gd_buf_free(&old);
@@ -144,130 +144,128 @@ signature(git_repository *repo, const char *author, git_signature **sig, char *e
 }
 
 int
-gd_docs_commit_run(const char *docs, const json_t *res, const char *author, char *err,
-    size_t errlen)
+gd_docs_open(struct gd_docs *d, const char *docs, char *err, size_t errlen)
 {
 	git_repository *repo = NULL;
+
+	memset(d, 0, sizeof(*d));
+	git_libgit2_init();
+	d->docs = docs;
+	if (git_repository_open_ext(&repo, docs, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) != 0) {
+		gd_errf(err, errlen, "docs: %s is not a git repository (git init it first)", docs);
+		goto fail;
+	}
+	d->repo = repo;
+	d->dir = git_repository_workdir(repo);
+	if (d->dir == NULL) {
+		gd_errf(err, errlen, "docs: %s is a bare repository", docs);
+		goto fail;
+	}
+	return 0;
+fail:
+	gd_docs_close(d);
+	return -1;
+}
+
+void
+gd_docs_close(struct gd_docs *d)
+{
+	if (d->docs == NULL)
+		return;
+	git_repository_free(d->repo);
+	d->repo = NULL;
+	d->docs = NULL;
+	git_libgit2_shutdown();
+}
+
+void
+gd_docs_base(struct gd_docs *d, const char *folder, time_t when, const char *name)
+{
+	struct tm tm;
+	char *md = NULL, *js = NULL;
+	int n;
+
+	if (when == 0)
+		when = time(NULL);
+	gmtime_r(&when, &tm);
+	strftime(d->date, sizeof(d->date), "%Y-%m-%d", &tm);
+	snprintf(d->base, sizeof(d->base), "%s-%s", d->date, name);
+	for (n = 2; exists(d->dir, md = gd_xasprintf("%s/%s.md", folder, d->base)) ||
+	    exists(d->dir, js = gd_xasprintf("%s/%s.json", folder, d->base)); n++) {
+		free(md);
+		free(js);
+		js = NULL;
+		snprintf(d->base, sizeof(d->base), "%s-%s-%d", d->date, name, n);
+	}
+	free(md);
+	free(js);
+}
+
+/* a path's directories, made as needed */
+static int
+mkdirs_for(const char *dir, const char *rel, char *err, size_t errlen)
+{
+	char *p = gd_xstrdup(rel), *s;
+	int r = 0;
+
+	for (s = strchr(p, '/'); s != NULL && r == 0; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		r = mkdir_in(dir, p, err, errlen);
+		*s = '/';
+	}
+	free(p);
+	return r;
+}
+
+int
+gd_docs_commit(struct gd_docs *d, const char *folder, const char *index_head, const char *row,
+    size_t nfiles, const char *const *paths, const struct gd_buf *data, const char *author,
+    const char *msg, char *err, size_t errlen)
+{
+	git_repository *repo = d->repo;
 	git_index *idx = NULL, *mem = NULL;
 	git_signature *sig = NULL;
 	git_tree *tree = NULL;
 	git_commit *parent = NULL;
 	git_oid oid, head;
-	const char *dir, *id = str(json_object_get(res, "scenario"), "id");
-	char date[16], base[256], a[32], b[32], verdict[16];
-	char *paths[NPATHS] = { NULL };
-	struct gd_buf data[NPATHS] = { { 0 } }, row = { 0 }, msg = { 0 };
+	const char **all = gd_xcalloc(nfiles + 1, sizeof(*all));
+	struct gd_buf readme = { 0 };
+	char *readme_path = gd_xasprintf("%s/README.md", folder);
 	unsigned int flags;
-	time_t started;
-	struct tm tm;
-	size_t i, npaths;
-	int r, ret = -1, n;
-	char *json = NULL;
+	size_t i, n = nfiles + 1;
+	int r, ret = -1;
 
-	git_libgit2_init();
-	if (git_repository_open_ext(&repo, docs, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) != 0) {
-		gd_errf(err, errlen, "docs: %s is not a git repository (git init it first)", docs);
-		goto out;
-	}
-	dir = git_repository_workdir(repo);
-	if (dir == NULL) {
-		gd_errf(err, errlen, "docs: %s is a bare repository", docs);
-		goto out;
-	}
-	if (*id == '\0')
-		id = "run";
-	started = (time_t)(json_number_value(json_object_get(res, "started")) / 1000);
-	if (started == 0)
-		started = time(NULL);
-	gmtime_r(&started, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%d", &tm);
-	snprintf(base, sizeof(base), "%s-%s", date, id);
-	for (n = 2; exists(dir, paths[0] = gd_xasprintf("ha-tests/%s.md", base)) ||
-	    exists(dir, paths[1] = gd_xasprintf("ha-tests/%s.json", base)); n++) {
-		free(paths[0]);
-		free(paths[1]);
-		snprintf(base, sizeof(base), "%s-%s-%d", date, id, n);
-	}
-	if (paths[1] == NULL)
-		paths[1] = gd_xasprintf("ha-tests/%s.json", base);
-	paths[2] = gd_xasprintf("ha-tests/%s.svg", base);
-	paths[3] = gd_xstrdup("ha-tests/README.md");
-	npaths = 4;
-	if (needs_postmortem(res))
-		paths[npaths++] = gd_xasprintf("postmortems/%s.md", base);
+	for (i = 0; i < nfiles; i++)
+		all[i] = paths[i];
+	all[nfiles] = readme_path;
 
 	/* refuse before writing anything if a path is someone's work in progress */
-	for (i = 0; i < npaths; i++) {
-		r = git_status_file(&flags, repo, paths[i]);
+	for (i = 0; i < n; i++) {
+		r = git_status_file(&flags, repo, all[i]);
 		if (r == GIT_ENOTFOUND || (r == 0 && flags == GIT_STATUS_CURRENT))
 			continue;
 		if (r != 0) {
-			git_errf(err, errlen, paths[i]);
+			git_errf(err, errlen, all[i]);
 			goto out;
 		}
 		if (flags & GIT_STATUS_IGNORED)
 			continue;
 		gd_errf(err, errlen, "docs: %s/%s has uncommitted changes; commit or "
-		    "discard them first (nothing written)", docs, paths[i]);
+		    "discard them first (nothing written)", d->docs, all[i]);
 		ret = -2;
 		goto out;
 	}
-
-	/* the contents */
-	{
-		char *svgname = strrchr(paths[2], '/') + 1;
-
-		svgname = gd_xstrdup(svgname);
-		svgname[strlen(svgname) - 4] = '\0';
-		r = gd_report_markdown(res, svgname, &data[0], err, errlen);
-		free(svgname);
-		if (r != 0)
-			goto out;
-	}
-	json = json_dumps(res, JSON_INDENT(2) | JSON_SORT_KEYS);
-	gd_buf_adds(&data[1], json != NULL ? json : "{}");
-	gd_buf_adds(&data[1], "\n");
-	if (gd_report_svg(res, &data[2], err, errlen) != 0)
-		goto out;
-	snprintf(verdict, sizeof(verdict), "%s", str(res, "verdict"));
-	for (i = 0; verdict[i] != '\0'; i++)
-		if (verdict[i] >= 'a' && verdict[i] <= 'z')
-			verdict[i] = (char)(verdict[i] - 'a' + 'A');
-	gd_report_secs(gd_report_mttd(res), a, sizeof(a));
-	gd_report_secs(gd_report_mttr(res), b, sizeof(b));
-	gd_buf_printf(&row, "| %s | %s | %s | %s | %s | [report](%s.md) |\n", date, id, verdict, a, b, base);
-	readme_update(dir, paths[3], row.data, &data[3]);
-	if (npaths == 5) {
-		gd_buf_printf(&data[4], "# Postmortem: %s (%s)\n\n", str(json_object_get(res, "scenario"),
-		    "title"), date);
-		gd_buf_printf(&data[4], "_A stub written by gameday: fill in the blanks._ HA test: "
-		    "[%s](../ha-tests/%s.md). Verdict **%s**.\n\n", base, base, verdict);
-		gd_buf_adds(&data[4], "## Summary\n\n");
-		gd_buf_printf(&data[4], "%s\n\n", *str(res, "error") ? str(res, "error") : "TODO");
-		gd_buf_adds(&data[4], "## Impact\n\nTODO\n\n");
-		gd_report_timeline_md(res, &data[4]);
-		gd_buf_printf(&data[4], "Time to detect: %s. Time to recover: %s.\n\n", a, b);
-		gd_buf_adds(&data[4], "## Root cause\n\nTODO\n\n## Action items\n\n");
-		{
-			json_t *acts = gd_report_actions(res), *act;
-			size_t k;
-
-			json_array_foreach(acts, k, act)
-				gd_buf_printf(&data[4], "- [ ] %s\n", json_string_value(act));
-			if (json_array_size(acts) == 0)
-				gd_buf_adds(&data[4], "- [ ] TODO\n");
-			json_decref(acts);
-		}
-	}
+	readme_update(d->dir, readme_path, index_head, row, &readme);
 
 	/* write, each atomically */
-	if (mkdir_in(dir, "ha-tests", err, errlen) != 0 ||
-	    (npaths == 5 && mkdir_in(dir, "postmortems", err, errlen) != 0))
-		goto out;
-	for (i = 0; i < npaths; i++) {
-		char *full = gd_xasprintf("%s%s", dir, paths[i]);
+	for (i = 0; i < n; i++) {
+		const struct gd_buf *b = i < nfiles ? &data[i] : &readme;
+		char *full;
 
-		r = gd_write_atomic(full, data[i].data, data[i].len, 0644, err, errlen);
+		if (mkdirs_for(d->dir, all[i], err, errlen) != 0)
+			goto out;
+		full = gd_xasprintf("%s%s", d->dir, all[i]);
+		r = gd_write_atomic(full, b->data != NULL ? b->data : "", b->len, 0644, err, errlen);
 		free(full);
 		if (r != 0)
 			goto out;
@@ -293,16 +291,17 @@ gd_docs_commit_run(const char *docs, const json_t *res, const char *author, char
 		git_errf(err, errlen, "HEAD");
 		goto out;
 	}
-	for (i = 0; i < npaths; i++) {
+	for (i = 0; i < n; i++) {
+		const struct gd_buf *b = i < nfiles ? &data[i] : &readme;
 		git_index_entry e;
 
 		memset(&e, 0, sizeof(e));
 		e.mode = GIT_FILEMODE_BLOB;
-		e.path = paths[i];
-		if (git_blob_create_from_buffer(&e.id, repo, data[i].data, data[i].len) != 0 ||
+		e.path = all[i];
+		if (git_blob_create_from_buffer(&e.id, repo, b->data != NULL ? b->data : "", b->len) != 0 ||
 		    git_index_add(mem, &e) != 0 ||
-		    git_index_add_bypath(idx, paths[i]) != 0) {
-			git_errf(err, errlen, paths[i]);
+		    git_index_add_bypath(idx, all[i]) != 0) {
+			git_errf(err, errlen, all[i]);
 			goto out;
 		}
 	}
@@ -312,9 +311,7 @@ gd_docs_commit_run(const char *docs, const json_t *res, const char *author, char
 	}
 	if (signature(repo, author, &sig, err, errlen) != 0)
 		goto out;
-	gd_buf_printf(&msg, "gameday: ha-test %s: %s (MTTD %s, MTTR %s)\n\nrun %s\n", id, verdict, a, b,
-	    str(res, "run"));
-	if (git_commit_create(&oid, repo, "HEAD", sig, sig, NULL, msg.data, tree, parent != NULL ? 1 : 0,
+	if (git_commit_create(&oid, repo, "HEAD", sig, sig, NULL, msg, tree, parent != NULL ? 1 : 0,
 	    (const git_commit **)&parent) != 0) {
 		git_errf(err, errlen, "commit");
 		goto out;
@@ -325,19 +322,274 @@ gd_docs_commit_run(const char *docs, const json_t *res, const char *author, char
 	}
 	ret = 0;
 out:
-	for (i = 0; i < NPATHS; i++) {
-		free(paths[i]);
-		gd_buf_free(&data[i]);
-	}
-	gd_buf_free(&row);
-	gd_buf_free(&msg);
-	free(json);
+	free(all);
+	free(readme_path);
+	gd_buf_free(&readme);
 	git_signature_free(sig);
 	git_tree_free(tree);
 	git_commit_free(parent);
 	git_index_free(mem);
 	git_index_free(idx);
-	git_repository_free(repo);
-	git_libgit2_shutdown();
+	return ret;
+}
+
+static void
+upper_copy(char *d, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len && s[i] != '\0'; i++)
+		d[i] = (s[i] >= 'a' && s[i] <= 'z') ? (char)(s[i] - 'a' + 'A') : s[i];
+	d[i] = '\0';
+}
+
+/* a file name part: letters, digits, '.', '_' and '-' kept, the rest '-' */
+static void
+slug(char *d, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len && s[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		d[i] = (char)((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+		    (c == '.' && i > 0) || c == '-' ? c : '-');
+	}
+	d[i] = '\0';
+	if (i == 0)
+		snprintf(d, len, "x");
+}
+
+static void
+add_actions(struct gd_buf *b, json_t *acts)
+{
+	json_t *act;
+	size_t k;
+
+	json_array_foreach(acts, k, act)
+		gd_buf_printf(b, "- [ ] %s\n", json_string_value(act));
+	if (json_array_size(acts) == 0)
+		gd_buf_adds(b, "- [ ] TODO\n");
+}
+
+static void
+json_twin(const json_t *res, struct gd_buf *b)
+{
+	char *json = json_dumps(res, JSON_INDENT(2) | JSON_SORT_KEYS);
+
+	gd_buf_adds(b, json != NULL ? json : "{}");
+	gd_buf_adds(b, "\n");
+	free(json);
+}
+
+int
+gd_docs_commit_run(const char *docs, const json_t *res0, const char *author, char *err,
+    size_t errlen)
+{
+	struct gd_docs d;
+	json_t *res = NULL;
+	const char *id;
+	char *paths[4] = { NULL };
+	struct gd_buf data[4] = { { 0 } }, row = { 0 }, msg = { 0 };
+	char a[32], b[32], verdict[16];
+	size_t i, npaths = 3;
+	int r, ret = -1;
+
+	if (gd_docs_open(&d, docs, err, errlen) != 0)
+		return -1;
+	/* the findings that need the doc repo: a runbook link to nowhere */
+	res = gd_report_docs_findings(res0, d.dir);
+	id = str(json_object_get(res, "scenario"), "id");
+	if (*id == '\0')
+		id = "run";
+	gd_docs_base(&d, "ha-tests", (time_t)(json_number_value(json_object_get(res, "started")) / 1000), id);
+	paths[0] = gd_xasprintf("ha-tests/%s.md", d.base);
+	paths[1] = gd_xasprintf("ha-tests/%s.json", d.base);
+	paths[2] = gd_xasprintf("ha-tests/%s.svg", d.base);
+	if (needs_postmortem(res))
+		paths[npaths++] = gd_xasprintf("postmortems/%s.md", d.base);
+
+	if (gd_report_markdown(res, d.base, &data[0], err, errlen) != 0)
+		goto out;
+	json_twin(res, &data[1]);
+	if (gd_report_svg(res, &data[2], err, errlen) != 0)
+		goto out;
+	upper_copy(verdict, str(res, "verdict"), sizeof(verdict));
+	gd_report_secs(gd_report_mttd(res), a, sizeof(a));
+	gd_report_secs(gd_report_mttr(res), b, sizeof(b));
+	gd_buf_printf(&row, "| %s | %s | %s | %s | %s | [report](%s.md) |\n", d.date, id, verdict, a, b, d.base);
+	if (npaths == 4) {
+		json_t *acts = gd_report_actions(res);
+
+		gd_buf_printf(&data[3], "# Postmortem: %s (%s)\n\n", str(json_object_get(res, "scenario"),
+		    "title"), d.date);
+		gd_buf_printf(&data[3], "_A stub written by gameday: fill in the blanks._ HA test: "
+		    "[%s](../ha-tests/%s.md). Verdict **%s**.\n\n", d.base, d.base, verdict);
+		gd_buf_adds(&data[3], "## Summary\n\n");
+		gd_buf_printf(&data[3], "%s\n\n", *str(res, "error") ? str(res, "error") : "TODO");
+		gd_buf_adds(&data[3], "## Impact\n\nTODO\n\n");
+		gd_report_timeline_md(res, &data[3]);
+		gd_buf_printf(&data[3], "Time to detect: %s. Time to recover: %s.\n\n", a, b);
+		gd_buf_adds(&data[3], "## Root cause\n\nTODO\n\n## Action items\n\n");
+		add_actions(&data[3], acts);
+		json_decref(acts);
+	}
+	gd_buf_printf(&msg, "gameday: ha-test %s: %s (MTTD %s, MTTR %s)\n\nrun %s\n", id, verdict, a, b,
+	    str(res, "run"));
+	r = gd_docs_commit(&d, "ha-tests", ha_head, row.data, npaths, (const char *const *)paths, data,
+	    author, msg.data, err, errlen);
+	ret = r;
+out:
+	for (i = 0; i < 4; i++) {
+		free(paths[i]);
+		gd_buf_free(&data[i]);
+	}
+	gd_buf_free(&row);
+	gd_buf_free(&msg);
+	json_decref(res);
+	gd_docs_close(&d);
+	return ret;
+}
+
+static const char drill_head[] =
+"# Restore drills\n"
+"\n"
+"Restore drills run by gameday, newest first. The RTO runs from picking the\n"
+"backup to the restored data verified; the RPO is the backup's age.\n"
+"\n"
+"| Date | ID | Verdict | RTO | RPO | Report |\n"
+"|---|---|---|---|---|---|\n";
+
+int
+gd_docs_commit_drill(const char *docs, const json_t *res, const char *author, char *err,
+    size_t errlen)
+{
+	struct gd_docs d;
+	const char *id = str(res, "id"), *why;
+	char *paths[3] = { NULL };
+	struct gd_buf data[3] = { { 0 } }, row = { 0 }, msg = { 0 };
+	char rto[32], rpo[32], verdict[16];
+	size_t i, npaths = 2;
+	int ret = -1;
+
+	if (gd_docs_open(&d, docs, err, errlen) != 0)
+		return -1;
+	if (*id == '\0')
+		id = "drill";
+	gd_docs_base(&d, "restore-drills", (time_t)(json_number_value(json_object_get(res, "started")) / 1000), id);
+	paths[0] = gd_xasprintf("restore-drills/%s.md", d.base);
+	paths[1] = gd_xasprintf("restore-drills/%s.json", d.base);
+	why = gd_report_drill_postmortem(res);
+	if (why != NULL)
+		paths[npaths++] = gd_xasprintf("postmortems/%s.md", d.base);
+	if (gd_report_drill_markdown(res, &data[0], err, errlen) != 0)
+		goto out;
+	json_twin(res, &data[1]);
+	upper_copy(verdict, *str(res, "verdict") ? str(res, "verdict") : "error", sizeof(verdict));
+	gd_report_duration(json_is_number(json_object_get(res, "rto_ms")) ?
+	    (long long)json_number_value(json_object_get(res, "rto_ms")) : -1, rto, sizeof(rto));
+	gd_report_duration(json_is_number(json_object_get(json_object_get(res, "backup"), "age_ms")) ?
+	    (long long)json_number_value(json_object_get(json_object_get(res, "backup"), "age_ms")) : -1,
+	    rpo, sizeof(rpo));
+	gd_buf_printf(&row, "| %s | %s | %s | %s | %s | [report](%s.md) |\n", d.date, id, verdict, rto,
+	    rpo, d.base);
+	if (why != NULL) {
+		json_t *acts = gd_report_drill_actions(res);
+
+		gd_buf_printf(&data[2], "# Postmortem: restore drill %s (%s)\n\n",
+		    *str(res, "title") ? str(res, "title") : id, d.date);
+		gd_buf_printf(&data[2], "_A stub written by gameday: fill in the blanks._ Restore drill: "
+		    "[%s](../restore-drills/%s.md). Verdict **%s**.\n\n", d.base, d.base, verdict);
+		gd_buf_printf(&data[2], "## Summary\n\n%s.", why);
+		if (*str(res, "error"))
+			gd_buf_printf(&data[2], " %s", str(res, "error"));
+		gd_buf_adds(&data[2], "\n\n## Impact\n\nTODO: which data would a real restore have lost?\n\n");
+		gd_report_drill_timeline_md(res, &data[2]);
+		gd_buf_adds(&data[2], "## Root cause\n\nTODO\n\n## Action items\n\n");
+		add_actions(&data[2], acts);
+		json_decref(acts);
+	}
+	gd_buf_printf(&msg, "gameday: restore drill %s: %s (RTO %s, RPO %s)\n\nrun %s\n", id, verdict,
+	    rto, rpo, str(res, "run"));
+	ret = gd_docs_commit(&d, "restore-drills", drill_head, row.data, npaths,
+	    (const char *const *)paths, data, author, msg.data, err, errlen);
+out:
+	for (i = 0; i < 3; i++) {
+		free(paths[i]);
+		gd_buf_free(&data[i]);
+	}
+	gd_buf_free(&row);
+	gd_buf_free(&msg);
+	gd_docs_close(&d);
+	return ret;
+}
+
+static const char quiz_head[] =
+"# Internal tests\n"
+"\n"
+"Quizzes graded by gameday, newest first.\n"
+"\n"
+"| Date | Bank | Participant | Verdict | Score | Gaps | Report |\n"
+"|---|---|---|---|---|---|---|\n";
+
+/* a table cell's text: pipes escaped, newlines dropped */
+static void
+cell_text(struct gd_buf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '|')
+			gd_buf_adds(b, "\\|");
+		else if (*s != '\n' && *s != '\r')
+			gd_buf_add(b, s, 1);
+	}
+}
+
+int
+gd_docs_commit_quiz(const char *docs, const json_t *res, const char *author, char *err,
+    size_t errlen)
+{
+	struct gd_docs d;
+	const char *bank = *str(res, "bank") ? str(res, "bank") : "quiz";
+	const char *who = str(res, "participant"), *verdict;
+	char *paths[2] = { NULL }, name[300], sb[100], sp[160];
+	struct gd_buf data[2] = { { 0 } }, row = { 0 }, msg = { 0 };
+	struct tm tm;
+	time_t when = 0;
+	size_t i, ngaps = json_array_size(json_object_get(res, "gaps"));
+	int ret = -1;
+
+	if (gd_docs_open(&d, docs, err, errlen) != 0)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	if (strptime(str(res, "date"), "%Y-%m-%dT%H:%M:%S", &tm) != NULL)
+		when = timegm(&tm);
+	slug(sb, bank, sizeof(sb));
+	slug(sp, *who ? who : "anonymous", sizeof(sp));
+	snprintf(name, sizeof(name), "%s-%s", sb, sp);
+	gd_docs_base(&d, "internal-tests", when, name);
+	paths[0] = gd_xasprintf("internal-tests/%s.md", d.base);
+	paths[1] = gd_xasprintf("internal-tests/%s.json", d.base);
+	if (gd_report_quiz_markdown(res, &data[0], err, errlen) != 0)
+		goto out;
+	json_twin(res, &data[1]);
+	verdict = json_is_true(json_object_get(res, "passed")) ? "PASSED" : "NOT PASSED";
+	gd_buf_printf(&row, "| %s | %s | ", d.date, bank);
+	cell_text(&row, who);
+	gd_buf_printf(&row, " | %s | %.1f%% | %zu | [report](%s.md) |\n", verdict,
+	    json_number_value(json_object_get(res, "percent")), ngaps, d.base);
+	gd_buf_printf(&msg, "gameday: quiz %s, %s: %.1f%% %s (%zu gaps)\n", bank, who,
+	    json_number_value(json_object_get(res, "percent")), verdict, ngaps);
+	ret = gd_docs_commit(&d, "internal-tests", quiz_head, row.data, 2, (const char *const *)paths,
+	    data, author, msg.data, err, errlen);
+out:
+	for (i = 0; i < 2; i++) {
+		free(paths[i]);
+		gd_buf_free(&data[i]);
+	}
+	gd_buf_free(&row);
+	gd_buf_free(&msg);
+	gd_docs_close(&d);
 	return ret;
 }

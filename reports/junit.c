@@ -159,3 +159,200 @@ out:
 	gd_buf_free(&b);
 	return ret;
 }
+
+/* the suites' XML: name, the counts, the cases */
+static void
+suite_xml(struct suite *s, const char *name, double secs, time_t started, const char *id,
+    struct gd_buf *out)
+{
+	char stamp[32];
+	struct tm tm;
+
+	gmtime_r(&started, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	gd_buf_printf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<testsuites tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\">\n"
+	    "  <testsuite name=\"", s->tests, s->failures, s->errors, s->skipped);
+	gd_report_xml_escape(out, name);
+	gd_buf_printf(out, "\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" "
+	    "time=\"%.3f\" timestamp=\"%s\" id=\"", s->tests, s->failures, s->errors, s->skipped,
+	    secs, stamp);
+	gd_report_xml_escape(out, id);
+	gd_buf_adds(out, "\">\n");
+	if (s->cases.data != NULL)
+		gd_buf_add(out, s->cases.data, s->cases.len);
+	gd_buf_adds(out, "  </testsuite>\n</testsuites>\n");
+}
+
+static long long
+jcount(const json_t *v)
+{
+	if (json_is_array(v))
+		return (long long)json_array_size(v);
+	if (json_is_object(v))
+		return (long long)json_object_size(v);
+	return json_is_number(v) ? (long long)json_number_value(v) : 0;
+}
+
+int
+gd_report_drill_junit(const json_t *res, struct gd_buf *out, char *err, size_t errlen)
+{
+	struct suite s = { { 0 }, 0, 0, 0, 0 };
+	const json_t *ph = json_object_get(res, "phases"), *v = json_object_get(res, "verify");
+	const json_t *o = json_object_get(res, "objectives"), *x;
+	const char *verdict = str(res, "verdict"), *e = str(res, "error");
+	char cls[256], msg[256];
+	struct gd_buf d = { 0 };
+	json_t *p;
+	size_t i;
+	int bad;
+
+	if (!json_is_object(res))
+		return gd_errf(err, errlen, "junit: the drill result is not a JSON object");
+	snprintf(cls, sizeof(cls), "gameday.drill.%s", str(res, "id"));
+
+	/* stream and verify */
+	if (!json_is_number(json_object_get(ph, "stream_ms"))) {
+		add_case(&s, cls, "stream and verify", "skipped", "not reached", e);
+	} else if (jcount(json_object_get(v, "missing")) + jcount(json_object_get(v, "extra")) +
+	    jcount(json_object_get(v, "mismatched")) > 0) {
+		snprintf(msg, sizeof(msg), "the backup does not match its manifest: %lld missing, %lld extra, "
+		    "%lld mismatched", jcount(json_object_get(v, "missing")), jcount(json_object_get(v, "extra")),
+		    jcount(json_object_get(v, "mismatched")));
+		add_case(&s, cls, "stream and verify", "failure", msg, e);
+	} else if (!json_is_object(v) || json_is_true(json_object_get(v, "refused")) ||
+	    json_is_string(json_object_get(v, "refused")) ||
+	    jcount(json_object_get(v, "entries")) == 0 ||
+	    jcount(json_object_get(json_object_get(res, "stream"), "dst_exit")) != 0) {
+		add_case(&s, cls, "stream and verify", "failure", "the stream failed", e);
+	} else {
+		add_case(&s, cls, "stream and verify", NULL, NULL, NULL);
+	}
+	/* the restore hook */
+	x = json_object_get(res, "restore");
+	if (!json_is_object(x))
+		add_case(&s, cls, "restore", "skipped", "no restore hook, or not reached", "");
+	else if (json_is_true(json_object_get(x, "ok")))
+		add_case(&s, cls, "restore", NULL, NULL, NULL);
+	else
+		add_case(&s, cls, "restore", "failure", "the restore hook failed", str(x, "stderr"));
+	/* the verify probes */
+	bad = 0;
+	json_array_foreach(json_object_get(res, "probes"), i, p) {
+		if (json_is_false(json_object_get(p, "ok"))) {
+			bad++;
+			gd_buf_printf(&d, "%s: %s\n", str(p, "name"), str(p, "detail"));
+		}
+	}
+	if (json_array_size(json_object_get(res, "probes")) == 0)
+		add_case(&s, cls, "verify probes", "skipped", "no probe ran", "");
+	else if (bad > 0)
+		add_case(&s, cls, "verify probes", "failure", "a verify probe failed", d.data);
+	else
+		add_case(&s, cls, "verify probes", NULL, NULL, NULL);
+	/* teardown and cleanup, when they ran */
+	x = json_object_get(res, "teardown");
+	if (json_is_object(x)) {
+		if (json_is_true(json_object_get(x, "ok")))
+			add_case(&s, cls, "teardown", NULL, NULL, NULL);
+		else
+			add_case(&s, cls, "teardown", "failure", "the teardown hook failed", str(x, "stderr"));
+	}
+	x = json_object_get(res, "target");
+	if (json_is_number(json_object_get(ph, "cleanup_ms")) && json_is_true(json_object_get(x, "clean"))) {
+		if (json_is_true(json_object_get(x, "cleaned")))
+			add_case(&s, cls, "cleanup", NULL, NULL, NULL);
+		else
+			add_case(&s, cls, "cleanup", "failure", "the target was not removed", "");
+	}
+	/* the objectives */
+	x = json_object_get(o, "rto_met");
+	if (!json_is_boolean(x) || !json_is_number(json_object_get(o, "rto_ms")))
+		add_case(&s, cls, "objective RTO", "skipped", "no RTO objective, or not reached", "");
+	else if (json_is_true(x))
+		add_case(&s, cls, "objective RTO", NULL, NULL, NULL);
+	else
+		add_case(&s, cls, "objective RTO", "failure", "the RTO was missed", e);
+	x = json_object_get(o, "rpo_met");
+	if (!json_is_boolean(x) || !json_is_number(json_object_get(o, "rpo_ms")))
+		add_case(&s, cls, "objective RPO", "skipped", "no RPO objective, or not reached", "");
+	else if (json_is_true(x))
+		add_case(&s, cls, "objective RPO", NULL, NULL, NULL);
+	else
+		add_case(&s, cls, "objective RPO", "failure", "the RPO was missed", e);
+	if (strcmp(verdict, "error") == 0 || strcmp(verdict, "aborted") == 0)
+		add_case(&s, cls, "drill completes", "error", verdict, e);
+
+	suite_xml(&s, cls, json_number_value(json_object_get(res, "duration_ms")) / 1000.0,
+	    (time_t)(json_number_value(json_object_get(res, "started")) / 1000), str(res, "run"), out);
+	gd_buf_free(&d);
+	gd_buf_free(&s.cases);
+	return 0;
+}
+
+int
+gd_report_drill_junit_write(const json_t *res, const char *path, char *err, size_t errlen)
+{
+	struct gd_buf b = { 0 };
+	int ret = -1;
+
+	if (gd_report_drill_junit(res, &b, err, errlen) == 0)
+		ret = gd_write_atomic(path, b.data, b.len, 0644, err, errlen);
+	gd_buf_free(&b);
+	return ret;
+}
+
+int
+gd_report_quiz_junit(const json_t *res, struct gd_buf *out, char *err, size_t errlen)
+{
+	struct suite s = { { 0 }, 0, 0, 0, 0 };
+	char cls[512], name[256], msg[256], detail[1024];
+	const char *st, *remedy;
+	json_t *q, *g;
+	struct tm tm;
+	time_t when = 0;
+	size_t i, k;
+
+	if (!json_is_object(res))
+		return gd_errf(err, errlen, "junit: the quiz result is not a JSON object");
+	json_array_foreach(json_object_get(res, "questions"), i, q) {
+		snprintf(cls, sizeof(cls), "gameday.quiz.%s.%s", str(res, "bank"), str(q, "topic"));
+		snprintf(name, sizeof(name), "%s", str(q, "id"));
+		st = str(q, "status");
+		if (strcmp(st, "right") == 0) {
+			add_case(&s, cls, name, NULL, NULL, NULL);
+			continue;
+		}
+		if (strcmp(st, "practical") == 0) {
+			add_case(&s, cls, name, "skipped", "practical: graded on the lab", "");
+			continue;
+		}
+		remedy = "";
+		json_array_foreach(json_object_get(res, "gaps"), k, g)
+			if (strcmp(str(g, "id"), str(q, "id")) == 0)
+				remedy = str(g, "remedy");
+		snprintf(msg, sizeof(msg), "%s: %g of %g", *st ? st : "not right",
+		    json_number_value(json_object_get(q, "score")), json_number_value(json_object_get(q, "max")));
+		snprintf(detail, sizeof(detail), "%s%s", *remedy ? "remedy: " : "", remedy);
+		add_case(&s, cls, name, "failure", msg, detail);
+	}
+	memset(&tm, 0, sizeof(tm));
+	if (strptime(str(res, "date"), "%Y-%m-%dT%H:%M:%S", &tm) != NULL)
+		when = timegm(&tm);
+	snprintf(cls, sizeof(cls), "gameday.quiz.%s", str(res, "bank"));
+	suite_xml(&s, cls, 0, when, str(res, "participant"), out);
+	gd_buf_free(&s.cases);
+	return 0;
+}
+
+int
+gd_report_quiz_junit_write(const json_t *res, const char *path, char *err, size_t errlen)
+{
+	struct gd_buf b = { 0 };
+	int ret = -1;
+
+	if (gd_report_quiz_junit(res, &b, err, errlen) == 0)
+		ret = gd_write_atomic(path, b.data, b.len, 0644, err, errlen);
+	gd_buf_free(&b);
+	return ret;
+}

@@ -1,6 +1,7 @@
 /* markdown.c: a run's result as a Markdown HA test report, and the figures
  * (MTTD, MTTR, findings, corrective actions) every report format shares. */
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "report.h"
@@ -87,6 +88,21 @@ gd_report_xml_escape(struct gd_buf *b, const char *s)
 	}
 }
 
+/* an alert scenario: tagged "alert", or with an alert field */
+static int
+is_alert(const json_t *sc)
+{
+	json_t *t, *a = json_object_get(sc, "alert");
+	size_t i;
+
+	if (a != NULL && !json_is_null(a) && !json_is_false(a))
+		return 1;
+	json_array_foreach(json_object_get(sc, "tags"), i, t)
+		if (json_is_string(t) && strcmp(json_string_value(t), "alert") == 0)
+			return 1;
+	return 0;
+}
+
 json_t *
 gd_report_findings(const json_t *res)
 {
@@ -97,10 +113,67 @@ gd_report_findings(const json_t *res)
 		json_decref(all);
 		all = json_array();
 	}
-	if (*str(sc, "runbook") == '\0')
+	if (*str(sc, "runbook") == '\0' && is_alert(sc))
+		json_array_append_new(all, json_pack("{s:s, s:s}", "kind", "no-runbook",
+		    "text", "an alert scenario with no runbook: whoever this alert pages has nothing "
+		    "to follow"));
+	else if (*str(sc, "runbook") == '\0')
 		json_array_append_new(all, json_pack("{s:s, s:s}", "kind", "missing-runbook",
 		    "text", "the scenario names no runbook: nobody knows what to do when this happens"));
 	return all;
+}
+
+json_t *
+gd_report_docs_findings(const json_t *res, const char *workdir)
+{
+	json_t *copy = json_deep_copy(res), *fd;
+	const char *rb = str(json_object_get(res, "scenario"), "runbook");
+	char *file, *hash, *full;
+	struct stat st;
+
+	if (copy == NULL)
+		copy = json_object();
+	if (*rb == '\0' || workdir == NULL || strstr(rb, "://") != NULL)
+		return copy;
+	file = gd_xstrdup(rb);
+	if ((hash = strchr(file, '#')) != NULL)
+		*hash = '\0';
+	full = gd_xasprintf("%s%s%s", workdir, workdir[strlen(workdir) - 1] == '/' ? "" : "/",
+	    file[0] == '/' ? file + 1 : file);
+	if (*file != '\0' && stat(full, &st) != 0) {
+		fd = json_object_get(copy, "findings");
+		if (!json_is_array(fd)) {
+			fd = json_array();
+			json_object_set_new(copy, "findings", fd);
+		}
+		json_array_append_new(fd, json_pack("{s:s, s:s}", "kind", "runbook-missing",
+		    "text", ""));
+		json_object_set_new(json_array_get(fd, json_array_size(fd) - 1), "text",
+		    json_sprintf("runbook %s is missing from the doc repo", file));
+	}
+	free(full);
+	free(file);
+	return copy;
+}
+
+const char *
+gd_report_duration(long long ms, char *buf, size_t len)
+{
+	long long s = ms / 1000;
+
+	if (ms < 0)
+		snprintf(buf, len, "-");
+	else if (ms < 1000)
+		snprintf(buf, len, "%lld ms", ms);
+	else if (ms < 60000)
+		snprintf(buf, len, "%lld.%lld s", s, (ms % 1000) / 100);
+	else if (s < 3600)
+		snprintf(buf, len, "%lldm %02llds", s / 60, s % 60);
+	else if (s < 86400 * 2)
+		snprintf(buf, len, "%lldh %02lldm", s / 3600, s / 60 % 60);
+	else
+		snprintf(buf, len, "%lldd %02lldh", s / 86400, s / 3600 % 24);
+	return buf;
 }
 
 /* fault labels joined, for the actions that name what to fix */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "report.h"
 
@@ -212,6 +213,70 @@ gd_report_drill_metrics_write(const json_t *drill, const char *path, char *err, 
 	ret = gd_write_atomic(path, b.data, b.len, 0644, err, errlen);
 out:
 	gd_buf_free(&prev);
+	gd_buf_free(&b);
+	return ret;
+}
+
+/* name{bank="..",participant=".."[,topic=".."]} v */
+static void
+quiz_sample(struct gd_buf *b, const char *name, const json_t *res, const char *topic, double v)
+{
+	gd_buf_printf(b, "%s{bank=\"", name);
+	label(b, json_string_value(json_object_get(res, "bank")));
+	gd_buf_adds(b, "\",participant=\"");
+	label(b, json_string_value(json_object_get(res, "participant")));
+	if (topic != NULL) {
+		gd_buf_adds(b, "\",topic=\"");
+		label(b, topic);
+	}
+	gd_buf_printf(b, "\"} %.15g\n", v);
+}
+
+static void
+quiz_family(struct gd_buf *b, const char *name, const char *help, const json_t *res, double v)
+{
+	gd_buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+	quiz_sample(b, name, res, NULL, v);
+}
+
+int
+gd_report_quiz_metrics(const json_t *res, struct gd_buf *out, char *err, size_t errlen)
+{
+	const char *k;
+	json_t *t;
+	struct tm tm;
+
+	if (!json_is_object(res))
+		return gd_errf(err, errlen, "metrics: the quiz result is not a JSON object");
+	quiz_family(out, "gameday_quiz_score_percent", "A participant's last score in a quiz bank, "
+	    "percent of the maximum.", res, json_number_value(json_object_get(res, "percent")));
+	if (json_object_size(json_object_get(res, "topics")) > 0) {
+		gd_buf_adds(out, "# HELP gameday_quiz_topic_score_percent A participant's last score in "
+		    "a topic, percent of its maximum.\n# TYPE gameday_quiz_topic_score_percent gauge\n");
+		json_object_foreach(json_object_get(res, "topics"), k, t)
+			quiz_sample(out, "gameday_quiz_topic_score_percent", res, k,
+			    json_number_value(json_object_get(t, "percent")));
+	}
+	quiz_family(out, "gameday_quiz_passed", "1 if the participant's last quiz passed, else 0.", res,
+	    json_is_true(json_object_get(res, "passed")));
+	quiz_family(out, "gameday_quiz_gaps", "Questions of the last quiz not fully right.", res,
+	    (double)json_array_size(json_object_get(res, "gaps")));
+	memset(&tm, 0, sizeof(tm));
+	if (json_is_string(json_object_get(res, "date")) &&
+	    strptime(json_string_value(json_object_get(res, "date")), "%Y-%m-%dT%H:%M:%S", &tm) != NULL)
+		quiz_family(out, "gameday_quiz_last_timestamp_seconds", "When the participant last took "
+		    "this quiz.", res, (double)timegm(&tm));
+	return 0;
+}
+
+int
+gd_report_quiz_metrics_write(const json_t *res, const char *path, char *err, size_t errlen)
+{
+	struct gd_buf b = { 0 };
+	int ret = -1;
+
+	if (gd_report_quiz_metrics(res, &b, err, errlen) == 0)
+		ret = gd_write_atomic(path, b.data, b.len, 0644, err, errlen);
 	gd_buf_free(&b);
 	return ret;
 }

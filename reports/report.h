@@ -5,6 +5,8 @@
 #ifndef GD_REPORT_H
 #define GD_REPORT_H
 
+#include <time.h>
+
 #include <jansson.h>
 
 #include "gd.h"
@@ -58,11 +60,76 @@ json_t *gd_report_actions(const json_t *res);
 json_t *gd_report_findings(const json_t *res);
 
 /* Writes ha-tests/DATE-ID.{md,json,svg}, the ha-tests/README.md index and,
+ * the doc repo's findings (gd_report_docs_findings) added,
  * when a trigger hits, postmortems/DATE-ID.md into the git repository docs,
  * and commits only those. Returns 0, -1 on an error, or -2 when it refused
  * to touch a path with uncommitted changes (nothing written). author:
  * "Name <email>" or NULL for git config. */
 int gd_docs_commit_run(const char *docs, const json_t *res, const char *author, char *err,
+    size_t errlen);
+
+/* The findings of res that need the doc repo (workdir: its work tree):
+ * the scenario's runbook link whose file is missing there. A copy of res
+ * with them added to "findings" (new reference). */
+json_t *gd_report_docs_findings(const json_t *res, const char *workdir);
+/* "850 ms", "12.3 s", "4m 05s", "3h 00m", "2d 04h"; "-" when negative. */
+const char *gd_report_duration(long long ms, char *buf, size_t len);
+
+/* A drill's result (`gameday drill --json`) as a Markdown report. */
+int gd_report_drill_markdown(const json_t *res, struct gd_buf *out, char *err, size_t errlen);
+/* The drill's phases as a "## Timeline" section (for postmortem stubs). */
+void gd_report_drill_timeline_md(const json_t *res, struct gd_buf *out);
+/* Why the drill calls for a postmortem (data loss: a manifest mismatch, a
+ * refused archive; a failed restore or verify probe), or NULL. */
+const char *gd_report_drill_postmortem(const json_t *res);
+/* The drill's findings [{kind, text}] and corrective actions [string]; new references. */
+json_t *gd_report_drill_findings(const json_t *res);
+json_t *gd_report_drill_actions(const json_t *res);
+/* JUnit: one testcase per drill phase (stream and verify, restore, verify
+ * probes, teardown, cleanup) and per objective. */
+int gd_report_drill_junit(const json_t *res, struct gd_buf *out, char *err, size_t errlen);
+int gd_report_drill_junit_write(const json_t *res, const char *path, char *err, size_t errlen);
+
+/* A quiz's result (`gameday quiz --json`) as a Markdown report: scores per
+ * topic, each question, the gaps with their remedies as corrective actions. */
+int gd_report_quiz_markdown(const json_t *res, struct gd_buf *out, char *err, size_t errlen);
+/* JUnit: one testcase per question, a failure when not fully right,
+ * skipped when not graded here (practical). */
+int gd_report_quiz_junit(const json_t *res, struct gd_buf *out, char *err, size_t errlen);
+int gd_report_quiz_junit_write(const json_t *res, const char *path, char *err, size_t errlen);
+/* Prometheus textfile: gameday_quiz_score_percent{bank,participant},
+ * gameday_quiz_topic_score_percent{bank,participant,topic}, gameday_quiz_passed,
+ * gameday_quiz_gaps. */
+int gd_report_quiz_metrics(const json_t *res, struct gd_buf *out, char *err, size_t errlen);
+int gd_report_quiz_metrics_write(const json_t *res, const char *path, char *err, size_t errlen);
+
+/* The doc repo, opened; base is DATE-NAME after gd_docs_base. */
+struct gd_docs {
+	const char *docs;	/* as given */
+	const char *dir;	/* the work tree, ending in '/' */
+	void *repo;		/* git_repository */
+	char date[16], base[320];
+};
+int gd_docs_open(struct gd_docs *d, const char *docs, char *err, size_t errlen);
+void gd_docs_close(struct gd_docs *d);
+/* d->date from when (0: now), d->base DATE-NAME, or DATE-NAME-2, -3...
+ * until FOLDER/BASE.md and .json are both free. */
+void gd_docs_base(struct gd_docs *d, const char *folder, time_t when, const char *name);
+/* Writes the files (paths relative to the work tree, data[i] each) and
+ * FOLDER/README.md with row first in its index table (index_head: a new
+ * README's text; from its "| " line on, the table put below a README that
+ * has none), each atomically, and commits only those on HEAD with msg.
+ * Refuses (-2, nothing written) when one of them has uncommitted changes;
+ * -1 on an error. author: "Name <email>" or NULL for git config. */
+int gd_docs_commit(struct gd_docs *d, const char *folder, const char *index_head, const char *row,
+    size_t nfiles, const char *const *paths, const struct gd_buf *data, const char *author,
+    const char *msg, char *err, size_t errlen);
+/* restore-drills/DATE-ID.{md,json}, its index row and, on data loss or a
+ * failed restore, postmortems/DATE-ID.md; as gd_docs_commit_run. */
+int gd_docs_commit_drill(const char *docs, const json_t *res, const char *author, char *err,
+    size_t errlen);
+/* internal-tests/DATE-BANK-PARTICIPANT.{md,json} and its index row. */
+int gd_docs_commit_quiz(const char *docs, const json_t *res, const char *author, char *err,
     size_t errlen);
 
 #endif

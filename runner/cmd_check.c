@@ -13,16 +13,25 @@
 #include "bank.h"
 #include "inventory.h"
 #include "journal.h"
+#include "runbook.h"
 #include "script.h"
 
 static const char check_usage[] =
-"usage: gameday check FILE...\n"
+"usage: gameday check [--docs DIR] FILE...\n"
 "\n"
 "Validates scenarios (.lua), question banks and inventories (.yaml, .yml)\n"
 "without touching a host: Lua syntax and sandbox rules, every field of\n"
 "gameday.scenario, every probe and fault and their parameters; a bank's\n"
 "questions, answers and tolerances; YAML structure and Ansible's rules.\n"
 "Each problem names the file and line.\n"
+"\n"
+"  --docs DIR   also check every runbook DIR/runbooks/NAME.md of the doc repo\n"
+"               for the team's template sections: headings (any level,\n"
+"               case-insensitive) named Summary, Service SLA, Escalation path,\n"
+"               Incident workflow, Monitoring, Alerts, Postmortems, Doc; a file\n"
+"               DIR/.gameday-runbook-template with one name per line replaces\n"
+"               that list. Prints each runbook that lacks some, e.g.\n"
+"               runbooks/web.md: missing sections: Escalation path, Alerts\n"
 "\n"
 "exit status: 0 all valid, 2 some file is not\n";
 
@@ -119,6 +128,26 @@ gd_cmd_check(int argc, char **argv)
 	luadir = gd_lua_dir();
 	for (i = 1; i < argc; i++) {
 		const char *f = argv[i];
+
+		if (strcmp(f, "--docs") == 0 || strncmp(f, "--docs=", 7) == 0) {
+			const char *docs = f[6] == '=' ? f + 7 : argv[++i];
+			int n;
+
+			if (docs == NULL) {
+				gd_warnx("check: --docs needs a directory");
+				bad = 1;
+				break;
+			}
+			if ((n = gd_runbook_check_dir(docs, stdout, err, sizeof(err))) < 0) {
+				gd_warnx("%s", err);
+				bad = 1;
+			} else if (n > 0) {
+				bad = 1;
+			} else {
+				printf("%s/runbooks: ok: every runbook has the template's sections\n", docs);
+			}
+			continue;
+		}
 
 		if ((ends_with(f, ".yaml") || ends_with(f, ".yml")) && gd_bank_sniff(f)) {
 			if (gd_bank_check(f, err, sizeof(err)) != 0) {

@@ -35,13 +35,16 @@ static const char drill_usage[] =
 "      --accept-new      record unknown host keys\n"
 "      --metrics FILE    write a Prometheus textfile (node_exporter's textfile\n"
 "                        collector): last success, RTO, backup age, bytes\n"
+"      --docs DIR        commit the report into the doc repo DIR (restore-drills/)\n"
+"      --author A        the commit's author, \"Name <email>\" (default: git config)\n"
+"      --junit FILE      write JUnit XML: one testcase per drill phase\n"
 "  -q, --quiet           no progress on stderr\n"
 "\n"
 "exit: 0 pass, 1 fail (mismatch, probe or objective), 2 bad plan or refused\n"
 "archive, 3 host unreachable, 4 aborted\n";
 
 struct drill_opts {
-	const char *inventory, *state_dir, *known_hosts, *metrics;
+	const char *inventory, *state_dir, *known_hosts, *metrics, *docs, *author, *junit;
 	int dry_run, json, quiet, accept_new;
 };
 
@@ -160,6 +163,16 @@ drill(const struct drill_opts *d, const char *file)
 	ret = (int)json_integer_value(json_object_get(res, "exit"));
 	if (d->metrics != NULL && !d->dry_run && metrics(res, d->metrics) != 0)
 		ret = ret == GD_EXIT_OK ? GD_EXIT_UNREACHABLE : ret;
+	if (d->junit != NULL && !d->dry_run && res != NULL &&
+	    gd_report_drill_junit_write(res, d->junit, err, sizeof(err)) != 0) {
+		gd_warnx("%s", err);
+		ret = ret == GD_EXIT_OK ? GD_EXIT_UNREACHABLE : ret;
+	}
+	if (d->docs != NULL && !d->dry_run && res != NULL &&
+	    gd_docs_commit_drill(d->docs, res, d->author, err, sizeof(err)) != 0) {
+		gd_warnx("%s", err);
+		ret = ret == GD_EXIT_OK ? GD_EXIT_UNREACHABLE : ret;
+	}
 	if (json_is_string(json_object_get(res, "error")) && ret != GD_EXIT_OK && d->quiet)
 		gd_warnx("%s", json_string_value(json_object_get(res, "error")));
 	if (d->json) {
@@ -190,11 +203,14 @@ out:
 int
 gd_cmd_drill(int argc, char **argv)
 {
-	enum { O_STATE = 256, O_KNOWN, O_ACCEPT, O_JSON, O_METRICS };
+	enum { O_STATE = 256, O_KNOWN, O_ACCEPT, O_JSON, O_METRICS, O_DOCS, O_AUTHOR, O_JUNIT };
 	static const struct option longopts[] = {
 		{ "inventory", required_argument, NULL, 'i' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "metrics", required_argument, NULL, O_METRICS },
+		{ "docs", required_argument, NULL, O_DOCS },
+		{ "author", required_argument, NULL, O_AUTHOR },
+		{ "junit", required_argument, NULL, O_JUNIT },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "state-dir", required_argument, NULL, O_STATE },
 		{ "known-hosts", required_argument, NULL, O_KNOWN },
@@ -217,6 +233,9 @@ gd_cmd_drill(int argc, char **argv)
 		case O_KNOWN: d.known_hosts = optarg; break;
 		case O_ACCEPT: d.accept_new = 1; break;
 		case O_METRICS: d.metrics = optarg; break;
+		case O_DOCS: d.docs = optarg; break;
+		case O_AUTHOR: d.author = optarg; break;
+		case O_JUNIT: d.junit = optarg; break;
 		case 'h': fputs(drill_usage, stdout); return GD_EXIT_OK;
 		default: goto usage;
 		}

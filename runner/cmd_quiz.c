@@ -22,6 +22,7 @@
 
 #include "gd.h"
 #include "bank.h"
+#include "report.h"
 #include "inventory.h"
 #include "score.h"
 #include "ssh.h"
@@ -815,7 +816,7 @@ print_text(const struct gd_bank *b, const struct gd_quiz_score *s, const struct 
 int
 gd_cmd_quiz(int argc, char **argv)
 {
-	enum { O_JSON = 256, O_LIMIT };
+	enum { O_JSON = 256, O_LIMIT, O_DOCS, O_AUTHOR, O_JUNIT, O_METRICS };
 	static const struct option longopts[] = {
 		{ "participant", required_argument, NULL, 'p' },
 		{ "answers", required_argument, NULL, 'a' },
@@ -823,6 +824,10 @@ gd_cmd_quiz(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ "inventory", required_argument, NULL, 'i' },
 		{ "practical-limit", required_argument, NULL, O_LIMIT },
+		{ "docs", required_argument, NULL, O_DOCS },
+		{ "author", required_argument, NULL, O_AUTHOR },
+		{ "junit", required_argument, NULL, O_JUNIT },
+		{ "metrics", required_argument, NULL, O_METRICS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -832,6 +837,7 @@ gd_cmd_quiz(int argc, char **argv)
 	struct lab labst = { 0 }, *lab = NULL;
 	const char *participant = NULL, *ansfile = NULL, *outfile = NULL, *bankfile;
 	const char *invfile = NULL, *limit = NULL;
+	const char *docs = NULL, *author = NULL, *junit = NULL, *metrics = NULL;
 	char err[GD_ERRLEN], date[32], *dump = NULL;
 	json_t *res = NULL;
 	time_t now;
@@ -847,6 +853,10 @@ gd_cmd_quiz(int argc, char **argv)
 		case 'o': outfile = optarg; break;
 		case 'i': invfile = optarg; break;
 		case O_LIMIT: limit = optarg; break;
+		case O_DOCS: docs = optarg; break;
+		case O_AUTHOR: author = optarg; break;
+		case O_JUNIT: junit = optarg; break;
+		case O_METRICS: metrics = optarg; break;
 		case O_JSON: json = 1; break;
 		case 'h': fputs(quiz_usage, stdout); return GD_EXIT_OK;
 		default: bad = 1; break;
@@ -955,6 +965,18 @@ gd_cmd_quiz(int argc, char **argv)
 		gd_buf_free(&b);
 	}
 	ret = sc.passed ? GD_EXIT_OK : GD_EXIT_FAIL;
+	if (junit != NULL && gd_report_quiz_junit_write(res, junit, err, sizeof(err)) != 0) {
+		gd_warnx("quiz: %s", err);
+		ret = GD_EXIT_UNREACHABLE;
+	}
+	if (metrics != NULL && gd_report_quiz_metrics_write(res, metrics, err, sizeof(err)) != 0) {
+		gd_warnx("quiz: %s", err);
+		ret = GD_EXIT_UNREACHABLE;
+	}
+	if (docs != NULL && gd_docs_commit_quiz(docs, res, author, err, sizeof(err)) != 0) {
+		gd_warnx("quiz: %s", err);
+		ret = GD_EXIT_UNREACHABLE;
+	}
 	goto out;
 lab_failed:
 	if (lab->stopped) {
@@ -967,7 +989,8 @@ lab_failed:
 	goto out;
 usage:
 	fputs("usage: gameday quiz BANK.yaml --participant NAME [--answers FILE] [--json] "
-	    "[--out FILE] [-i INVENTORY [--practical-limit DURATION]]\n", stderr);
+	    "[--out FILE] [-i INVENTORY [--practical-limit DURATION]] [--docs DIR [--author A]] "
+	    "[--junit FILE] [--metrics FILE]\n", stderr);
 out:
 	free(dump);
 	json_decref(res);

@@ -75,5 +75,6 @@ int gd_cmd_wheel(int argc, char **argv);
 int gd_cmd_readiness(int argc, char **argv);
 int gd_cmd_drill(int argc, char **argv);
 int gd_cmd_schedule(int argc, char **argv);
+int gd_cmd_history(int argc, char **argv);
 
 #endif

@@ -28,7 +28,7 @@ static const struct command commands[] = {
 	{ "wheel", gd_cmd_wheel, "wheel [--roster FILE] [--tabletop|--live]", "spin the wheel of misfortune" },
 	{ "quiz", gd_cmd_quiz, "quiz BANK.yaml --participant NAME", "a scored internal test" },
 	{ "readiness", gd_cmd_readiness, "readiness NAME --profile FILE", "the pre-on-call readiness check" },
-	{ "history", NULL, "history [--docs DIR]", "MTTx and score distributions across past runs" },
+	{ "history", gd_cmd_history, "history [--docs DIR]", "MTTx and score distributions across past runs" },
 	{ "schedule", gd_cmd_schedule, "schedule PLAN", "write a systemd timer for a recurring drill" },
 };
 

@@ -44,8 +44,12 @@ $GD exec -i "$LAB/inventory.yaml" 'lab[0]' --json -- uname -sr
 STATE=$(mktemp -d /tmp/gameday-demo-state-XXXXXX)  # the demo's journals; removed at the end
 DOCS=${DOCS_DIR:-demo/docs}                          # the demo doc repo; kept, so you can read it
 if [ ! -d "$DOCS/.git" ]; then
-	mkdir -p "$DOCS" && git -C "$DOCS" init -q && git -C "$DOCS" config user.name "gameday demo" &&
+	mkdir -p "$DOCS/runbooks" && git -C "$DOCS" init -q && git -C "$DOCS" config user.name "gameday demo" &&
 		git -C "$DOCS" config user.email "demo@gameday.invalid"
+	# the team's runbooks: web.md follows the template, disk.md does not yet
+	printf '# Web service\n## Summary\n## Service SLA\n## Escalation path\n## Incident workflow\n### Restart\n## Monitoring\n## Alerts\n## Postmortems\n## Doc\n' >"$DOCS/runbooks/web.md"
+	printf '# Disks\n## Summary\n## Full\nfree space, then find what filled it\n' >"$DOCS/runbooks/disk.md"
+	git -C "$DOCS" add runbooks && git -C "$DOCS" commit -qm "runbooks"
 fi
 step "the scenario catalog" "$GD list scenarios"
 $GD list scenarios --state-dir "$STATE"
@@ -60,7 +64,7 @@ step "a fault this kernel cannot do is refused before anything changes" "$GD run
 $GD run scenarios/db-latency.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" -q >/dev/null
 echo "(exit $?: 3 means a tool on a host is missing)"
 step "a scored internal test: answers from a file, scores per topic, gaps with what to study" "$GD quiz scenarios/banks/oncall.yaml --participant alice --answers scenarios/answers/oncall-sample.yaml"
-$GD quiz scenarios/banks/oncall.yaml --participant alice --answers scenarios/answers/oncall-sample.yaml
+$GD quiz scenarios/banks/oncall.yaml --participant alice --answers scenarios/answers/oncall-sample.yaml --docs "$DOCS"
 echo "(exit $?: 0 means the pass mark was reached)"
 ARC=$(mktemp -d /tmp/gameday-demo-backup-XXXXXX)
 mkdir -p "$ARC/orders" && seq 1 20000 >"$ARC/orders/rows.csv" && echo "orders schema v3" >"$ARC/orders/schema.sql"
@@ -75,11 +79,11 @@ echo "(exit $?: 2 means unreadable, corrupt or refused)"
 rm -rf "$ARC"
 $GD exec -q -i "$LAB/inventory.yaml" 'lab[0]' -- 'mkdir -p /srv/src /srv/backups && seq 1 5000 > /srv/src/orders.csv && echo v3 > /srv/src/schema.sql && cd /srv/src && sha256sum * > /srv/backups/SHA256SUMS && tar czf /srv/backups/app-1.tar.gz -C /srv/src . && touch -d "-5 hours" /srv/backups/app-1.tar.gz' >/dev/null
 step "a restore drill: lab1's newest backup streamed, verified and restored to lab2, timed" "$GD drill scenarios/drills/lab-app.lua -i $LAB/inventory.yaml"
-$GD drill scenarios/drills/lab-app.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" -q
+$GD drill scenarios/drills/lab-app.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" -q --docs "$DOCS"
 echo "(exit $?: 0 means restored, verified and within the RTO and RPO objectives)"
 $GD exec -q -i "$LAB/inventory.yaml" 'lab[0]' -- "$(cat scenarios/drills/lab-postgres-setup.sh)" >/dev/null
 step "a PostgreSQL drill: pg_dump backup restored into a scratch server, rows, checksum and freshness checked" "$GD drill scenarios/drills/lab-postgres.lua -i $LAB/inventory.yaml"
-$GD drill scenarios/drills/lab-postgres.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" -q
+$GD drill scenarios/drills/lab-postgres.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" -q --docs "$DOCS"
 echo "(exit $?)"
 step "spin the wheel of misfortune: a scenario and who plays it, reproducible from the seed" "$GD wheel --seed 7 --tabletop"
 $GD wheel --catalog scenarios --seed 7 --tabletop
@@ -91,9 +95,14 @@ echo "(exit $?: 1 means not ready yet, with what is missing)"
 rm -rf "$QUIZ"
 step "after a crash, recover reverts what the journal says is still open" "$GD recover"
 $GD recover --state-dir "$STATE"
-step "the reports, committed to the demo doc repo" "git -C $DOCS log --stat"
-git -C "$DOCS" log --stat --format='%h %s' | head -30
+step "the reports, committed to the demo doc repo" "git -C $DOCS log"
+git -C "$DOCS" log --format='%h %s'
 echo
 head -8 "$DOCS/ha-tests/README.md"
-echo "(open $DOCS/ha-tests/*.md in a Markdown viewer: each links its SVG timeline)"
+echo "(open $DOCS/*/*.md in a Markdown viewer: game days link their SVG timelines)"
+step "history: times to detect and recover, and RTO, as distributions" "$GD history --docs $DOCS"
+$GD history --docs "$DOCS"
+step "runbooks checked against the team's template" "$GD check --docs $DOCS"
+$GD check --docs "$DOCS"
+echo "(exit $?: 2 means a runbook lacks template sections)"
 exit 0

@@ -166,7 +166,7 @@ function M.run(args)
   local sc, err = M.load(args.file)
   if not sc then return finish("error", 2, err) end
   R.scenario = { id = sc.id, title = sc.title, expect = sc.expect, tags = sc.tags, topics = sc.topics,
-    runbook = sc.runbook, narrative = sc.narrative }
+    runbook = sc.runbook, narrative = sc.narrative, alert = sc.alert }
   local rt = runtime(sc)
   local instances = {}
   local ok, e = pcall(function()

@@ -363,6 +363,44 @@ test_docrepo(void **state)
 	json_decref(fail);
 }
 
+static void
+test_findings_docs(void **state)
+{
+	char dir[] = "/tmp/gd-rb-XXXXXX", *s;
+	json_t *pass = load("pass"), *fail = load("fail"), *r, *acts;
+	struct gd_buf md = { 0 };
+	char err[GD_ERRLEN];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	/* runbooks/web.md#restart is not in the doc repo: a finding and an action */
+	r = gd_report_docs_findings(pass, dir);
+	assert_int_equal(gd_report_markdown(r, NULL, &md, err, sizeof(err)), 0);
+	assert_non_null(strstr(md.data, "- **runbook-missing**: runbook runbooks/web.md is missing from the doc repo\n"));
+	assert_non_null(strstr(md.data, "- [ ] write the runbook runbooks/web.md#restart\n"));
+	gd_buf_free(&md);
+	json_decref(r);
+	/* once it is there, no finding */
+	s = shell("mkdir -p %s/runbooks", dir);
+	free(s);
+	put(dir, "runbooks/web.md", "# Web\n");
+	r = gd_report_docs_findings(pass, dir);
+	assert_int_equal(json_array_size(json_object_get(r, "findings")), 0);
+	json_decref(r);
+	/* an alert scenario with no runbook */
+	json_array_append_new(json_object_get(json_object_get(fail, "scenario"), "tags"), json_string("alert"));
+	r = gd_report_findings(fail);
+	assert_non_null(strstr(json_dumps(r, 0), "\"no-runbook\""));
+	json_decref(r);
+	acts = gd_report_actions(fail);
+	assert_string_equal(json_string_value(json_array_get(acts, 1)), "write the runbook");
+	json_decref(acts);
+	s = shell("rm -rf %s", dir);
+	free(s);
+	json_decref(pass);
+	json_decref(fail);
+}
+
 int
 main(void)
 {
@@ -374,6 +412,7 @@ main(void)
 		cmocka_unit_test(test_junit),
 		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_docrepo),
+		cmocka_unit_test(test_findings_docs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,449 @@
+/* drillquiz.c: a restore drill's and a quiz's results as Markdown reports,
+ * with the drill's findings and the postmortem trigger. */
+#include <string.h>
+#include <time.h>
+
+#include "report.h"
+
+static const char *
+str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : "";
+}
+
+static long long
+num(const json_t *o, const char *key, long long dflt)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_number(v) ? (long long)json_number_value(v) : dflt;
+}
+
+/* a count that the drill gives as a list (or an object, or a number) */
+static long long
+count_of(const json_t *v)
+{
+	if (json_is_array(v))
+		return (long long)json_array_size(v);
+	if (json_is_object(v))
+		return (long long)json_object_size(v);
+	if (json_is_number(v))
+		return (long long)json_number_value(v);
+	return 0;
+}
+
+static void
+cell(struct gd_buf *b, const char *s)
+{
+	gd_buf_adds(b, " ");
+	for (; s != NULL && *s != '\0'; s++) {
+		if (*s == '|')
+			gd_buf_adds(b, "\\|");
+		else if (*s == '\n')
+			gd_buf_adds(b, "<br>");
+		else if (*s != '\r')
+			gd_buf_add(b, s, 1);
+	}
+	gd_buf_adds(b, " |");
+}
+
+static void
+upper(char *d, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len && s[i] != '\0'; i++)
+		d[i] = (s[i] >= 'a' && s[i] <= 'z') ? (char)(s[i] - 'a' + 'A') : s[i];
+	d[i] = '\0';
+}
+
+static const char *
+dur(const json_t *o, const char *key, char *buf, size_t len)
+{
+	return gd_report_duration(num(o, key, -1), buf, len);
+}
+
+static long long
+mismatches(const json_t *v)
+{
+	return count_of(json_object_get(v, "missing")) + count_of(json_object_get(v, "extra")) +
+	    count_of(json_object_get(v, "mismatched"));
+}
+
+static const char *
+probe_failed(const json_t *res)
+{
+	json_t *p;
+	size_t i;
+
+	json_array_foreach(json_object_get(res, "probes"), i, p)
+		if (json_is_false(json_object_get(p, "ok")))
+			return *str(p, "name") ? str(p, "name") : "?";
+	return NULL;
+}
+
+const char *
+gd_report_drill_postmortem(const json_t *res)
+{
+	const json_t *v = json_object_get(res, "verify"), *rs = json_object_get(res, "restore");
+	const char *verdict = str(res, "verdict");
+
+	if (mismatches(v) > 0)
+		return "Data loss: the restored backup does not match its manifest";
+	if (json_is_true(json_object_get(v, "refused")) || json_is_string(json_object_get(v, "refused")))
+		return "The backup could not be restored: the archive was refused";
+	if (json_is_object(rs) && json_is_false(json_object_get(rs, "ok")))
+		return "The restore failed: the restore hook did not succeed";
+	if (probe_failed(res) != NULL)
+		return "The restore failed: a verify probe on the restored data failed";
+	if ((strcmp(verdict, "fail") == 0 || strcmp(verdict, "error") == 0) &&
+	    json_is_number(json_object_get(json_object_get(res, "phases"), "stream_ms")) &&
+	    (!json_is_object(v) || num(v, "entries", 0) == 0 ||
+	    num(json_object_get(res, "stream"), "dst_exit", 0) != 0))
+		return "The restore failed: the backup could not be streamed to the target";
+	return NULL;
+}
+
+json_t *
+gd_report_drill_findings(const json_t *res)
+{
+	const json_t *v = json_object_get(res, "verify"), *o = json_object_get(res, "objectives");
+	const json_t *rs = json_object_get(res, "restore");
+	json_t *all = json_array();
+	char a[32], b[32];
+	const char *pf;
+
+#define ADD(kind, ...) json_array_append_new(all, json_pack("{s:s, s:o}", "kind", kind, \
+	"text", json_sprintf(__VA_ARGS__)))
+	if (mismatches(v) > 0)
+		ADD("data-loss", "the backup does not match its manifest: %lld missing, %lld extra, "
+		    "%lld mismatched", count_of(json_object_get(v, "missing")),
+		    count_of(json_object_get(v, "extra")), count_of(json_object_get(v, "mismatched")));
+	if (json_is_true(json_object_get(v, "refused")) || json_is_string(json_object_get(v, "refused")))
+		ADD("refused", "the archive was refused: %s", *str(res, "error") ? str(res, "error") :
+		    "a hostile entry");
+	if (json_is_object(rs) && json_is_false(json_object_get(rs, "ok")))
+		ADD("restore-failed", "the restore hook on %s failed", str(rs, "host"));
+	if ((pf = probe_failed(res)) != NULL)
+		ADD("verify-failed", "the verify probe '%s' failed on the restored data", pf);
+	if (json_is_false(json_object_get(o, "rto_met")))
+		ADD("rto-missed", "the restore took %s, the RTO is %s", dur(res, "rto_ms", a, sizeof(a)),
+		    dur(o, "rto_ms", b, sizeof(b)));
+	if (json_is_false(json_object_get(o, "rpo_met")))
+		ADD("rpo-missed", "the backup is %s old, the RPO is %s",
+		    dur(json_object_get(res, "backup"), "age_ms", a, sizeof(a)), dur(o, "rpo_ms", b, sizeof(b)));
+	if (json_is_object(json_object_get(res, "backup")) &&
+	    json_object_get(json_object_get(res, "backup"), "manifest") == NULL)
+		ADD("no-manifest", "the backup has no manifest: only the probes check what was restored");
+#undef ADD
+	return all;
+}
+
+json_t *
+gd_report_drill_actions(const json_t *res)
+{
+	json_t *all = gd_report_drill_findings(res), *acts = json_array(), *fd;
+	size_t i;
+
+	json_array_foreach(all, i, fd) {
+		const char *k = str(fd, "kind");
+
+		if (strcmp(k, "data-loss") == 0)
+			json_array_append_new(acts, json_sprintf("find why backup %s does not match its "
+			    "manifest, and take a good backup now", str(json_object_get(res, "backup"), "path")));
+		else if (strcmp(k, "refused") == 0)
+			json_array_append_new(acts, json_string("find who wrote the refused archive, and "
+			    "take a good backup now"));
+		else if (strcmp(k, "restore-failed") == 0)
+			json_array_append_new(acts, json_string("fix the restore procedure (the restore hook)"));
+		else if (strcmp(k, "verify-failed") == 0)
+			json_array_append_new(acts, json_string("find why the restored data fails its "
+			    "checks, and fix the backup"));
+		else if (strcmp(k, "rto-missed") == 0)
+			json_array_append_new(acts, json_string("make the restore faster, or agree on a "
+			    "longer RTO"));
+		else if (strcmp(k, "rpo-missed") == 0)
+			json_array_append_new(acts, json_string("back up more often, or agree on a longer RPO"));
+		else if (strcmp(k, "no-manifest") == 0)
+			json_array_append_new(acts, json_string("write a manifest (SHA256SUMS) with each backup"));
+	}
+	json_decref(all);
+	return acts;
+}
+
+/* the phases, their times and results */
+void
+gd_report_drill_timeline_md(const json_t *res, struct gd_buf *out)
+{
+	const json_t *ph = json_object_get(res, "phases"), *v = json_object_get(res, "verify");
+	const json_t *rs = json_object_get(res, "restore"), *td = json_object_get(res, "teardown");
+	char a[32], d[128];
+	size_t n = json_array_size(json_object_get(res, "probes")), i;
+	json_t *p;
+	int bad = 0;
+
+	gd_buf_adds(out, "## Timeline\n\n| Phase | Time | Result |\n|---|---:|---|\n");
+	if (json_is_number(json_object_get(ph, "stream_ms"))) {
+		if (mismatches(v) > 0)
+			snprintf(d, sizeof(d), "**%lld entries do not match the manifest**", mismatches(v));
+		else
+			snprintf(d, sizeof(d), "%lld entries, %lld bytes verified", num(v, "entries", 0),
+			    num(v, "bytes", 0));
+		gd_buf_printf(out, "| Stream and verify | %s | %s |\n", dur(ph, "stream_ms", a, sizeof(a)), d);
+	}
+	if (json_is_object(rs))
+		gd_buf_printf(out, "| Restore | %s | %s |\n", dur(ph, "restore_ms", a, sizeof(a)),
+		    json_is_true(json_object_get(rs, "ok")) ? "ok" : "**FAILED**");
+	if (json_is_number(json_object_get(ph, "probes_ms"))) {
+		json_array_foreach(json_object_get(res, "probes"), i, p)
+			bad += json_is_false(json_object_get(p, "ok"));
+		gd_buf_printf(out, "| Verify probes | %s | %zu run, %d failed |\n",
+		    dur(ph, "probes_ms", a, sizeof(a)), n, bad);
+	}
+	if (json_is_number(json_object_get(res, "rto_ms")))
+		gd_buf_printf(out, "| **RTO** (backup picked to data verified) | **%s** | |\n",
+		    dur(res, "rto_ms", a, sizeof(a)));
+	if (json_is_object(td))
+		gd_buf_printf(out, "| Teardown | %s | %s |\n", dur(ph, "teardown_ms", a, sizeof(a)),
+		    json_is_true(json_object_get(td, "ok")) ? "ok" : "**FAILED**");
+	if (json_is_number(json_object_get(ph, "cleanup_ms")))
+		gd_buf_printf(out, "| Cleanup | %s | %s |\n", dur(ph, "cleanup_ms", a, sizeof(a)),
+		    json_is_true(json_object_get(json_object_get(res, "target"), "cleaned")) ? "target removed" :
+		    "target kept");
+	gd_buf_adds(out, "\n");
+}
+
+static const char *
+met(const json_t *v)
+{
+	return json_is_true(v) ? "yes" : json_is_false(v) ? "**no**" : "-";
+}
+
+static void
+list_some(struct gd_buf *out, const char *what, const json_t *l)
+{
+	json_t *e;
+	size_t i;
+
+	if (!json_is_array(l) || json_array_size(l) == 0)
+		return;
+	gd_buf_printf(out, "%s:\n\n", what);
+	json_array_foreach(l, i, e) {
+		if (i == 20) {
+			gd_buf_printf(out, "- ... and %zu more\n", json_array_size(l) - 20);
+			break;
+		}
+		gd_buf_adds(out, "- `");
+		gd_buf_adds(out, json_is_string(e) ? json_string_value(e) : "?");
+		gd_buf_adds(out, "`\n");
+	}
+	gd_buf_adds(out, "\n");
+}
+
+int
+gd_report_drill_markdown(const json_t *res, struct gd_buf *out, char *err, size_t errlen)
+{
+	const json_t *bk = json_object_get(res, "backup"), *v = json_object_get(res, "verify");
+	const json_t *o = json_object_get(res, "objectives");
+	char verdict[32], when[64], a[32], b[32];
+	json_t *all, *acts, *fd, *p;
+	time_t t;
+	struct tm tm;
+	size_t i;
+
+	if (!json_is_object(res))
+		return gd_errf(err, errlen, "report: the drill result is not a JSON object");
+	upper(verdict, *str(res, "verdict") ? str(res, "verdict") : "error", sizeof(verdict));
+	t = (time_t)(num(res, "started", 0) / 1000);
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+
+	gd_buf_printf(out, "# Restore drill: %s\n\n", *str(res, "title") ? str(res, "title") : str(res, "id"));
+	gd_buf_adds(out, "## Summary\n\n| | |\n|---|---|\n| Drill |");
+	cell(out, str(res, "id"));
+	gd_buf_adds(out, "\n| Plan |");
+	cell(out, str(res, "file"));
+	gd_buf_adds(out, "\n| Run |");
+	cell(out, str(res, "run"));
+	gd_buf_printf(out, "\n| Started | %s |\n", when);
+	gd_buf_printf(out, "| Verdict | **%s** |\n", verdict);
+	gd_buf_printf(out, "| RTO | %s |\n", dur(res, "rto_ms", a, sizeof(a)));
+	gd_buf_printf(out, "| RPO (backup age) | %s |\n", dur(bk, "age_ms", a, sizeof(a)));
+	if (*str(res, "error")) {
+		gd_buf_adds(out, "| Why |");
+		cell(out, str(res, "error"));
+		gd_buf_adds(out, "\n");
+	}
+	gd_buf_adds(out, "\n## Backup\n\n");
+	if (!json_is_object(bk)) {
+		gd_buf_adds(out, "No backup was picked.\n\n");
+	} else {
+		time_t mt = (time_t)num(bk, "mtime", 0);
+
+		gmtime_r(&mt, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+		gd_buf_adds(out, "| | |\n|---|---|\n| Host |");
+		cell(out, str(bk, "host"));
+		gd_buf_adds(out, "\n| Path |");
+		cell(out, str(bk, "path"));
+		gd_buf_printf(out, "\n| Size | %lld bytes |\n| Modified | %s |\n", num(bk, "bytes", 0), when);
+		gd_buf_printf(out, "| Age: the RPO | %s |\n", dur(bk, "age_ms", a, sizeof(a)));
+		if (*str(bk, "manifest")) {
+			gd_buf_adds(out, "| Manifest |");
+			cell(out, str(bk, "manifest"));
+			gd_buf_adds(out, "\n");
+		}
+		gd_buf_printf(out, "| Restored to | %s:%s |\n\n", str(json_object_get(res, "target"), "host"),
+		    str(json_object_get(res, "target"), "dir"));
+	}
+
+	gd_buf_adds(out, "## Phases and RTO\n\n");
+	gd_report_drill_timeline_md(res, out);
+	gd_buf_adds(out, "The RTO runs from picking the backup to the restored data verified; "
+	    "the cleanup is not part of it.\n\n");
+
+	gd_buf_adds(out, "## Verification\n\n");
+	if (!json_is_object(v)) {
+		gd_buf_adds(out, "Nothing was streamed.\n\n");
+	} else {
+		gd_buf_adds(out, "| Count | Value |\n|---|---:|\n");
+		gd_buf_printf(out, "| Entries | %lld |\n| Files | %lld |\n| Bytes | %lld |\n",
+		    num(v, "entries", 0), num(v, "files", 0), num(v, "bytes", 0));
+		gd_buf_printf(out, "| Missing | %lld |\n| Extra | %lld |\n| Mismatched | %lld |\n",
+		    count_of(json_object_get(v, "missing")), count_of(json_object_get(v, "extra")),
+		    count_of(json_object_get(v, "mismatched")));
+		gd_buf_printf(out, "| Refused | %s |\n", json_is_true(json_object_get(v, "refused")) ||
+		    json_is_string(json_object_get(v, "refused")) ? "**yes**" : "no");
+		gd_buf_printf(out, "| Checked against a manifest | %s |\n\n",
+		    json_is_true(json_object_get(v, "verified")) ? "yes, all match" :
+		    json_is_object(bk) && *str(bk, "manifest") ? "**no match**" : "no manifest");
+		list_some(out, "Missing", json_object_get(v, "missing"));
+		list_some(out, "Extra", json_object_get(v, "extra"));
+		list_some(out, "Mismatched", json_object_get(v, "mismatched"));
+	}
+	if (json_array_size(json_object_get(res, "probes")) > 0) {
+		gd_buf_adds(out, "| Verify probe | OK | Detail |\n|---|---|---|\n");
+		json_array_foreach(json_object_get(res, "probes"), i, p) {
+			gd_buf_adds(out, "|");
+			cell(out, str(p, "name"));
+			cell(out, json_is_true(json_object_get(p, "ok")) ? "ok" : "FAIL");
+			cell(out, str(p, "detail"));
+			gd_buf_adds(out, "\n");
+		}
+		gd_buf_adds(out, "\n");
+	}
+
+	gd_buf_adds(out, "## Objectives\n\n| Objective | Target | Actual | Met |\n|---|---:|---:|---|\n");
+	gd_buf_printf(out, "| RTO | %s | %s | %s |\n", dur(o, "rto_ms", a, sizeof(a)),
+	    dur(res, "rto_ms", b, sizeof(b)), met(json_object_get(o, "rto_met")));
+	gd_buf_printf(out, "| RPO | %s | %s | %s |\n\n", dur(o, "rpo_ms", a, sizeof(a)),
+	    dur(bk, "age_ms", b, sizeof(b)), met(json_object_get(o, "rpo_met")));
+
+	gd_buf_adds(out, "## Findings\n\n");
+	all = gd_report_drill_findings(res);
+	json_array_foreach(all, i, fd)
+		gd_buf_printf(out, "- **%s**: %s\n", str(fd, "kind"), str(fd, "text"));
+	gd_buf_adds(out, json_array_size(all) ? "\n" : "None.\n\n");
+	gd_buf_adds(out, "## Corrective actions\n\n");
+	acts = gd_report_drill_actions(res);
+	json_array_foreach(acts, i, fd)
+		gd_buf_printf(out, "- [ ] %s\n", json_string_value(fd));
+	gd_buf_adds(out, json_array_size(acts) ? "\n" : "None.\n\n");
+	gd_buf_printf(out, "_Written by gameday %s._\n", GD_VERSION);
+	json_decref(all);
+	json_decref(acts);
+	return 0;
+}
+
+static const char *
+fmtnum(double v, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.2f", v);
+	/* 2.00 -> 2, 2.50 -> 2.5 */
+	if (strchr(buf, '.') != NULL) {
+		char *e = buf + strlen(buf) - 1;
+
+		while (*e == '0')
+			*e-- = '\0';
+		if (*e == '.')
+			*e = '\0';
+	}
+	return buf;
+}
+
+int
+gd_report_quiz_markdown(const json_t *res, struct gd_buf *out, char *err, size_t errlen)
+{
+	const char *k;
+	char a[32], b[32];
+	json_t *t, *q, *g;
+	size_t i;
+
+	if (!json_is_object(res))
+		return gd_errf(err, errlen, "report: the quiz result is not a JSON object");
+	gd_buf_printf(out, "# Internal test: %s\n\n", *str(res, "title") ? str(res, "title") : str(res, "bank"));
+	gd_buf_adds(out, "## Summary\n\n| | |\n|---|---|\n| Participant |");
+	cell(out, str(res, "participant"));
+	gd_buf_adds(out, "\n| Bank |");
+	cell(out, str(res, "bank"));
+	gd_buf_adds(out, "\n| Date |");
+	cell(out, str(res, "date"));
+	gd_buf_printf(out, "\n| Score | %s / %s (%.1f%%) |\n",
+	    fmtnum(json_number_value(json_object_get(res, "total")), a, sizeof(a)),
+	    fmtnum(json_number_value(json_object_get(res, "max")), b, sizeof(b)),
+	    json_number_value(json_object_get(res, "percent")));
+	gd_buf_printf(out, "| Pass mark | %s%% |\n", fmtnum(json_number_value(json_object_get(res, "pass")),
+	    a, sizeof(a)));
+	gd_buf_printf(out, "| Verdict | **%s** |\n", json_is_true(json_object_get(res, "passed")) ?
+	    "PASSED" : "NOT PASSED");
+	gd_buf_printf(out, "| Gaps | %zu |\n\n", json_array_size(json_object_get(res, "gaps")));
+
+	gd_buf_adds(out, "## Scores per topic\n\n| Topic | Score | Max | Percent |\n|---|---:|---:|---:|\n");
+	json_object_foreach(json_object_get(res, "topics"), k, t) {
+		gd_buf_adds(out, "|");
+		cell(out, k);
+		gd_buf_printf(out, " %s | %s | %.1f%% |\n",
+		    fmtnum(json_number_value(json_object_get(t, "score")), a, sizeof(a)),
+		    fmtnum(json_number_value(json_object_get(t, "max")), b, sizeof(b)),
+		    json_number_value(json_object_get(t, "percent")));
+	}
+	gd_buf_adds(out, "\n## Questions\n\n| Question | Topic | Score | Max | Result |\n|---|---|---:|---:|---|\n");
+	json_array_foreach(json_object_get(res, "questions"), i, q) {
+		gd_buf_adds(out, "|");
+		cell(out, str(q, "id"));
+		cell(out, str(q, "topic"));
+		gd_buf_printf(out, " %s | %s |", fmtnum(json_number_value(json_object_get(q, "score")), a,
+		    sizeof(a)), fmtnum(json_number_value(json_object_get(q, "max")), b, sizeof(b)));
+		cell(out, str(q, "status"));
+		gd_buf_adds(out, "\n");
+	}
+	gd_buf_adds(out, "\n## Gaps\n\n");
+	if (json_array_size(json_object_get(res, "gaps")) == 0) {
+		gd_buf_adds(out, "None.\n\n");
+	} else {
+		gd_buf_adds(out, "| Question | Topic | Result | Remedy |\n|---|---|---|---|\n");
+		json_array_foreach(json_object_get(res, "gaps"), i, g) {
+			gd_buf_adds(out, "|");
+			cell(out, str(g, "id"));
+			cell(out, str(g, "topic"));
+			cell(out, str(g, "status"));
+			cell(out, *str(g, "remedy") ? str(g, "remedy") : "(the bank gives no remedy)");
+			gd_buf_adds(out, "\n");
+		}
+		gd_buf_adds(out, "\n");
+	}
+	gd_buf_adds(out, "## Corrective actions\n\n");
+	json_array_foreach(json_object_get(res, "gaps"), i, g) {
+		if (*str(g, "remedy"))
+			gd_buf_printf(out, "- [ ] study %s (question %s, %s)\n", str(g, "remedy"), str(g, "id"),
+			    str(g, "topic"));
+		else
+			gd_buf_printf(out, "- [ ] review question %s (%s): the bank gives no remedy\n",
+			    str(g, "id"), str(g, "topic"));
+	}
+	gd_buf_adds(out, json_array_size(json_object_get(res, "gaps")) ? "\n" : "None.\n\n");
+	gd_buf_printf(out, "_Written by gameday %s._\n", GD_VERSION);
+	return 0;
+}

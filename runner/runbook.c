@@ -1,0 +1,347 @@
+/* runbook.c: runbooks checked against the team's template, and the
+ * distributions of `gameday history`. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runbook.h"
+
+static const char *const default_sections[] = {
+	"Summary", "Service SLA", "Escalation path", "Incident workflow",
+	"Monitoring", "Alerts", "Postmortems", "Doc",
+};
+
+/* Reads a whole file; returns a malloc'd NUL-terminated copy or NULL. */
+static char *
+slurp(const char *path, char *err, size_t errlen)
+{
+	struct gd_buf b = { 0 };
+	char chunk[8192];
+	size_t n;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL) {
+		gd_errf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		gd_buf_add(&b, chunk, n);
+	if (ferror(f)) {
+		gd_errf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		fclose(f);
+		gd_buf_free(&b);
+		return NULL;
+	}
+	fclose(f);
+	gd_buf_add(&b, "", 0);
+	return b.data;
+}
+
+/* s[0..n) without surrounding blanks, into a malloc'd string */
+static char *
+trimmed(const char *s, size_t n)
+{
+	while (n > 0 && isspace((unsigned char)*s))
+		s++, n--;
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		n--;
+	return gd_xasprintf("%.*s", (int)n, s);
+}
+
+int
+gd_runbook_template_load(struct gd_runbook_template *t, const char *docs, char *err,
+    size_t errlen)
+{
+	char *path = gd_xasprintf("%s/.gameday-runbook-template", docs), *text, *line, *next;
+	size_t i;
+
+	t->names = NULL;
+	t->n = 0;
+	if (access(path, F_OK) != 0) {
+		free(path);
+		t->names = gd_xcalloc(sizeof(default_sections) / sizeof(default_sections[0]), sizeof(char *));
+		for (i = 0; i < sizeof(default_sections) / sizeof(default_sections[0]); i++)
+			t->names[t->n++] = gd_xstrdup(default_sections[i]);
+		return 0;
+	}
+	if ((text = slurp(path, err, errlen)) == NULL) {
+		free(path);
+		return -1;
+	}
+	for (line = text; *line != '\0'; line = next) {
+		char *name;
+
+		next = strchr(line, '\n');
+		next = next == NULL ? line + strlen(line) : next + 1;
+		name = trimmed(line, (size_t)(next - line));
+		if (*name == '\0' || *name == '#') {  /* blank lines and comments */
+			free(name);
+			continue;
+		}
+		t->names = gd_xrealloc(t->names, (t->n + 1) * sizeof(char *));
+		t->names[t->n++] = name;
+	}
+	free(text);
+	if (t->n == 0) {
+		gd_errf(err, errlen, "%s: no section names (one per line)", path);
+		free(path);
+		gd_runbook_template_free(t);
+		return -1;
+	}
+	free(path);
+	return 0;
+}
+
+void
+gd_runbook_template_free(struct gd_runbook_template *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		free(t->names[i]);
+	free(t->names);
+	t->names = NULL;
+	t->n = 0;
+}
+
+/* Case-insensitive equality, with runs of blanks equal to one space. */
+static int
+same_name(const char *a, const char *b)
+{
+	for (;;) {
+		if (isspace((unsigned char)*a) && isspace((unsigned char)*b)) {
+			while (isspace((unsigned char)*a))
+				a++;
+			while (isspace((unsigned char)*b))
+				b++;
+			continue;
+		}
+		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+			return 0;
+		if (*a == '\0')
+			return 1;
+		a++, b++;
+	}
+}
+
+/* The number of leading spaces, or 4 when it is indented code (or a tab). */
+static size_t
+indent(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && i < 4 && s[i] == ' '; i++)
+		;
+	return i < n && s[i] == '\t' ? 4 : i;
+}
+
+/* The ATX heading text of a line, malloc'd, or NULL when it is none. */
+static char *
+atx_heading(const char *s, size_t n)
+{
+	size_t i = indent(s, n), level = 0;
+
+	if (i > 3)
+		return NULL;
+	while (i < n && s[i] == '#' && level < 7)
+		i++, level++;
+	if (level == 0 || level > 6 || (i < n && s[i] != ' ' && s[i] != '\t'))
+		return NULL;
+	while (n > i && isspace((unsigned char)s[n - 1]))
+		n--;
+	/* a closing run of #, when blank-separated, is not part of the text */
+	{
+		size_t e = n;
+
+		while (e > i && s[e - 1] == '#')
+			e--;
+		if (e == i || s[e - 1] == ' ' || s[e - 1] == '\t')
+			n = e;
+	}
+	return trimmed(s + i, n - i);
+}
+
+/* Whether a line is a setext underline: only '=' or only '-' after <= 3 spaces. */
+static int
+setext_underline(const char *s, size_t n)
+{
+	size_t i = indent(s, n);
+	char c;
+
+	if (i > 3 || i >= n || (s[i] != '=' && s[i] != '-'))
+		return 0;
+	c = s[i];
+	while (i < n && s[i] == c)
+		i++;
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	return i == n;
+}
+
+/* A fence opener or closer: returns its length (>= 3) and char, 0 when none. */
+static size_t
+fence(const char *s, size_t n, char *ch)
+{
+	size_t i = indent(s, n), len = 0;
+
+	if (i > 3 || i >= n || (s[i] != '`' && s[i] != '~'))
+		return 0;
+	*ch = s[i];
+	while (i < n && s[i] == *ch)
+		i++, len++;
+	return len >= 3 ? len : 0;
+}
+
+static int
+blank(const char *s, size_t n)
+{
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		n--;
+	return n == 0;
+}
+
+static void
+mark(const char *heading, const struct gd_runbook_template *t, char *found)
+{
+	size_t i, n = strlen(heading);
+	char *h = gd_xstrdup(heading);
+
+	if (n > 0 && h[n - 1] == ':')  /* "Alerts:" is the same section */
+		h[n - 1] = '\0';
+	for (i = 0; i < t->n; i++)
+		if (same_name(h, t->names[i]))
+			found[i] = 1;
+	free(h);
+}
+
+size_t
+gd_runbook_missing(const char *text, const struct gd_runbook_template *t, struct gd_buf *missing)
+{
+	char *found = gd_xcalloc(t->n ? t->n : 1, 1), fch = 0, ch;
+	const char *line, *next, *prev = NULL;
+	size_t flen = 0, len, prevlen = 0, i, nmissing = 0;
+
+	for (line = text; *line != '\0'; line = next) {
+		char *h;
+		size_t l;
+
+		next = strchr(line, '\n');
+		len = next == NULL ? strlen(line) : (size_t)(next - line);
+		next = next == NULL ? line + len : next + 1;
+		if (len > 0 && line[len - 1] == '\r')
+			len--;
+		if (flen > 0) {  /* inside a fence: only its closer matters */
+			if ((l = fence(line, len, &ch)) >= flen && ch == fch) {
+				size_t j = indent(line, len) + l;
+
+				while (j < len && isspace((unsigned char)line[j]))
+					j++;
+				if (j == len)
+					flen = 0;
+			}
+			continue;
+		}
+		if ((l = fence(line, len, &ch)) > 0 &&
+		    (ch == '~' || memchr(line + indent(line, len) + l, '`', len - indent(line, len) - l) == NULL)) {
+			flen = l;
+			fch = ch;
+			prev = NULL;
+			continue;
+		}
+		if ((h = atx_heading(line, len)) != NULL) {
+			mark(h, t, found);
+			free(h);
+			prev = NULL;
+			continue;
+		}
+		if (prev != NULL && setext_underline(line, len)) {
+			h = trimmed(prev, prevlen);
+			mark(h, t, found);
+			free(h);
+			prev = NULL;
+			continue;
+		}
+		/* a paragraph line may be the text of a setext heading */
+		if (!blank(line, len) && indent(line, len) <= 3 && prev == NULL) {
+			prev = line;
+			prevlen = len;
+		} else if (blank(line, len)) {
+			prev = NULL;
+		} else if (prev != NULL) {
+			prev = line;  /* setext text is the whole paragraph; its last line serves */
+			prevlen = len;
+		}
+	}
+	for (i = 0; i < t->n; i++) {
+		if (found[i])
+			continue;
+		gd_buf_printf(missing, "%s%s", nmissing ? ", " : "", t->names[i]);
+		nmissing++;
+	}
+	free(found);
+	return nmissing;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+gd_runbook_check_dir(const char *docs, FILE *out, char *err, size_t errlen)
+{
+	struct gd_runbook_template t = { 0 };
+	char *dir = gd_xasprintf("%s/runbooks", docs), **names = NULL;
+	size_t n = 0, i;
+	int bad = 0, ret = -1;
+	DIR *d;
+	struct dirent *e;
+
+	if (gd_runbook_template_load(&t, docs, err, errlen) != 0)
+		goto out;
+	if ((d = opendir(dir)) == NULL) {
+		gd_errf(err, errlen, "cannot read %s: %s", dir, strerror(errno));
+		goto out;
+	}
+	while ((e = readdir(d)) != NULL) {
+		size_t l = strlen(e->d_name);
+
+		if (l > 3 && strcmp(e->d_name + l - 3, ".md") == 0 && strcmp(e->d_name, "README.md") != 0) {
+			names = gd_xrealloc(names, (n + 1) * sizeof(char *));
+			names[n++] = gd_xstrdup(e->d_name);
+		}
+	}
+	closedir(d);
+	if (n > 0)  /* qsort wants a non-NULL base; sorted for stable output */
+		qsort(names, n, sizeof(char *), cmp_str);
+	for (i = 0; i < n; i++) {
+		char *path = gd_xasprintf("%s/%s", dir, names[i]), *text;
+		struct gd_buf miss = { 0 };
+
+		if ((text = slurp(path, err, errlen)) == NULL) {
+			free(path);
+			goto out;
+		}
+		if (gd_runbook_missing(text, &t, &miss) > 0) {
+			fprintf(out, "runbooks/%s: missing sections: %s\n", names[i], miss.data);
+			bad++;
+		}
+		gd_buf_free(&miss);
+		free(text);
+		free(path);
+	}
+	ret = bad;
+out:
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(dir);
+	gd_runbook_template_free(&t);
+	return ret;
+}
+
