@@ -344,8 +344,8 @@ upper_copy(char *d, const char *s, size_t len)
 }
 
 /* a file name part: letters, digits, '.', '_' and '-' kept, the rest '-' */
-static void
-slug(char *d, const char *s, size_t len)
+void
+gd_docs_slug(char *d, const char *s, size_t len)
 {
 	size_t i;
 
@@ -374,8 +374,8 @@ add_actions(struct gd_buf *b, json_t *acts)
 		gd_buf_adds(b, "- [ ] TODO\n");
 }
 
-static void
-json_twin(const json_t *res, struct gd_buf *b)
+void
+gd_docs_twin(const json_t *res, struct gd_buf *b)
 {
 	char *json = json_dumps(res, JSON_INDENT(2) | JSON_SORT_KEYS);
 
@@ -413,7 +413,7 @@ gd_docs_commit_run(const char *docs, const json_t *res0, const char *author, cha
 
 	if (gd_report_markdown(res, d.base, &data[0], err, errlen) != 0)
 		goto out;
-	json_twin(res, &data[1]);
+	gd_docs_twin(res, &data[1]);
 	if (gd_report_svg(res, &data[2], err, errlen) != 0)
 		goto out;
 	upper_copy(verdict, str(res, "verdict"), sizeof(verdict));
@@ -486,7 +486,7 @@ gd_docs_commit_drill(const char *docs, const json_t *res, const char *author, ch
 		paths[npaths++] = gd_xasprintf("postmortems/%s.md", d.base);
 	if (gd_report_drill_markdown(res, &data[0], err, errlen) != 0)
 		goto out;
-	json_twin(res, &data[1]);
+	gd_docs_twin(res, &data[1]);
 	upper_copy(verdict, *str(res, "verdict") ? str(res, "verdict") : "error", sizeof(verdict));
 	gd_report_duration(json_is_number(json_object_get(res, "rto_ms")) ?
 	    (long long)json_number_value(json_object_get(res, "rto_ms")) : -1, rto, sizeof(rto));
@@ -565,15 +565,15 @@ gd_docs_commit_quiz(const char *docs, const json_t *res, const char *author, cha
 	memset(&tm, 0, sizeof(tm));
 	if (strptime(str(res, "date"), "%Y-%m-%dT%H:%M:%S", &tm) != NULL)
 		when = timegm(&tm);
-	slug(sb, bank, sizeof(sb));
-	slug(sp, *who ? who : "anonymous", sizeof(sp));
+	gd_docs_slug(sb, bank, sizeof(sb));
+	gd_docs_slug(sp, *who ? who : "anonymous", sizeof(sp));
 	snprintf(name, sizeof(name), "%s-%s", sb, sp);
 	gd_docs_base(&d, "internal-tests", when, name);
 	paths[0] = gd_xasprintf("internal-tests/%s.md", d.base);
 	paths[1] = gd_xasprintf("internal-tests/%s.json", d.base);
 	if (gd_report_quiz_markdown(res, &data[0], err, errlen) != 0)
 		goto out;
-	json_twin(res, &data[1]);
+	gd_docs_twin(res, &data[1]);
 	verdict = json_is_true(json_object_get(res, "passed")) ? "PASSED" : "NOT PASSED";
 	gd_buf_printf(&row, "| %s | %s | ", d.date, bank);
 	cell_text(&row, who);

@@ -35,21 +35,6 @@ count_of(const json_t *v)
 }
 
 static void
-cell(struct gd_buf *b, const char *s)
-{
-	gd_buf_adds(b, " ");
-	for (; s != NULL && *s != '\0'; s++) {
-		if (*s == '|')
-			gd_buf_adds(b, "\\|");
-		else if (*s == '\n')
-			gd_buf_adds(b, "<br>");
-		else if (*s != '\r')
-			gd_buf_add(b, s, 1);
-	}
-	gd_buf_adds(b, " |");
-}
-
-static void
 upper(char *d, const char *s, size_t len)
 {
 	size_t i;
@@ -262,18 +247,18 @@ gd_report_drill_markdown(const json_t *res, struct gd_buf *out, char *err, size_
 
 	gd_buf_printf(out, "# Restore drill: %s\n\n", *str(res, "title") ? str(res, "title") : str(res, "id"));
 	gd_buf_adds(out, "## Summary\n\n| | |\n|---|---|\n| Drill |");
-	cell(out, str(res, "id"));
+	gd_md_cell(out, str(res, "id"));
 	gd_buf_adds(out, "\n| Plan |");
-	cell(out, str(res, "file"));
+	gd_md_cell(out, str(res, "file"));
 	gd_buf_adds(out, "\n| Run |");
-	cell(out, str(res, "run"));
+	gd_md_cell(out, str(res, "run"));
 	gd_buf_printf(out, "\n| Started | %s |\n", when);
 	gd_buf_printf(out, "| Verdict | **%s** |\n", verdict);
 	gd_buf_printf(out, "| RTO | %s |\n", dur(res, "rto_ms", a, sizeof(a)));
 	gd_buf_printf(out, "| RPO (backup age) | %s |\n", dur(bk, "age_ms", a, sizeof(a)));
 	if (*str(res, "error")) {
 		gd_buf_adds(out, "| Why |");
-		cell(out, str(res, "error"));
+		gd_md_cell(out, str(res, "error"));
 		gd_buf_adds(out, "\n");
 	}
 	gd_buf_adds(out, "\n## Backup\n\n");
@@ -285,14 +270,14 @@ gd_report_drill_markdown(const json_t *res, struct gd_buf *out, char *err, size_
 		gmtime_r(&mt, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
 		gd_buf_adds(out, "| | |\n|---|---|\n| Host |");
-		cell(out, str(bk, "host"));
+		gd_md_cell(out, str(bk, "host"));
 		gd_buf_adds(out, "\n| Path |");
-		cell(out, str(bk, "path"));
+		gd_md_cell(out, str(bk, "path"));
 		gd_buf_printf(out, "\n| Size | %lld bytes |\n| Modified | %s |\n", num(bk, "bytes", 0), when);
 		gd_buf_printf(out, "| Age: the RPO | %s |\n", dur(bk, "age_ms", a, sizeof(a)));
 		if (*str(bk, "manifest")) {
 			gd_buf_adds(out, "| Manifest |");
-			cell(out, str(bk, "manifest"));
+			gd_md_cell(out, str(bk, "manifest"));
 			gd_buf_adds(out, "\n");
 		}
 		gd_buf_printf(out, "| Restored to | %s:%s |\n\n", str(json_object_get(res, "target"), "host"),
@@ -327,9 +312,9 @@ gd_report_drill_markdown(const json_t *res, struct gd_buf *out, char *err, size_
 		gd_buf_adds(out, "| Verify probe | OK | Detail |\n|---|---|---|\n");
 		json_array_foreach(json_object_get(res, "probes"), i, p) {
 			gd_buf_adds(out, "|");
-			cell(out, str(p, "name"));
-			cell(out, json_is_true(json_object_get(p, "ok")) ? "ok" : "FAIL");
-			cell(out, str(p, "detail"));
+			gd_md_cell(out, str(p, "name"));
+			gd_md_cell(out, json_is_true(json_object_get(p, "ok")) ? "ok" : "FAIL");
+			gd_md_cell(out, str(p, "detail"));
 			gd_buf_adds(out, "\n");
 		}
 		gd_buf_adds(out, "\n");
@@ -385,11 +370,11 @@ gd_report_quiz_markdown(const json_t *res, struct gd_buf *out, char *err, size_t
 		return gd_errf(err, errlen, "report: the quiz result is not a JSON object");
 	gd_buf_printf(out, "# Internal test: %s\n\n", *str(res, "title") ? str(res, "title") : str(res, "bank"));
 	gd_buf_adds(out, "## Summary\n\n| | |\n|---|---|\n| Participant |");
-	cell(out, str(res, "participant"));
+	gd_md_cell(out, str(res, "participant"));
 	gd_buf_adds(out, "\n| Bank |");
-	cell(out, str(res, "bank"));
+	gd_md_cell(out, str(res, "bank"));
 	gd_buf_adds(out, "\n| Date |");
-	cell(out, str(res, "date"));
+	gd_md_cell(out, str(res, "date"));
 	gd_buf_printf(out, "\n| Score | %s / %s (%.1f%%) |\n",
 	    fmtnum(json_number_value(json_object_get(res, "total")), a, sizeof(a)),
 	    fmtnum(json_number_value(json_object_get(res, "max")), b, sizeof(b)),
@@ -403,7 +388,7 @@ gd_report_quiz_markdown(const json_t *res, struct gd_buf *out, char *err, size_t
 	gd_buf_adds(out, "## Scores per topic\n\n| Topic | Score | Max | Percent |\n|---|---:|---:|---:|\n");
 	json_object_foreach(json_object_get(res, "topics"), k, t) {
 		gd_buf_adds(out, "|");
-		cell(out, k);
+		gd_md_cell(out, k);
 		gd_buf_printf(out, " %s | %s | %.1f%% |\n",
 		    fmtnum(json_number_value(json_object_get(t, "score")), a, sizeof(a)),
 		    fmtnum(json_number_value(json_object_get(t, "max")), b, sizeof(b)),
@@ -412,11 +397,11 @@ gd_report_quiz_markdown(const json_t *res, struct gd_buf *out, char *err, size_t
 	gd_buf_adds(out, "\n## Questions\n\n| Question | Topic | Score | Max | Result |\n|---|---|---:|---:|---|\n");
 	json_array_foreach(json_object_get(res, "questions"), i, q) {
 		gd_buf_adds(out, "|");
-		cell(out, str(q, "id"));
-		cell(out, str(q, "topic"));
+		gd_md_cell(out, str(q, "id"));
+		gd_md_cell(out, str(q, "topic"));
 		gd_buf_printf(out, " %s | %s |", fmtnum(json_number_value(json_object_get(q, "score")), a,
 		    sizeof(a)), fmtnum(json_number_value(json_object_get(q, "max")), b, sizeof(b)));
-		cell(out, str(q, "status"));
+		gd_md_cell(out, str(q, "status"));
 		gd_buf_adds(out, "\n");
 	}
 	gd_buf_adds(out, "\n## Gaps\n\n");
@@ -426,10 +411,10 @@ gd_report_quiz_markdown(const json_t *res, struct gd_buf *out, char *err, size_t
 		gd_buf_adds(out, "| Question | Topic | Result | Remedy |\n|---|---|---|---|\n");
 		json_array_foreach(json_object_get(res, "gaps"), i, g) {
 			gd_buf_adds(out, "|");
-			cell(out, str(g, "id"));
-			cell(out, str(g, "topic"));
-			cell(out, str(g, "status"));
-			cell(out, *str(g, "remedy") ? str(g, "remedy") : "(the bank gives no remedy)");
+			gd_md_cell(out, str(g, "id"));
+			gd_md_cell(out, str(g, "topic"));
+			gd_md_cell(out, str(g, "status"));
+			gd_md_cell(out, *str(g, "remedy") ? str(g, "remedy") : "(the bank gives no remedy)");
 			gd_buf_adds(out, "\n");
 		}
 		gd_buf_adds(out, "\n");

@@ -230,8 +230,8 @@ gd_report_actions(const json_t *res)
 }
 
 /* a table cell: pipes escaped, newlines as <br> */
-static void
-cell(struct gd_buf *b, const char *s)
+void
+gd_md_cell(struct gd_buf *b, const char *s)
 {
 	gd_buf_adds(b, " ");
 	for (; s != NULL && *s != '\0'; s++) {
@@ -290,20 +290,20 @@ section_timeline(const json_t *res, const char *svg_name, struct gd_buf *out)
 		snprintf(t, sizeof(t), "%.3f s", (double)num(e, "t_ms", 0) / 1000.0);
 		snprintf(what, sizeof(what), "%s", str(e, "kind"));
 		gd_buf_adds(out, "|");
-		cell(out, t);
-		cell(out, str(e, "phase"));
+		gd_md_cell(out, t);
+		gd_md_cell(out, str(e, "phase"));
 		{
 			struct gd_buf w = { 0 };
 
 			gd_buf_printf(&w, "%s: %s", what, str(e, "name"));
 			if (*str(e, "host") != '\0')
 				gd_buf_printf(&w, " (%s)", str(e, "host"));
-			cell(out, w.data);
+			gd_md_cell(out, w.data);
 			gd_buf_free(&w);
 		}
 		ok = json_object_get(e, "ok");
-		cell(out, json_is_true(ok) ? "ok" : json_is_false(ok) ? "FAIL" : "");
-		cell(out, str(e, "detail"));
+		gd_md_cell(out, json_is_true(ok) ? "ok" : json_is_false(ok) ? "FAIL" : "");
+		gd_md_cell(out, str(e, "detail"));
 		gd_buf_adds(out, "\n");
 	}
 	gd_buf_adds(out, "\n");
@@ -335,11 +335,11 @@ section_probes(const json_t *res, struct gd_buf *out)
 			any = 1;
 			snprintf(ms, sizeof(ms), "%lld ms", num(p, "ms", 0));
 			gd_buf_adds(out, "|");
-			cell(out, phases[k][1]);
-			cell(out, str(p, "name"));
-			cell(out, json_is_true(json_object_get(p, "ok")) ? "ok" : "FAIL");
-			cell(out, ms);
-			cell(out, str(p, "detail"));
+			gd_md_cell(out, phases[k][1]);
+			gd_md_cell(out, str(p, "name"));
+			gd_md_cell(out, json_is_true(json_object_get(p, "ok")) ? "ok" : "FAIL");
+			gd_md_cell(out, ms);
+			gd_md_cell(out, str(p, "detail"));
 			gd_buf_adds(out, "\n");
 		}
 	}
@@ -370,22 +370,22 @@ gd_report_markdown(const json_t *res, const char *svg_name, struct gd_buf *out, 
 	gd_buf_printf(out, "# HA test: %s\n\n", *str(sc, "title") ? str(sc, "title") : str(sc, "id"));
 	gd_buf_adds(out, "## Summary\n\n| | |\n|---|---|\n");
 	gd_buf_adds(out, "| Scenario |");
-	cell(out, str(sc, "id"));
+	gd_md_cell(out, str(sc, "id"));
 	gd_buf_adds(out, "\n| File |");
-	cell(out, str(res, "file"));
+	gd_md_cell(out, str(res, "file"));
 	gd_buf_adds(out, "\n| Run |");
-	cell(out, str(res, "run"));
+	gd_md_cell(out, str(res, "run"));
 	gd_buf_printf(out, "\n| Started | %s |\n", when);
 	gd_buf_printf(out, "| Duration | %s |\n", gd_report_secs(num(res, "duration_ms", -1), a, sizeof(a)));
 	gd_buf_printf(out, "| Verdict | **%s** |\n", verdict);
 	if (*str(sc, "runbook")) {
 		gd_buf_adds(out, "| Runbook |");
-		cell(out, str(sc, "runbook"));
+		gd_md_cell(out, str(sc, "runbook"));
 		gd_buf_adds(out, "\n");
 	}
 	if (*str(res, "error")) {
 		gd_buf_adds(out, "| Why |");
-		cell(out, str(res, "error"));
+		gd_md_cell(out, str(res, "error"));
 		gd_buf_adds(out, "\n");
 	}
 	gd_buf_adds(out, "\n");
@@ -421,13 +421,13 @@ gd_report_markdown(const json_t *res, const char *svg_name, struct gd_buf *out, 
 		    "|---:|---|---|---|---:|---:|---|---|\n");
 		json_array_foreach(json_object_get(res, "faults"), i, f) {
 			gd_buf_printf(out, "| %lld |", num(f, "seq", (long long)i + 1));
-			cell(out, str(f, "host"));
-			cell(out, str(f, "label"));
-			cell(out, str(f, "kind"));
-			cell(out, gd_report_secs(num(f, "injected_ms", -1), a, sizeof(a)));
-			cell(out, gd_report_secs(num(f, "reverted_ms", -1), b, sizeof(b)));
-			cell(out, yes_no(json_object_get(f, "active")));
-			cell(out, yes_no(json_object_get(f, "reverted")));
+			gd_md_cell(out, str(f, "host"));
+			gd_md_cell(out, str(f, "label"));
+			gd_md_cell(out, str(f, "kind"));
+			gd_md_cell(out, gd_report_secs(num(f, "injected_ms", -1), a, sizeof(a)));
+			gd_md_cell(out, gd_report_secs(num(f, "reverted_ms", -1), b, sizeof(b)));
+			gd_md_cell(out, yes_no(json_object_get(f, "active")));
+			gd_md_cell(out, yes_no(json_object_get(f, "reverted")));
 			gd_buf_adds(out, "\n");
 		}
 		gd_buf_adds(out, "\n");
@@ -449,10 +449,10 @@ gd_report_markdown(const json_t *res, const char *svg_name, struct gd_buf *out, 
 		gd_buf_adds(out, "| Host | Fault | Verified | Detail |\n|---|---|---|---|\n");
 		json_array_foreach(json_object_get(res, "faults"), i, f) {
 			gd_buf_adds(out, "|");
-			cell(out, str(f, "host"));
-			cell(out, str(f, "label"));
-			cell(out, yes_no(json_object_get(f, "reverted")));
-			cell(out, str(f, "revert_detail"));
+			gd_md_cell(out, str(f, "host"));
+			gd_md_cell(out, str(f, "label"));
+			gd_md_cell(out, yes_no(json_object_get(f, "reverted")));
+			gd_md_cell(out, str(f, "revert_detail"));
 			gd_buf_adds(out, "\n");
 		}
 		gd_buf_adds(out, "\n");

@@ -9,8 +9,8 @@
 #include "report.h"
 
 /* a label value: backslash, double quote and newline escaped */
-static void
-label(struct gd_buf *b, const char *s)
+void
+gd_prom_label(struct gd_buf *b, const char *s)
 {
 	for (; s != NULL && *s != '\0'; s++) {
 		if (*s == '\\' || *s == '"')
@@ -27,7 +27,7 @@ static void
 sample(struct gd_buf *b, const char *name, const char *key, const char *val, double v)
 {
 	gd_buf_printf(b, "%s{%s=\"", name, key);
-	label(b, val);
+	gd_prom_label(b, val);
 	if (v != v)
 		gd_buf_adds(b, "\"} NaN\n");
 	else
@@ -108,7 +108,7 @@ prev_value(const char *prev, const char *name, const char *id, double *v)
 	int ret = -1;
 
 	gd_buf_printf(&want, "%s{drill=\"", name);
-	label(&want, id);
+	gd_prom_label(&want, id);
 	gd_buf_adds(&want, "\"} ");
 	while (p != NULL && strncmp(p, want.data, want.len) != 0)
 		if ((p = strchr(p, '\n')) != NULL)
@@ -222,12 +222,12 @@ static void
 quiz_sample(struct gd_buf *b, const char *name, const json_t *res, const char *topic, double v)
 {
 	gd_buf_printf(b, "%s{bank=\"", name);
-	label(b, json_string_value(json_object_get(res, "bank")));
+	gd_prom_label(b, json_string_value(json_object_get(res, "bank")));
 	gd_buf_adds(b, "\",participant=\"");
-	label(b, json_string_value(json_object_get(res, "participant")));
+	gd_prom_label(b, json_string_value(json_object_get(res, "participant")));
 	if (topic != NULL) {
 		gd_buf_adds(b, "\",topic=\"");
-		label(b, topic);
+		gd_prom_label(b, topic);
 	}
 	gd_buf_printf(b, "\"} %.15g\n", v);
 }

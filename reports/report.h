@@ -132,4 +132,42 @@ int gd_docs_commit_drill(const char *docs, const json_t *res, const char *author
 int gd_docs_commit_quiz(const char *docs, const json_t *res, const char *author, char *err,
     size_t errlen);
 
+/* A readiness check (`gameday readiness`), as built there:
+ *   {name, profile, profile_file, date "YYYY-MM-DDTHH:MM:SSZ", ready, missing,
+ *    total, requirements: [{kind bank|topic|live|restore, name, ok, value, min,
+ *    days, text}]}
+ * as Markdown: the verdict, each requirement ok or missing with its figures. */
+int gd_report_readiness_markdown(const json_t *res, struct gd_buf *out, char *err, size_t errlen);
+/* internal-tests/readiness/DATE-NAME.{md,json} and its index row; as gd_docs_commit_quiz. */
+int gd_docs_commit_readiness(const char *docs, const json_t *res, const char *author, char *err,
+    size_t errlen);
+/* gameday_readiness_ready{participant} 1/0, gameday_readiness_missing{participant}. */
+int gd_report_readiness_metrics(const json_t *res, struct gd_buf *out, char *err, size_t errlen);
+int gd_report_readiness_metrics_write(const json_t *res, const char *path, char *err, size_t errlen);
+/* A wheel session that is not played live (`gameday wheel --json` with
+ * date added): {scenario, title, participant, seed, excluded, date,
+ * tabletop: {narrative, injects, hints, questions}} as Markdown. */
+int gd_report_wheel_markdown(const json_t *res, struct gd_buf *out, char *err, size_t errlen);
+/* ha-tests/wheel/DATE-SCENARIO.{md,json} and its index row. */
+int gd_docs_commit_wheel(const char *docs, const json_t *res, const char *author, char *err,
+    size_t errlen);
+/* gameday_exec_hosts (no _total: a gauge), gameday_exec_hosts_failed,
+ * gameday_exec_hosts_unreachable, gameday_exec_duration_seconds,
+ * gameday_exec_last_timestamp_seconds, each {pattern}, written atomically to path. */
+int gd_report_exec_metrics_write(const char *pattern, size_t hosts, size_t failed,
+    size_t unreachable, long long duration_ms, const char *path, char *err, size_t errlen);
+/* gameday_verify_success, _entries, _bytes, _last_timestamp_seconds, each
+ * {archive}, written atomically to path. */
+int gd_report_verify_metrics_write(const char *archive, int success, unsigned long long entries,
+    unsigned long long bytes, const char *path, char *err, size_t errlen);
+
+/* Shared by the report writers: a Markdown table cell (" text |", pipes
+ * escaped, newlines as <br>); a file-name-safe slug of s into d[len]; a JSON
+ * twin (indented, keys sorted, newline-terminated); a Prometheus label value
+ * (backslash, quote and newline escaped). */
+void gd_md_cell(struct gd_buf *b, const char *s);
+void gd_docs_slug(char *d, const char *s, size_t len);
+void gd_docs_twin(const json_t *res, struct gd_buf *b);
+void gd_prom_label(struct gd_buf *b, const char *s);
+
 #endif

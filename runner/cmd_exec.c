@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "inventory.h"
+#include "report.h"
 #include "ssh.h"
 
 static const char exec_usage[] =
@@ -31,6 +32,9 @@ static const char exec_usage[] =
 "      --max-output BYTES  keep at most BYTES of each host's stdout and of its\n"
 "                          stderr (default 1048576); the rest is counted, not kept\n"
 "      --json              print a JSON array of {host, exit, stdout, stderr, ms, ...}\n"
+"      --metrics FILE      write a Prometheus textfile (atomically): hosts total,\n"
+"                          failed and unreachable, and the duration, labelled\n"
+"                          with the pattern (gameday_exec_*)\n"
 "  -q, --quiet             no summary or progress on stderr\n"
 "  -h, --help              this help\n"
 "\n"
@@ -42,7 +46,7 @@ static const char exec_usage[] =
 "exit status:\n"
 "  0  every host ran COMMAND and it exited 0\n"
 "  1  some command exited non-zero, was killed or timed out\n"
-"  2  usage or inventory error\n"
+"  2  usage or inventory error (or, all else fine, the metrics not written)\n"
 "  3  some host could not be reached (connect, host key or login failed)\n"
 "\n"
 "examples:\n"
@@ -173,7 +177,7 @@ parse_num(const char *opt, const char *s, long min, long max, int *bad)
 int
 gd_cmd_exec(int argc, char **argv)
 {
-	enum { O_CONNECT = 256, O_KNOWN, O_ACCEPT, O_MAXOUT, O_JSON };
+	enum { O_CONNECT = 256, O_KNOWN, O_ACCEPT, O_MAXOUT, O_JSON, O_METRICS };
 	static const struct option longopts[] = {
 		{ "inventory", required_argument, NULL, 'i' },
 		{ "forks", required_argument, NULL, 'f' },
@@ -183,6 +187,7 @@ gd_cmd_exec(int argc, char **argv)
 		{ "accept-new", no_argument, NULL, O_ACCEPT },
 		{ "max-output", required_argument, NULL, O_MAXOUT },
 		{ "json", no_argument, NULL, O_JSON },
+		{ "metrics", required_argument, NULL, O_METRICS },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -192,7 +197,7 @@ gd_cmd_exec(int argc, char **argv)
 	struct gd_ssh *m = NULL;
 	struct gd_ssh_result *res = NULL;
 	struct progress prog = { 0 };
-	const char *invpath = getenv("GAMEDAY_INVENTORY"), *pattern;
+	const char *invpath = getenv("GAMEDAY_INVENTORY"), *pattern, *metrics = NULL;
 	const char **cmds = NULL;
 	struct gd_buf cmd = { 0 };
 	char err[GD_ERRLEN], why[GD_ERRLEN + 64];
@@ -214,6 +219,7 @@ gd_cmd_exec(int argc, char **argv)
 		case O_ACCEPT: o.accept_new = 1; break;
 		case O_MAXOUT: o.max_output = (size_t)parse_num("--max-output", optarg, 0, 1L << 30, &bad); break;
 		case O_JSON: json = 1; break;
+		case O_METRICS: metrics = optarg; break;
 		case 'q': quiet = 1; break;
 		case 'h': fputs(exec_usage, stdout); return GD_EXIT_OK;
 		default: bad = 1; break;
@@ -281,6 +287,12 @@ gd_cmd_exec(int argc, char **argv)
 		    n == 1 ? "" : "s", n - nfail - nunreach, nfail, nunreach,
 		    (gd_now_ms() - t0) / 1000.0);
 	ret = nunreach > 0 ? GD_EXIT_UNREACHABLE : nfail > 0 ? GD_EXIT_FAIL : GD_EXIT_OK;
+	if (metrics != NULL && gd_report_exec_metrics_write(pattern, n, nfail, nunreach,
+	    gd_now_ms() - t0, metrics, err, sizeof(err)) != 0) {
+		gd_warnx("exec: %s", err);
+		if (ret == GD_EXIT_OK)
+			ret = GD_EXIT_USAGE;
+	}
 	goto out;
 usage:
 	fputs("try 'gameday exec --help'\n", stderr);

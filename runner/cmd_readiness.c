@@ -12,11 +12,13 @@
 #include <jansson.h>
 
 #include "gd.h"
+#include "report.h"
 #include "wheel.h"
 #include "yamltree.h"
 
 static const char readiness_usage[] =
 "usage: gameday readiness NAME --profile FILE --history DIR [--roster FILE]\n"
+"                         [--docs DIR [--author 'N <E>']] [--metrics FILE]\n"
 "\n"
 "Is NAME ready to join the on-call rota? Checks a profile against NAME's past\n"
 "results and prints READY or NOT READY with each item that is missing.\n"
@@ -43,13 +45,19 @@ static const char readiness_usage[] =
 "  -p, --profile FILE   the requirements (required)\n"
 "  -H, --history DIR    the past results (required)\n"
 "  -r, --roster FILE    NAME must be a participant there\n"
+"      --docs DIR       commit the check's report into the doc repo DIR:\n"
+"                       internal-tests/readiness/DATE-NAME.{md,json} and its index\n"
+"      --author 'N <E>' that commit's author (default: git config)\n"
+"      --metrics FILE   write a Prometheus textfile: gameday_readiness_ready and\n"
+"                       gameday_readiness_missing, labelled with the participant\n"
 "  -h, --help           this help\n"
 "\n"
 "example:\n"
 "  gameday quiz scenarios/banks/oncall.yaml --participant alice --out hist/alice.json\n"
 "  gameday readiness alice --profile scenarios/readiness.yaml --history hist\n"
 "\n"
-"exit status: 0 ready, 1 not ready, 2 bad profile, history or usage\n";
+"exit status: 0 ready, 1 not ready, 2 bad profile, history or usage, or the\n"
+"report or metrics could not be written\n";
 
 struct need {
 	char *name;
@@ -303,18 +311,28 @@ drills(const json_t *hist, const char *name, enum gd_hist_kind kind, long days, 
 }
 
 static void
-item(int ok, size_t *missing, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+item(json_t *reqs, const char *kind, const char *rname, double value, double min, long days, int ok,
+    size_t *missing, const char *fmt, ...) __attribute__((format(printf, 9, 10)));
 
+/* prints one requirement and records it in reqs; value NaN: no result */
 static void
-item(int ok, size_t *missing, const char *fmt, ...)
+item(json_t *reqs, const char *kind, const char *rname, double value, double min, long days, int ok,
+    size_t *missing, const char *fmt, ...)
 {
+	char text[512];
+	json_t *r;
 	va_list ap;
 
-	printf("  %-8s ", ok ? "ok" : "missing");
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	putchar('\n');
+	printf("  %-8s %s\n", ok ? "ok" : "missing", text);
+	r = json_pack("{s:s, s:s, s:b, s:f, s:s}", "kind", kind, "name", rname, "ok", ok, "min", min,
+	    "text", text);
+	json_object_set_new(r, "value", value == value ? json_real(value) : json_null());
+	if (days > 0)
+		json_object_set_new(r, "days", json_integer(days));
+	json_array_append_new(reqs, r);
 	*missing += !ok;
 }
 
@@ -325,10 +343,17 @@ gd_cmd_readiness(int argc, char **argv)
 		{ "profile", required_argument, NULL, 'p' },
 		{ "history", required_argument, NULL, 'H' },
 		{ "roster", required_argument, NULL, 'r' },
+		{ "docs", required_argument, NULL, 'D' },
+		{ "author", required_argument, NULL, 'A' },
+		{ "metrics", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *profile_path = NULL, *history = NULL, *roster = NULL, *name;
+	const char *docs = NULL, *author = NULL, *metrics = NULL;
+	json_t *reqs = json_array(), *res = NULL;
+	char date[32];
+	struct tm tm;
 	char err[4096], a[32], b[32];
 	struct profile p = { 0 };
 	json_t *hist = NULL;
@@ -342,13 +367,17 @@ gd_cmd_readiness(int argc, char **argv)
 		case 'p': profile_path = optarg; break;
 		case 'H': history = optarg; break;
 		case 'r': roster = optarg; break;
-		case 'h': fputs(readiness_usage, stdout); return GD_EXIT_OK;
-		default: fputs(readiness_usage, stderr); return GD_EXIT_USAGE;
+		case 'D': docs = optarg; break;
+		case 'A': author = optarg; break;
+		case 'M': metrics = optarg; break;
+		case 'h': fputs(readiness_usage, stdout); json_decref(reqs); return GD_EXIT_OK;
+		default: fputs(readiness_usage, stderr); json_decref(reqs); return GD_EXIT_USAGE;
 		}
 	}
 	if (optind != argc - 1 || profile_path == NULL || history == NULL) {
 		gd_warnx("readiness: give NAME, --profile FILE and --history DIR");
 		fputs(readiness_usage, stderr);
+		json_decref(reqs);
 		return GD_EXIT_USAGE;
 	}
 	name = argv[optind];
@@ -382,29 +411,35 @@ gd_cmd_readiness(int argc, char **argv)
 		double v = 0;
 
 		if (latest(hist, name, p.banks[i].name, NULL, &v) == NULL)
-			item(0, &missing, "bank %s: no result", p.banks[i].name);
+			item(reqs, "bank", p.banks[i].name, NAN, p.banks[i].min, 0, 0, &missing,
+			    "bank %s: no result", p.banks[i].name);
 		else
-			item(v >= p.banks[i].min, &missing, "bank %s: %s %s %s", p.banks[i].name, pct(v, a, sizeof(a)),
+			item(reqs, "bank", p.banks[i].name, v, p.banks[i].min, 0, v >= p.banks[i].min, &missing,
+			    "bank %s: %s %s %s", p.banks[i].name, pct(v, a, sizeof(a)),
 			    v >= p.banks[i].min ? ">=" : "<", pct(p.banks[i].min, b, sizeof(b)));
 	}
 	for (i = 0; i < p.ntopics; i++) {
 		double v = 0;
 
 		if (latest(hist, name, NULL, p.topics[i].name, &v) == NULL)
-			item(0, &missing, "topic %s: no result", p.topics[i].name);
+			item(reqs, "topic", p.topics[i].name, NAN, p.topics[i].min, 0, 0, &missing,
+			    "topic %s: no result", p.topics[i].name);
 		else
-			item(v >= p.topics[i].min, &missing, "topic %s: %s %s %s", p.topics[i].name,
+			item(reqs, "topic", p.topics[i].name, v, p.topics[i].min, 0, v >= p.topics[i].min, &missing,
+			    "topic %s: %s %s %s", p.topics[i].name,
 			    pct(v, a, sizeof(a)), v >= p.topics[i].min ? ">=" : "<", pct(p.topics[i].min, b, sizeof(b)));
 	}
 	if (p.live.name != NULL) {
 		long n = drills(hist, name, GD_HIST_RUN, p.live.days, now);
 
-		item(n >= p.live.min, &missing, "live drills in %ld days: %ld of %.0f", p.live.days, n, p.live.min);
+		item(reqs, "drills", "live", (double)n, p.live.min, p.live.days, n >= p.live.min, &missing,
+		    "live drills in %ld days: %ld of %.0f", p.live.days, n, p.live.min);
 	}
 	if (p.restore.name != NULL) {
 		long n = drills(hist, name, GD_HIST_DRILL, p.restore.days, now);
 
-		item(n >= p.restore.min, &missing, "restore drills in %ld days: %ld of %.0f", p.restore.days, n,
+		item(reqs, "drills", "restore", (double)n, p.restore.min, p.restore.days, n >= p.restore.min,
+		    &missing, "restore drills in %ld days: %ld of %.0f", p.restore.days, n,
 		    p.restore.min);
 	}
 	total = p.nbanks + p.ntopics + (p.live.name != NULL) + (p.restore.name != NULL);
@@ -415,7 +450,29 @@ gd_cmd_readiness(int argc, char **argv)
 		printf("NOT READY: %s misses %zu of %zu requirement%s\n", name, missing, total, total == 1 ? "" : "s");
 		ret = GD_EXIT_FAIL;
 	}
+	fflush(stdout);
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	res = json_pack("{s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:O}", "name", name, "profile", p.id,
+	    "profile_file", profile_path, "date", date, "ready", missing == 0, "missing",
+	    (json_int_t)missing, "total", (json_int_t)total, "requirements", reqs);
+	if (metrics != NULL && gd_report_readiness_metrics_write(res, metrics, err, sizeof(err)) != 0) {
+		gd_warnx("%s", err);
+		ret = GD_EXIT_USAGE;
+	}
+	if (docs != NULL) {
+		int rc = gd_docs_commit_readiness(docs, res, author, err, sizeof(err));
+
+		if (rc != 0) {
+			gd_warnx("%s", err);
+			ret = GD_EXIT_USAGE;
+		} else {
+			printf("report committed to %s\n", docs);
+		}
+	}
 out:
+	json_decref(res);
+	json_decref(reqs);
 	json_decref(hist);
 	profile_free(&p);
 	return ret;

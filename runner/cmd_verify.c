@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "gd.h"
+#include "report.h"
 #include "verify.h"
 
 static const char verify_usage[] =
@@ -69,6 +70,9 @@ static const char verify_usage[] =
 "                             on stdout; status of a file is ok, mismatch, extra\n"
 "                             or unchecked\n"
 "      --threads 1|2          decompress and hash on 2 threads (default) or 1\n"
+"      --metrics FILE         write a Prometheus textfile (atomically):\n"
+"                             gameday_verify_success, _entries, _bytes and\n"
+"                             _last_timestamp_seconds, labelled with the archive\n"
 "  -q, --quiet                no summary\n"
 "  -h, --help                 this help\n"
 "\n"
@@ -326,6 +330,7 @@ gd_cmd_verify(int argc, char **argv)
 		{ "max-path", required_argument, NULL, 'P' },
 		{ "threads", required_argument, NULL, 'T' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "metrics", required_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -333,7 +338,7 @@ gd_cmd_verify(int argc, char **argv)
 	struct gd_verify_result r;
 	struct gd_manifest man;
 	struct out o = { 0 };
-	const char *mfile = NULL, *archive;
+	const char *mfile = NULL, *archive, *metrics = NULL;
 	char err[GD_ERRLEN] = "";
 	int ch, quiet = 0, fd = -1, have_man = 0, started = 0, ret = GD_EXIT_USAGE, rc = -1;
 	uint64_t v;
@@ -381,6 +386,9 @@ gd_cmd_verify(int argc, char **argv)
 			break;
 		case 'q':
 			quiet = 1;
+			break;
+		case 'X':
+			metrics = optarg;
 			break;
 		case 'h':
 			fputs(verify_usage, stdout);
@@ -435,6 +443,17 @@ out:
 	if (rc != 0) {
 		ret = GD_EXIT_USAGE;
 		gd_warnx("%s", err);
+	}
+	if (metrics != NULL) {
+		char merr[GD_ERRLEN];
+
+		if (gd_report_verify_metrics_write(archive, rc == 0 && gd_verify_ok(&r),
+		    (unsigned long long)r.entries, (unsigned long long)r.bytes, metrics, merr,
+		    sizeof(merr)) != 0) {
+			gd_warnx("verify: %s", merr);
+			if (ret == GD_EXIT_OK)
+				ret = GD_EXIT_USAGE;
+		}
 	}
 	if (started) {
 		char h[65];

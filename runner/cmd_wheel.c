@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "gd.h"
+#include "report.h"
 #include "runner.h"
 #include "script.h"
 #include "wheel.h"
@@ -20,6 +21,7 @@
 static const char wheel_usage[] =
 "usage: gameday wheel [--roster FILE] [--catalog DIR] [--history DIR]\n"
 "                     [--seed N] [--no-repeat N] [--tabletop] [--json]\n"
+"                     [--docs DIR [--author 'N <E>']]\n"
 "       gameday wheel --live -i INVENTORY [--limit 15m] [--state-dir DIR]\n"
 "                     [--docs DIR] [pick options] [--json]\n"
 "\n"
@@ -70,7 +72,11 @@ static const char wheel_usage[] =
 "      --limit D       a live session ends unresolved after D (default 15m)\n"
 "      --state-dir DIR where journals go (default $XDG_STATE_HOME/gameday)\n"
 "      --known-hosts F check host keys against F; --accept-new records new ones\n"
-"      --docs DIR      commit the live session's report into the doc repo DIR\n"
+"      --docs DIR      commit the session's report into the doc repo DIR: live,\n"
+"                      a game-day report in ha-tests/; otherwise (--tabletop or a\n"
+"                      pick) ha-tests/wheel/DATE-SCENARIO.{md,json}: seed,\n"
+"                      scenario, participant and, with --tabletop, the\n"
+"                      narrative, injects, hints and questions\n"
 "      --author 'N <E>' that commit's author\n"
 "      --json          print the pick as JSON: scenario, title, participant,\n"
 "                      seed, excluded, and tabletop with --tabletop; with\n"
@@ -332,7 +338,7 @@ gd_cmd_wheel(int argc, char **argv)
 	unsigned long long seed = 0, norep = 3, v;
 	json_t *hist = NULL, *x;
 	int ch, json = 0, tabletop = 0, live = 0, have_seed = 0, have_norep = 0;
-	int ret = GD_EXIT_USAGE;
+	int ret = GD_EXIT_USAGE, docs_failed = 0;
 	struct gd_run_opts ro = { 0 };
 	long long limit_ms = 15 * 60000;
 
@@ -481,7 +487,7 @@ gd_cmd_wheel(int argc, char **argv)
 		json_decref(extra);
 		goto out;
 	}
-	if (json) {
+	if (json || ro.docs != NULL) {
 		json_t *o = json_object(), *ex = json_array(), *d = cat[pick.scenario].desc;
 
 		for (i = 0; i < nrecent; i++)
@@ -497,10 +503,35 @@ gd_cmd_wheel(int argc, char **argv)
 			json_object_set_new(o, "tabletop", json_pack("{s:s, s:O, s:O, s:O}", "narrative",
 			    jstr(d, "narrative"), "injects", json_object_get(d, "injects"), "hints",
 			    json_object_get(d, "hints"), "questions", json_object_get(d, "questions")));
-		json_dumpf(o, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
+		if (json) {
+			json_dumpf(o, stdout, JSON_INDENT(2));
+			fputc('\n', stdout);
+		}
+		if (ro.docs != NULL) {
+			json_t *tt = json_object_get(o, "tabletop");
+			char date[32];
+			time_t now = time(NULL);
+			struct tm tm;
+
+			gmtime_r(&now, &tm);
+			strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
+			json_object_set_new(o, "date", json_string(date));
+			/* the report keeps the debrief asked, the standard one when the scenario has none */
+			if (json_is_object(tt) && json_array_size(json_object_get(tt, "questions")) == 0) {
+				json_t *qs = json_array();
+
+				for (i = 0; i < sizeof(debrief) / sizeof(debrief[0]); i++)
+					json_array_append_new(qs, json_string(debrief[i]));
+				json_object_set_new(tt, "questions", qs);
+			}
+			if (gd_docs_commit_wheel(ro.docs, o, ro.author, err, sizeof(err)) != 0) {
+				gd_warnx("wheel: %s", err);
+				docs_failed = 1;
+			}
+		}
 		json_decref(o);
-	} else {
+	}
+	if (!json) {
 		v = wp[pick.person].plays;
 		printf("seed: %llu  (replay: gameday wheel --seed %llu)\n", seed, seed);
 		printf("scenario: %s: %s\n", ws[pick.scenario].id, jstr(cat[pick.scenario].desc, "title"));
@@ -514,8 +545,10 @@ gd_cmd_wheel(int argc, char **argv)
 		}
 		if (tabletop)
 			print_tabletop(cat[pick.scenario].desc, wp[pick.person].name);
+		if (ro.docs != NULL && !docs_failed)
+			printf("\nreport committed to %s\n", ro.docs);
 	}
-	ret = GD_EXIT_OK;
+	ret = docs_failed ? GD_EXIT_USAGE : GD_EXIT_OK;
 out:
 	for (i = 0; i < ncat; i++) {
 		free(cat[i].file);

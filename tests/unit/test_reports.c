@@ -390,7 +390,9 @@ test_findings_docs(void **state)
 	/* an alert scenario with no runbook */
 	json_array_append_new(json_object_get(json_object_get(fail, "scenario"), "tags"), json_string("alert"));
 	r = gd_report_findings(fail);
-	assert_non_null(strstr(json_dumps(r, 0), "\"no-runbook\""));
+	s = json_dumps(r, 0);
+	assert_non_null(strstr(s, "\"no-runbook\""));
+	free(s);
 	json_decref(r);
 	acts = gd_report_actions(fail);
 	assert_string_equal(json_string_value(json_array_get(acts, 1)), "write the runbook");
