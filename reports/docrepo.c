@@ -468,10 +468,10 @@ gd_docs_commit_drill(const char *docs, const json_t *res, const char *author, ch
 {
 	struct gd_docs d;
 	const char *id = str(res, "id"), *why;
-	char *paths[3] = { NULL };
-	struct gd_buf data[3] = { { 0 } }, row = { 0 }, msg = { 0 };
+	char *paths[4] = { NULL };
+	struct gd_buf data[4] = { { 0 } }, row = { 0 }, msg = { 0 };
 	char rto[32], rpo[32], verdict[16];
-	size_t i, npaths = 2;
+	size_t i, npaths = 3;
 	int ret = -1;
 
 	if (gd_docs_open(&d, docs, err, errlen) != 0)
@@ -481,10 +481,12 @@ gd_docs_commit_drill(const char *docs, const json_t *res, const char *author, ch
 	gd_docs_base(&d, "restore-drills", (time_t)(json_number_value(json_object_get(res, "started")) / 1000), id);
 	paths[0] = gd_xasprintf("restore-drills/%s.md", d.base);
 	paths[1] = gd_xasprintf("restore-drills/%s.json", d.base);
+	paths[2] = gd_xasprintf("restore-drills/%s.svg", d.base);
 	why = gd_report_drill_postmortem(res);
 	if (why != NULL)
 		paths[npaths++] = gd_xasprintf("postmortems/%s.md", d.base);
-	if (gd_report_drill_markdown(res, &data[0], err, errlen) != 0)
+	if (gd_report_drill_markdown_svg(res, d.base, &data[0], err, errlen) != 0 ||
+	    gd_report_drill_svg(res, &data[2], err, errlen) != 0)
 		goto out;
 	gd_docs_twin(res, &data[1]);
 	upper_copy(verdict, *str(res, "verdict") ? str(res, "verdict") : "error", sizeof(verdict));
@@ -498,17 +500,17 @@ gd_docs_commit_drill(const char *docs, const json_t *res, const char *author, ch
 	if (why != NULL) {
 		json_t *acts = gd_report_drill_actions(res);
 
-		gd_buf_printf(&data[2], "# Postmortem: restore drill %s (%s)\n\n",
+		gd_buf_printf(&data[3], "# Postmortem: restore drill %s (%s)\n\n",
 		    *str(res, "title") ? str(res, "title") : id, d.date);
-		gd_buf_printf(&data[2], "_A stub written by gameday: fill in the blanks._ Restore drill: "
+		gd_buf_printf(&data[3], "_A stub written by gameday: fill in the blanks._ Restore drill: "
 		    "[%s](../restore-drills/%s.md). Verdict **%s**.\n\n", d.base, d.base, verdict);
-		gd_buf_printf(&data[2], "## Summary\n\n%s.", why);
+		gd_buf_printf(&data[3], "## Summary\n\n%s.", why);
 		if (*str(res, "error"))
-			gd_buf_printf(&data[2], " %s", str(res, "error"));
-		gd_buf_adds(&data[2], "\n\n## Impact\n\nTODO: which data would a real restore have lost?\n\n");
-		gd_report_drill_timeline_md(res, &data[2]);
-		gd_buf_adds(&data[2], "## Root cause\n\nTODO\n\n## Action items\n\n");
-		add_actions(&data[2], acts);
+			gd_buf_printf(&data[3], " %s", str(res, "error"));
+		gd_buf_adds(&data[3], "\n\n## Impact\n\nTODO: which data would a real restore have lost?\n\n");
+		gd_report_drill_timeline_md(res, &data[3]);
+		gd_buf_adds(&data[3], "## Root cause\n\nTODO\n\n## Action items\n\n");
+		add_actions(&data[3], acts);
 		json_decref(acts);
 	}
 	gd_buf_printf(&msg, "gameday: restore drill %s: %s (RTO %s, RPO %s)\n\nrun %s\n", id, verdict,
@@ -516,7 +518,7 @@ gd_docs_commit_drill(const char *docs, const json_t *res, const char *author, ch
 	ret = gd_docs_commit(&d, "restore-drills", drill_head, row.data, npaths,
 	    (const char *const *)paths, data, author, msg.data, err, errlen);
 out:
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		free(paths[i]);
 		gd_buf_free(&data[i]);
 	}
@@ -553,8 +555,8 @@ gd_docs_commit_quiz(const char *docs, const json_t *res, const char *author, cha
 	struct gd_docs d;
 	const char *bank = *str(res, "bank") ? str(res, "bank") : "quiz";
 	const char *who = str(res, "participant"), *verdict;
-	char *paths[2] = { NULL }, name[300], sb[100], sp[160];
-	struct gd_buf data[2] = { { 0 } }, row = { 0 }, msg = { 0 };
+	char *paths[3] = { NULL }, name[300], sb[100], sp[160];
+	struct gd_buf data[3] = { { 0 } }, row = { 0 }, msg = { 0 };
 	struct tm tm;
 	time_t when = 0;
 	size_t i, ngaps = json_array_size(json_object_get(res, "gaps"));
@@ -571,7 +573,9 @@ gd_docs_commit_quiz(const char *docs, const json_t *res, const char *author, cha
 	gd_docs_base(&d, "internal-tests", when, name);
 	paths[0] = gd_xasprintf("internal-tests/%s.md", d.base);
 	paths[1] = gd_xasprintf("internal-tests/%s.json", d.base);
-	if (gd_report_quiz_markdown(res, &data[0], err, errlen) != 0)
+	paths[2] = gd_xasprintf("internal-tests/%s.svg", d.base);
+	if (gd_report_quiz_markdown_svg(res, d.base, &data[0], err, errlen) != 0 ||
+	    gd_report_quiz_svg(res, &data[2], err, errlen) != 0)
 		goto out;
 	gd_docs_twin(res, &data[1]);
 	verdict = json_is_true(json_object_get(res, "passed")) ? "PASSED" : "NOT PASSED";
@@ -581,10 +585,10 @@ gd_docs_commit_quiz(const char *docs, const json_t *res, const char *author, cha
 	    json_number_value(json_object_get(res, "percent")), ngaps, d.base);
 	gd_buf_printf(&msg, "gameday: quiz %s, %s: %.1f%% %s (%zu gaps)\n", bank, who,
 	    json_number_value(json_object_get(res, "percent")), verdict, ngaps);
-	ret = gd_docs_commit(&d, "internal-tests", quiz_head, row.data, 2, (const char *const *)paths,
+	ret = gd_docs_commit(&d, "internal-tests", quiz_head, row.data, 3, (const char *const *)paths,
 	    data, author, msg.data, err, errlen);
 out:
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++) {
 		free(paths[i]);
 		gd_buf_free(&data[i]);
 	}

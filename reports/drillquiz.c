@@ -22,8 +22,8 @@ num(const json_t *o, const char *key, long long dflt)
 }
 
 /* a count that the drill gives as a list (or an object, or a number) */
-static long long
-count_of(const json_t *v)
+long long
+gd_report_count_of(const json_t *v)
 {
 	if (json_is_array(v))
 		return (long long)json_array_size(v);
@@ -53,8 +53,8 @@ dur(const json_t *o, const char *key, char *buf, size_t len)
 static long long
 mismatches(const json_t *v)
 {
-	return count_of(json_object_get(v, "missing")) + count_of(json_object_get(v, "extra")) +
-	    count_of(json_object_get(v, "mismatched"));
+	return gd_report_count_of(json_object_get(v, "missing")) + gd_report_count_of(json_object_get(v, "extra")) +
+	    gd_report_count_of(json_object_get(v, "mismatched"));
 }
 
 static const char *
@@ -104,8 +104,8 @@ gd_report_drill_findings(const json_t *res)
 	"text", json_sprintf(__VA_ARGS__)))
 	if (mismatches(v) > 0)
 		ADD("data-loss", "the backup does not match its manifest: %lld missing, %lld extra, "
-		    "%lld mismatched", count_of(json_object_get(v, "missing")),
-		    count_of(json_object_get(v, "extra")), count_of(json_object_get(v, "mismatched")));
+		    "%lld mismatched", gd_report_count_of(json_object_get(v, "missing")),
+		    gd_report_count_of(json_object_get(v, "extra")), gd_report_count_of(json_object_get(v, "mismatched")));
 	if (json_is_true(json_object_get(v, "refused")) || json_is_string(json_object_get(v, "refused")))
 		ADD("refused", "the archive was refused: %s", *str(res, "error") ? str(res, "error") :
 		    "a hostile entry");
@@ -230,6 +230,13 @@ list_some(struct gd_buf *out, const char *what, const json_t *l)
 int
 gd_report_drill_markdown(const json_t *res, struct gd_buf *out, char *err, size_t errlen)
 {
+	return gd_report_drill_markdown_svg(res, NULL, out, err, errlen);
+}
+
+int
+gd_report_drill_markdown_svg(const json_t *res, const char *svg_name, struct gd_buf *out,
+    char *err, size_t errlen)
+{
 	const json_t *bk = json_object_get(res, "backup"), *v = json_object_get(res, "verify");
 	const json_t *o = json_object_get(res, "objectives");
 	char verdict[32], when[64], a[32], b[32];
@@ -285,6 +292,8 @@ gd_report_drill_markdown(const json_t *res, struct gd_buf *out, char *err, size_
 	}
 
 	gd_buf_adds(out, "## Phases and RTO\n\n");
+	if (svg_name != NULL)
+		gd_buf_printf(out, "![timeline](%s.svg)\n\n", svg_name);
 	gd_report_drill_timeline_md(res, out);
 	gd_buf_adds(out, "The RTO runs from picking the backup to the restored data verified; "
 	    "the cleanup is not part of it.\n\n");
@@ -297,8 +306,8 @@ gd_report_drill_markdown(const json_t *res, struct gd_buf *out, char *err, size_
 		gd_buf_printf(out, "| Entries | %lld |\n| Files | %lld |\n| Bytes | %lld |\n",
 		    num(v, "entries", 0), num(v, "files", 0), num(v, "bytes", 0));
 		gd_buf_printf(out, "| Missing | %lld |\n| Extra | %lld |\n| Mismatched | %lld |\n",
-		    count_of(json_object_get(v, "missing")), count_of(json_object_get(v, "extra")),
-		    count_of(json_object_get(v, "mismatched")));
+		    gd_report_count_of(json_object_get(v, "missing")), gd_report_count_of(json_object_get(v, "extra")),
+		    gd_report_count_of(json_object_get(v, "mismatched")));
 		gd_buf_printf(out, "| Refused | %s |\n", json_is_true(json_object_get(v, "refused")) ||
 		    json_is_string(json_object_get(v, "refused")) ? "**yes**" : "no");
 		gd_buf_printf(out, "| Checked against a manifest | %s |\n\n",
@@ -361,6 +370,13 @@ fmtnum(double v, char *buf, size_t len)
 int
 gd_report_quiz_markdown(const json_t *res, struct gd_buf *out, char *err, size_t errlen)
 {
+	return gd_report_quiz_markdown_svg(res, NULL, out, err, errlen);
+}
+
+int
+gd_report_quiz_markdown_svg(const json_t *res, const char *svg_name, struct gd_buf *out,
+    char *err, size_t errlen)
+{
 	const char *k;
 	char a[32], b[32];
 	json_t *t, *q, *g;
@@ -385,7 +401,10 @@ gd_report_quiz_markdown(const json_t *res, struct gd_buf *out, char *err, size_t
 	    "PASSED" : "NOT PASSED");
 	gd_buf_printf(out, "| Gaps | %zu |\n\n", json_array_size(json_object_get(res, "gaps")));
 
-	gd_buf_adds(out, "## Scores per topic\n\n| Topic | Score | Max | Percent |\n|---|---:|---:|---:|\n");
+	gd_buf_adds(out, "## Scores per topic\n\n");
+	if (svg_name != NULL)
+		gd_buf_printf(out, "![scores per topic](%s.svg)\n\n", svg_name);
+	gd_buf_adds(out, "| Topic | Score | Max | Percent |\n|---|---:|---:|---:|\n");
 	json_object_foreach(json_object_get(res, "topics"), k, t) {
 		gd_buf_adds(out, "|");
 		gd_md_cell(out, k);

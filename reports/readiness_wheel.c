@@ -327,3 +327,43 @@ gd_report_verify_metrics_write(const char *archive, int success, unsigned long l
 	    "verified.", "archive", archive, (double)time(NULL));
 	return write_out(&b, path, err, errlen);
 }
+
+int
+gd_report_wheel_metrics_write(const char *scenario, const char *participant,
+    const char *run_metrics, const char *path, char *err, size_t errlen)
+{
+	struct gd_buf b = { 0 };
+
+	gd_buf_adds(&b, "# HELP gameday_wheel_last_pick_timestamp_seconds When the wheel last picked "
+	    "this scenario for this participant.\n"
+	    "# TYPE gameday_wheel_last_pick_timestamp_seconds gauge\n"
+	    "gameday_wheel_last_pick_timestamp_seconds{scenario=\"");
+	gd_prom_label(&b, scenario);
+	gd_buf_adds(&b, "\",participant=\"");
+	gd_prom_label(&b, participant);
+	gd_buf_printf(&b, "\"} %.15g\n", (double)time(NULL));
+	if (run_metrics != NULL)
+		gd_buf_adds(&b, run_metrics);
+	return write_out(&b, path, err, errlen);
+}
+
+int
+gd_report_recover_metrics_write(size_t reverted, size_t failed, size_t unreachable,
+    const char *path, char *err, size_t errlen)
+{
+	struct gd_buf b = { 0 };
+
+	gd_buf_printf(&b, "# HELP gameday_recover_reverted Faults the last recover reverted.\n"
+	    "# TYPE gameday_recover_reverted gauge\ngameday_recover_reverted %zu\n"
+	    "# HELP gameday_recover_failed Faults whose revert failed, or whose check says still "
+	    "active, in the last recover.\n"
+	    "# TYPE gameday_recover_failed gauge\ngameday_recover_failed %zu\n"
+	    "# HELP gameday_recover_unreachable Faults the last recover left open: their host was "
+	    "unreachable.\n"
+	    "# TYPE gameday_recover_unreachable gauge\ngameday_recover_unreachable %zu\n"
+	    "# HELP gameday_recover_last_timestamp_seconds When recover last ran.\n"
+	    "# TYPE gameday_recover_last_timestamp_seconds gauge\n"
+	    "gameday_recover_last_timestamp_seconds %.15g\n", reverted, failed, unreachable,
+	    (double)time(NULL));
+	return write_out(&b, path, err, errlen);
+}

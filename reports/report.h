@@ -77,6 +77,17 @@ const char *gd_report_duration(long long ms, char *buf, size_t len);
 
 /* A drill's result (`gameday drill --json`) as a Markdown report. */
 int gd_report_drill_markdown(const json_t *res, struct gd_buf *out, char *err, size_t errlen);
+/* The same, linking the timeline svg_name.svg (without ".svg"; NULL: no link)
+ * under "## Phases and RTO". */
+int gd_report_drill_markdown_svg(const json_t *res, const char *svg_name, struct gd_buf *out,
+    char *err, size_t errlen);
+/* The drill's phases (phases.*_ms: stream and verify, restore, probes,
+ * teardown, cleanup) as a Gantt chart on an axis in seconds, the RTO objective
+ * as a vertical line (red when missed), the verification counts as a caption.
+ * Each phase bar is a <rect class="phase-NAME">. */
+int gd_report_drill_svg(const json_t *res, struct gd_buf *out, char *err, size_t errlen);
+/* A count the drill gives as a list, an object or a number. */
+long long gd_report_count_of(const json_t *v);
 /* The drill's phases as a "## Timeline" section (for postmortem stubs). */
 void gd_report_drill_timeline_md(const json_t *res, struct gd_buf *out);
 /* Why the drill calls for a postmortem (data loss: a manifest mismatch, a
@@ -93,6 +104,12 @@ int gd_report_drill_junit_write(const json_t *res, const char *path, char *err, 
 /* A quiz's result (`gameday quiz --json`) as a Markdown report: scores per
  * topic, each question, the gaps with their remedies as corrective actions. */
 int gd_report_quiz_markdown(const json_t *res, struct gd_buf *out, char *err, size_t errlen);
+/* The same, linking svg_name.svg (NULL: no link) under "## Scores per topic". */
+int gd_report_quiz_markdown_svg(const json_t *res, const char *svg_name, struct gd_buf *out,
+    char *err, size_t errlen);
+/* Score percent per topic as horizontal bars (<rect class="topic">), the pass
+ * mark as a vertical line. */
+int gd_report_quiz_svg(const json_t *res, struct gd_buf *out, char *err, size_t errlen);
 /* JUnit: one testcase per question, a failure when not fully right,
  * skipped when not graded here (practical). */
 int gd_report_quiz_junit(const json_t *res, struct gd_buf *out, char *err, size_t errlen);
@@ -160,6 +177,16 @@ int gd_report_exec_metrics_write(const char *pattern, size_t hosts, size_t faile
  * {archive}, written atomically to path. */
 int gd_report_verify_metrics_write(const char *archive, int success, unsigned long long entries,
     unsigned long long bytes, const char *path, char *err, size_t errlen);
+
+/* gameday_wheel_last_pick_timestamp_seconds{scenario,participant} (now),
+ * then, when run_metrics is not NULL (a live session: the run's textfile,
+ * from gd_report_metrics), that text; written atomically to path. */
+int gd_report_wheel_metrics_write(const char *scenario, const char *participant,
+    const char *run_metrics, const char *path, char *err, size_t errlen);
+/* gameday_recover_reverted, _failed, _unreachable, _last_timestamp_seconds
+ * (now), written atomically to path. */
+int gd_report_recover_metrics_write(size_t reverted, size_t failed, size_t unreachable,
+    const char *path, char *err, size_t errlen);
 
 /* Shared by the report writers: a Markdown table cell (" text |", pipes
  * escaped, newlines as <br>); a file-name-safe slug of s into d[len]; a JSON

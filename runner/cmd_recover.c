@@ -12,10 +12,12 @@
 
 #include "gd.h"
 #include "journal.h"
+#include "report.h"
 #include "ssh.h"
 
 static const char recover_usage[] =
 "usage: gameday recover [RUN-ID] [--state-dir DIR] [--known-hosts FILE] [--json]\n"
+"                       [--metrics FILE]\n"
 "\n"
 "Reverts every fault that a crashed or killed run left on its hosts.\n"
 "\n"
@@ -48,6 +50,9 @@ static const char recover_usage[] =
 "      --json              print a JSON array of {run, host, seq, fault, label,\n"
 "                          result, error}; result is reverted, revert_failed,\n"
 "                          unreachable or skipped_live. Progress goes to stderr\n"
+"      --metrics FILE      write a Prometheus textfile (atomically):\n"
+"                          gameday_recover_reverted, _failed, _unreachable,\n"
+"                          _last_timestamp_seconds\n"
 "  -h, --help              this help\n"
 "\n"
 "exit status:\n"
@@ -138,17 +143,18 @@ journal_for(const char *runs, const char *arg)
 int
 gd_cmd_recover(int argc, char **argv)
 {
-	enum { O_STATE = 256, O_KNOWN, O_JSON };
+	enum { O_STATE = 256, O_KNOWN, O_JSON, O_METRICS };
 	static const struct option longopts[] = {
 		{ "state-dir", required_argument, NULL, O_STATE },
 		{ "known-hosts", required_argument, NULL, O_KNOWN },
 		{ "json", no_argument, NULL, O_JSON },
+		{ "metrics", required_argument, NULL, O_METRICS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct gd_recover_stats st;
 	struct gd_ssh_opts o;
-	const char *state_arg = NULL;
+	const char *state_arg = NULL, *metrics = NULL;
 	char *state = NULL, *runs = NULL, **paths = NULL, err[GD_ERRLEN];
 	json_t *results = NULL;
 	size_t i, n = 0;
@@ -163,6 +169,7 @@ gd_cmd_recover(int argc, char **argv)
 		case O_STATE: state_arg = optarg; break;
 		case O_KNOWN: o.known_hosts = optarg; break;
 		case O_JSON: json = 1; break;
+		case O_METRICS: metrics = optarg; break;
 		case 'h': fputs(recover_usage, stdout); return GD_EXIT_OK;
 		default: goto usage;
 		}
@@ -210,6 +217,11 @@ gd_cmd_recover(int argc, char **argv)
 	if (json) {
 		json_dumpf(results, stdout, JSON_INDENT(2));
 		fputc('\n', stdout);
+	}
+	if (metrics != NULL && gd_report_recover_metrics_write(st.reverted, st.failed, st.unreachable,
+	    metrics, err, sizeof(err)) != 0) {
+		gd_warnx("recover: %s", err);
+		bad_input = 1;
 	}
 	ret = bad_input ? GD_EXIT_USAGE : st.unreachable > 0 ? GD_EXIT_UNREACHABLE :
 	    st.failed > 0 ? GD_EXIT_FAIL : GD_EXIT_OK;

@@ -21,7 +21,7 @@
 static const char wheel_usage[] =
 "usage: gameday wheel [--roster FILE] [--catalog DIR] [--history DIR]\n"
 "                     [--seed N] [--no-repeat N] [--tabletop] [--json]\n"
-"                     [--docs DIR [--author 'N <E>']]\n"
+"                     [--docs DIR [--author 'N <E>']] [--metrics FILE]\n"
 "       gameday wheel --live -i INVENTORY [--limit 15m] [--state-dir DIR]\n"
 "                     [--docs DIR] [pick options] [--json]\n"
 "\n"
@@ -78,6 +78,9 @@ static const char wheel_usage[] =
 "                      scenario, participant and, with --tabletop, the\n"
 "                      narrative, injects, hints and questions\n"
 "      --author 'N <E>' that commit's author\n"
+"      --metrics FILE  write a Prometheus textfile (atomically):\n"
+"                      gameday_wheel_last_pick_timestamp_seconds{scenario,\n"
+"                      participant} and, live, the run's metrics\n"
 "      --json          print the pick as JSON: scenario, title, participant,\n"
 "                      seed, excluded, and tabletop with --tabletop; with\n"
 "                      --live, the session's result: the run's, plus\n"
@@ -302,10 +305,28 @@ parse_count(const char *s, const char *what, unsigned long long max, unsigned lo
 	return 0;
 }
 
+/* a textfile the run wrote (NULL when it wrote none) */
+static char *
+read_small(const char *path)
+{
+	struct gd_buf b = { 0 };
+	char chunk[4096];
+	size_t n;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return NULL;
+	gd_buf_adds(&b, "");
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && b.len < (1u << 20))
+		gd_buf_add(&b, chunk, n);
+	fclose(f);
+	return b.data;
+}
+
 int
 gd_cmd_wheel(int argc, char **argv)
 {
-	enum { O_LIMIT = 256, O_STATE, O_KNOWN, O_ACCEPT, O_DOCS, O_AUTHOR };
+	enum { O_LIMIT = 256, O_STATE, O_KNOWN, O_ACCEPT, O_DOCS, O_AUTHOR, O_METRICS };
 	static const struct option longopts[] = {
 		{ "roster", required_argument, NULL, 'r' },
 		{ "catalog", required_argument, NULL, 'c' },
@@ -322,10 +343,11 @@ gd_cmd_wheel(int argc, char **argv)
 		{ "accept-new", no_argument, NULL, O_ACCEPT },
 		{ "docs", required_argument, NULL, O_DOCS },
 		{ "author", required_argument, NULL, O_AUTHOR },
+		{ "metrics", required_argument, NULL, O_METRICS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *roster_opt = NULL, *catalog_opt = NULL, *history = NULL;
+	const char *roster_opt = NULL, *catalog_opt = NULL, *history = NULL, *metrics = NULL;
 	char err[4096], *catalog = NULL, *roster_path = NULL;
 	struct gd_roster r = { 0 };
 	struct gd_wheel_play *plays = NULL;
@@ -341,6 +363,7 @@ gd_cmd_wheel(int argc, char **argv)
 	int ret = GD_EXIT_USAGE, docs_failed = 0;
 	struct gd_run_opts ro = { 0 };
 	long long limit_ms = 15 * 60000;
+	char *run_prom = NULL;
 
 	ro.inventory = getenv("GAMEDAY_INVENTORY");
 	optind = 1;
@@ -372,6 +395,7 @@ gd_cmd_wheel(int argc, char **argv)
 		case O_ACCEPT: ro.accept_new = 1; break;
 		case O_DOCS: ro.docs = optarg; break;
 		case O_AUTHOR: ro.author = optarg; break;
+		case O_METRICS: metrics = optarg; break;
 		case 'h': fputs(wheel_usage, stdout); return GD_EXIT_OK;
 		default: fputs(wheel_usage, stderr); return GD_EXIT_USAGE;
 		}
@@ -483,8 +507,23 @@ gd_cmd_wheel(int argc, char **argv)
 		extra = json_pack("{s:b, s:I, s:s}", "live", 1, "limit_ms", (json_int_t)limit_ms,
 		    "participant", wp[pick.person].name);
 		ro.extra = extra;
+		/* the run writes its metrics beside FILE; then FILE gets the pick and them */
+		run_prom = metrics != NULL ? gd_xasprintf("%s.run.%ld", metrics, (long)getpid()) : NULL;
+		ro.metrics = run_prom;
 		ret = gd_run_scenario(&ro, cat[pick.scenario].file);
 		json_decref(extra);
+		if (metrics != NULL) {
+			char *text = read_small(run_prom);
+
+			unlink(run_prom);
+			if (gd_report_wheel_metrics_write(ws[pick.scenario].id, wp[pick.person].name, text,
+			    metrics, err, sizeof(err)) != 0) {
+				gd_warnx("wheel: %s", err);
+				if (ret == GD_EXIT_OK)
+					ret = GD_EXIT_UNREACHABLE;
+			}
+			free(text);
+		}
 		goto out;
 	}
 	if (json || ro.docs != NULL) {
@@ -531,6 +570,11 @@ gd_cmd_wheel(int argc, char **argv)
 		}
 		json_decref(o);
 	}
+	if (metrics != NULL && gd_report_wheel_metrics_write(ws[pick.scenario].id, wp[pick.person].name,
+	    NULL, metrics, err, sizeof(err)) != 0) {
+		gd_warnx("wheel: %s", err);
+		docs_failed = 1;
+	}
 	if (!json) {
 		v = wp[pick.person].plays;
 		printf("seed: %llu  (replay: gameday wheel --seed %llu)\n", seed, seed);
@@ -563,5 +607,6 @@ out:
 	gd_roster_free(&r);
 	free(roster_path);
 	free(catalog);
+	free(run_prom);
 	return ret;
 }

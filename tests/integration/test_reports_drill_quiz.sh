@@ -34,7 +34,7 @@ check "quiz report: remedy as action" grep -q '^- \[ \] study runbooks/dns.md#se
 check "quiz index row" grep -q '| oncall | Ann Example | PASSED | 79.5% | 11 |' "$DOCS/internal-tests/README.md"
 check "quiz commit" sh -c "git -C '$DOCS' log --format='%an|%s' | grep -qx 'Quiz Master|gameday: quiz oncall, Ann Example: 79.5% PASSED (11 gaps)'"
 git -C "$DOCS" show --stat --format= >"$T/stat"
-check "quiz commit: 3 files" grep -q '3 files changed' "$T/stat"
+check "quiz commit: 4 files" grep -q '4 files changed' "$T/stat"
 check "quiz commit: no user file" sh -c "! grep -q notes.md '$T/stat'"
 check "quiz junit well-formed" xmllint --noout "$T/q.xml"
 check "quiz junit: 11 failures" grep -q '<testsuite name="gameday.quiz.oncall" tests="36" failures="11"' "$T/q.xml"

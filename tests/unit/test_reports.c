@@ -183,6 +183,111 @@ test_svg(void **state)
 	}
 }
 
+/* feeds b to cmd's stdin (popen); its exit status */
+static int
+pipe_tool(const struct gd_buf *b, const char *cmd)
+{
+	FILE *p = popen(cmd, "w");
+
+	assert_non_null(p);
+	assert_int_equal(fwrite(b->data, 1, b->len, p), b->len);
+	return pclose(p);
+}
+
+static void
+svg_valid(const struct gd_buf *b)
+{
+	if (have("xmllint"))
+		assert_int_equal(pipe_tool(b, "xmllint --noout -"), 0);
+	if (have("rsvg-convert"))
+		assert_int_equal(pipe_tool(b, "rsvg-convert >/dev/null"), 0);
+}
+
+static void
+test_drill_svg(void **state)
+{
+	static const char *const fixtures[] = {
+		/* passed, all five phases */
+		"{\"id\": \"orders-db\", \"verdict\": \"pass\", \"rto_ms\": 5200,"
+		" \"phases\": {\"stream_ms\": 2100, \"restore_ms\": 2500, \"probes_ms\": 600,"
+		"  \"teardown_ms\": 300, \"cleanup_ms\": 150},"
+		" \"verify\": {\"entries\": 12, \"files\": 10, \"bytes\": 4096, \"missing\": [],"
+		"  \"extra\": [], \"mismatched\": []},"
+		" \"restore\": {\"ok\": true}, \"teardown\": {\"ok\": true},"
+		" \"probes\": [{\"name\": \"rows\", \"ok\": true}],"
+		" \"objectives\": {\"rto_ms\": 60000, \"rto_met\": true}}",
+		/* RTO missed, a mismatch, a failed probe, an id to escape */
+		"{\"id\": \"a<b>&\\\"c\\\"\", \"verdict\": \"fail\", \"rto_ms\": 95000,"
+		" \"phases\": {\"stream_ms\": 90000, \"probes_ms\": 5000, \"cleanup_ms\": 200},"
+		" \"verify\": {\"entries\": 3, \"files\": 3, \"bytes\": 30, \"missing\": [\"x\"],"
+		"  \"extra\": 0, \"mismatched\": [\"y\", \"z\"]},"
+		" \"probes\": [{\"name\": \"rows\", \"ok\": false}],"
+		" \"objectives\": {\"rto_ms\": 60000, \"rto_met\": false}}",
+		/* nothing ran */
+		"{\"id\": \"empty\", \"verdict\": \"error\"}",
+	};
+	char err[GD_ERRLEN];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		struct gd_buf b = { 0 };
+		json_t *res = json_loads(fixtures[i], 0, NULL);
+
+		assert_non_null(res);
+		assert_int_equal(gd_report_drill_svg(res, &b, err, sizeof(err)), 0);
+		assert_non_null(strstr(b.data, "<svg"));
+		if (i == 0) {
+			assert_int_equal(count(b.data, "<rect class=\"phase-"), 5);
+			assert_non_null(strstr(b.data, "<rect class=\"phase-restore\""));
+			assert_non_null(strstr(b.data, "RTO objective 60.00 s"));
+			assert_non_null(strstr(b.data, "verified: 12 entries, 10 files, 4096 bytes; "
+			    "missing 0, extra 0, mismatched 0"));
+			assert_null(strstr(b.data, "#e63946"));
+		}
+		if (i == 1) {
+			assert_int_equal(count(b.data, "<rect class=\"phase-"), 3);
+			assert_non_null(strstr(b.data, "a&lt;b&gt;&amp;&quot;c&quot;"));
+			assert_non_null(strstr(b.data, "stroke=\"#e63946\""));
+			assert_non_null(strstr(b.data, "RTO objective (missed)"));
+			assert_non_null(strstr(b.data, "missing 1, extra 0, mismatched 2"));
+		}
+		if (i == 2)
+			assert_non_null(strstr(b.data, "no phase ran"));
+		svg_valid(&b);
+		gd_buf_free(&b);
+		json_decref(res);
+	}
+	assert_int_equal(gd_report_drill_svg(NULL, &(struct gd_buf){ 0 }, err, sizeof(err)), -1);
+}
+
+static void
+test_quiz_svg(void **state)
+{
+	struct gd_buf b = { 0 }, md = { 0 };
+	char err[GD_ERRLEN];
+	json_t *res = json_loads("{\"bank\": \"oncall\", \"participant\": \"Ann <&>\","
+	    " \"percent\": 72.5, \"pass\": 70, \"passed\": true,"
+	    " \"topics\": {\"dns\": {\"score\": 3, \"max\": 4, \"percent\": 75},"
+	    "  \"tls & <certs>\": {\"score\": 1, \"max\": 4, \"percent\": 25},"
+	    "  \"backups\": {\"score\": 4, \"max\": 4, \"percent\": 100}}}", 0, NULL);
+
+	(void)state;
+	assert_non_null(res);
+	assert_int_equal(gd_report_quiz_svg(res, &b, err, sizeof(err)), 0);
+	assert_int_equal(count(b.data, "<rect class=\"topic\""), 3);
+	assert_int_equal(count(b.data, "class=\"pass-mark\""), 1);
+	assert_non_null(strstr(b.data, "tls &amp; &lt;certs&gt;"));
+	assert_non_null(strstr(b.data, "pass mark 70%"));
+	svg_valid(&b);
+	assert_int_equal(gd_report_quiz_markdown_svg(res, "2024-05-02-oncall-ann", &md, err,
+	    sizeof(err)), 0);
+	assert_non_null(strstr(md.data, "\n![scores per topic](2024-05-02-oncall-ann.svg)\n"));
+	gd_buf_free(&b);
+	gd_buf_free(&md);
+	json_decref(res);
+}
+
 static int
 attr(const char *xml, const char *name)
 {
@@ -411,6 +516,8 @@ main(void)
 		cmocka_unit_test(test_md_fail),
 		cmocka_unit_test(test_md_aborted),
 		cmocka_unit_test(test_svg),
+		cmocka_unit_test(test_drill_svg),
+		cmocka_unit_test(test_quiz_svg),
 		cmocka_unit_test(test_junit),
 		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_docrepo),
