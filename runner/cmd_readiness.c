@@ -72,52 +72,14 @@ struct profile {
 	struct need live, restore;   /* name NULL when not required */
 };
 
-struct ctx {
-	const char *name;
-	char *err;
-	size_t errlen;
-};
-
-static int
-lerr(const struct ctx *c, size_t line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int
-lerr(const struct ctx *c, size_t line, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	gd_yaml_verrf(c->err, c->errlen, c->name, line, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static int
-map_check(void *arg, struct gd_ynode *m)
-{
-	const struct ctx *c = arg;
-	size_t i, j;
-
-	for (i = 0; i < m->n; i += 2) {
-		if (m->kids[i]->kind != GD_Y_SCALAR)
-			return lerr(c, m->kids[i]->line, "a key must be a plain value");
-		for (j = 0; j < i; j += 2)
-			if (strcmp(m->kids[i]->str, m->kids[j]->str) == 0)
-				return lerr(c, m->kids[i]->line, "duplicate key '%s' (first at line %zu)",
-				    m->kids[i]->str, m->kids[j]->line);
-	}
-	return 0;
-}
-
 /* "70", "70%" or "62.5 %" into v, within lo..hi. */
 static int
-number(const struct ctx *c, const struct gd_ynode *n, const char *what, double lo, double hi, double *v)
+number(const struct gd_yaml_ctx *c, const struct gd_ynode *n, const char *what, double lo, double hi, double *v)
 {
 	char *end;
 
 	if (n->kind != GD_Y_SCALAR)
-		return lerr(c, n->line, "%s must be a number", what);
+		return gd_yaml_errf(c, n->line, "%s must be a number", what);
 	errno = 0;
 	*v = strtod(n->str, &end);
 	while (*end == ' ')
@@ -125,18 +87,18 @@ number(const struct ctx *c, const struct gd_ynode *n, const char *what, double l
 	if (*end == '%')
 		end++;
 	if (end == n->str || *end != '\0' || errno != 0 || !(*v >= lo && *v <= hi))
-		return lerr(c, n->line, "%s must be a number from %g to %g, not '%s'", what, lo, hi, n->str);
+		return gd_yaml_errf(c, n->line, "%s must be a number from %g to %g, not '%s'", what, lo, hi, n->str);
 	return 0;
 }
 
 static int
-read_scores(const struct ctx *c, const struct gd_ynode *m, const char *what, struct need **out,
+read_scores(const struct gd_yaml_ctx *c, const struct gd_ynode *m, const char *what, struct need **out,
     size_t *nout)
 {
 	size_t i;
 
 	if (m->kind != GD_Y_MAP)
-		return lerr(c, m->line, "%s must be a mapping of name to percent, like { oncall: 70 }", what);
+		return gd_yaml_errf(c, m->line, "%s must be a mapping of name to percent, like { oncall: 70 }", what);
 	*out = gd_xcalloc(m->n / 2 + 1, sizeof(**out));
 	for (i = 0; i < m->n; i += 2) {
 		char w[128];
@@ -150,44 +112,44 @@ read_scores(const struct ctx *c, const struct gd_ynode *m, const char *what, str
 }
 
 static int
-read_drill(const struct ctx *c, const struct gd_ynode *m, const char *what, struct need *d)
+read_drill(const struct gd_yaml_ctx *c, const struct gd_ynode *m, const char *what, struct need *d)
 {
 	const struct gd_ynode *k, *v;
 	double days = 0;
 	size_t i;
 
 	if (m->kind != GD_Y_MAP)
-		return lerr(c, m->line, "drills.%s must be { count: N, within_days: D }", what);
+		return gd_yaml_errf(c, m->line, "drills.%s must be { count: N, within_days: D }", what);
 	for (i = 0; i < m->n; i += 2)
 		if (strcmp(m->kids[i]->str, "count") != 0 && strcmp(m->kids[i]->str, "within_days") != 0)
-			return lerr(c, m->kids[i]->line, "drills.%s: unknown key '%s' (count, within_days)", what,
+			return gd_yaml_errf(c, m->kids[i]->line, "drills.%s: unknown key '%s' (count, within_days)", what,
 			    m->kids[i]->str);
 	if ((k = gd_yaml_get(m, "count")) == NULL || (v = gd_yaml_get(m, "within_days")) == NULL)
-		return lerr(c, m->line, "drills.%s needs count and within_days", what);
+		return gd_yaml_errf(c, m->line, "drills.%s needs count and within_days", what);
 	if (number(c, k, "count", 0, 1000, &d->min) != 0 || number(c, v, "within_days", 1, 36500, &days) != 0)
 		return -1;
 	if (d->min != floor(d->min) || days != floor(days))
-		return lerr(c, k->line, "drills.%s: count and within_days are whole numbers", what);
+		return gd_yaml_errf(c, k->line, "drills.%s: count and within_days are whole numbers", what);
 	d->days = (long)days;
 	d->name = gd_xstrdup(what);
 	return 0;
 }
 
 static int
-read_profile(const struct ctx *c, struct profile *p, const struct gd_ynode *root)
+read_profile(const struct gd_yaml_ctx *c, struct profile *p, const struct gd_ynode *root)
 {
 	static const char *const top[] = { "profile", "title", "banks", "topics", "drills", NULL };
 	const struct gd_ynode *n;
 	size_t i, k;
 
 	if (root == NULL || root->kind != GD_Y_MAP)
-		return lerr(c, root != NULL ? root->line : 1, "a profile is a mapping with banks, topics, drills");
+		return gd_yaml_errf(c, root != NULL ? root->line : 1, "a profile is a mapping with banks, topics, drills");
 	for (i = 0; i < root->n; i += 2) {
 		for (k = 0; top[k] != NULL; k++)
 			if (strcmp(root->kids[i]->str, top[k]) == 0)
 				break;
 		if (top[k] == NULL)
-			return lerr(c, root->kids[i]->line, "unknown key '%s' (profile, title, banks, topics, drills)",
+			return gd_yaml_errf(c, root->kids[i]->line, "unknown key '%s' (profile, title, banks, topics, drills)",
 			    root->kids[i]->str);
 	}
 	n = gd_yaml_get(root, "profile");
@@ -200,10 +162,10 @@ read_profile(const struct ctx *c, struct profile *p, const struct gd_ynode *root
 		const struct gd_ynode *v;
 
 		if (n->kind != GD_Y_MAP)
-			return lerr(c, n->line, "drills must be a mapping with live and restore");
+			return gd_yaml_errf(c, n->line, "drills must be a mapping with live and restore");
 		for (i = 0; i < n->n; i += 2)
 			if (strcmp(n->kids[i]->str, "live") != 0 && strcmp(n->kids[i]->str, "restore") != 0)
-				return lerr(c, n->kids[i]->line, "drills: unknown kind '%s' (live, restore)",
+				return gd_yaml_errf(c, n->kids[i]->line, "drills: unknown kind '%s' (live, restore)",
 				    n->kids[i]->str);
 		if ((v = gd_yaml_get(n, "live")) != NULL && read_drill(c, v, "live", &p->live) != 0)
 			return -1;
@@ -211,7 +173,7 @@ read_profile(const struct ctx *c, struct profile *p, const struct gd_ynode *root
 			return -1;
 	}
 	if (p->nbanks + p->ntopics == 0 && p->live.name == NULL && p->restore.name == NULL)
-		return lerr(c, root->line, "the profile requires nothing: give banks, topics or drills");
+		return gd_yaml_errf(c, root->line, "the profile requires nothing: give banks, topics or drills");
 	return 0;
 }
 
@@ -234,10 +196,10 @@ profile_free(struct profile *p)
 static int
 profile_load(struct profile *p, const char *path, char *err, size_t errlen)
 {
-	struct ctx c = { path, err, errlen };
+	struct gd_yaml_ctx c = { path, err, errlen };
 	struct gd_yaml_opts o = {
 		.what = "a readiness profile", .big = ", not a profile", .max_bytes = 1L << 20,
-		.max_depth = 16, .aliases = 0, .mapping = map_check,
+		.max_depth = 16, .aliases = 0, .mapping = gd_yaml_no_dup_keys,
 	};
 	struct gd_ynode *root = NULL;
 	int ret = -1;

@@ -173,47 +173,8 @@ gd_wheel_date(const char *s, long long *when)
 
 /* ---- the roster ---- */
 
-struct ctx {
-	const char *name;
-	char *err;
-	size_t errlen;
-};
-
 static int
-lerr(const struct ctx *c, size_t line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int
-lerr(const struct ctx *c, size_t line, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	gd_yaml_verrf(c->err, c->errlen, c->name, line, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-/* Duplicate keys are refused: two weights for one tag is a mistake. */
-static int
-map_check(void *arg, struct gd_ynode *m)
-{
-	const struct ctx *c = arg;
-	size_t i, j;
-
-	for (i = 0; i < m->n; i += 2) {
-		if (m->kids[i]->kind != GD_Y_SCALAR)
-			return lerr(c, m->kids[i]->line, "a key must be a plain value");
-		for (j = 0; j < i; j += 2)
-			if (strcmp(m->kids[i]->str, m->kids[j]->str) == 0)
-				return lerr(c, m->kids[i]->line, "duplicate key '%s' (first at line %zu)",
-				    m->kids[i]->str, m->kids[j]->line);
-	}
-	return 0;
-}
-
-static int
-only_keys(const struct ctx *c, const struct gd_ynode *m, const char *what, const char *const *keys)
+only_keys(const struct gd_yaml_ctx *c, const struct gd_ynode *m, const char *what, const char *const *keys)
 {
 	size_t i, k;
 
@@ -222,38 +183,38 @@ only_keys(const struct ctx *c, const struct gd_ynode *m, const char *what, const
 			if (strcmp(m->kids[i]->str, keys[k]) == 0)
 				break;
 		if (keys[k] == NULL)
-			return lerr(c, m->kids[i]->line, "%s: unknown key '%s'", what, m->kids[i]->str);
+			return gd_yaml_errf(c, m->kids[i]->line, "%s: unknown key '%s'", what, m->kids[i]->str);
 	}
 	return 0;
 }
 
 static int
-want_text(const struct ctx *c, const struct gd_ynode *n, const char *what, char **out)
+want_text(const struct gd_yaml_ctx *c, const struct gd_ynode *n, const char *what, char **out)
 {
 	if (n == NULL || n->kind != GD_Y_SCALAR || n->str[0] == '\0' || gd_yaml_is_null(n))
-		return lerr(c, n != NULL ? n->line : 0, "%s must be some text", what);
+		return gd_yaml_errf(c, n != NULL ? n->line : 0, "%s must be some text", what);
 	*out = gd_xstrdup(n->str);
 	return 0;
 }
 
 static int
-want_number(const struct ctx *c, const struct gd_ynode *n, const char *what, double *v)
+want_number(const struct gd_yaml_ctx *c, const struct gd_ynode *n, const char *what, double *v)
 {
 	char *end;
 
 	if (n->kind != GD_Y_SCALAR)
-		return lerr(c, n->line, "%s must be a number", what);
+		return gd_yaml_errf(c, n->line, "%s must be a number", what);
 	errno = 0;
 	*v = strtod(n->str, &end);
 	if (end == n->str || *end != '\0' || errno != 0 || !(*v >= 0 && *v <= 1e6))
-		return lerr(c, n->line, "%s must be a number from 0 to 1000000, not '%s'", what, n->str);
+		return gd_yaml_errf(c, n->line, "%s must be a number from 0 to 1000000, not '%s'", what, n->str);
 	return 0;
 }
 
 /* One play: { scenario, date, participant } (participant given by the
  * person it sits under when who is not NULL). */
 static int
-add_play(const struct ctx *c, struct gd_roster *r, const struct gd_ynode *n, const char *who)
+add_play(const struct gd_yaml_ctx *c, struct gd_roster *r, const struct gd_ynode *n, const char *who)
 {
 	static const char *const keys[] = { "scenario", "participant", "date", NULL };
 	struct gd_wheel_play pl = { 0 };
@@ -261,7 +222,7 @@ add_play(const struct ctx *c, struct gd_roster *r, const struct gd_ynode *n, con
 	char *date = NULL;
 
 	if (n->kind != GD_Y_MAP)
-		return lerr(c, n->line, "a play must be { scenario: ID, participant: NAME, date: YYYY-MM-DD }");
+		return gd_yaml_errf(c, n->line, "a play must be { scenario: ID, participant: NAME, date: YYYY-MM-DD }");
 	if (only_keys(c, n, "play", keys) != 0)
 		return -1;
 	if (want_text(c, gd_yaml_get(n, "scenario"), "a play's scenario", &pl.scenario) != 0)
@@ -276,7 +237,7 @@ add_play(const struct ctx *c, struct gd_roster *r, const struct gd_ynode *n, con
 	if (want_text(c, v, "a play's date", &date) != 0)
 		goto bad;
 	if (gd_wheel_date(date, &pl.when) != 0) {
-		lerr(c, v->line, "'%s' is not a date like 2024-05-02 or 2024-05-02T10:00:00Z", date);
+		gd_yaml_errf(c, v->line, "'%s' is not a date like 2024-05-02 or 2024-05-02T10:00:00Z", date);
 		goto bad;
 	}
 	free(date);
@@ -291,7 +252,7 @@ bad:
 }
 
 static int
-read_roster(const struct ctx *c, struct gd_roster *r, const struct gd_ynode *root)
+read_roster(const struct gd_yaml_ctx *c, struct gd_roster *r, const struct gd_ynode *root)
 {
 	static const char *const top[] = { "roster", "title", "no_repeat", "weights", "participants",
 		"plays", NULL };
@@ -301,7 +262,7 @@ read_roster(const struct ctx *c, struct gd_roster *r, const struct gd_ynode *roo
 	double d;
 
 	if (root == NULL || root->kind != GD_Y_MAP)
-		return lerr(c, root != NULL ? root->line : 1, "a roster is a mapping with participants");
+		return gd_yaml_errf(c, root != NULL ? root->line : 1, "a roster is a mapping with participants");
 	if (only_keys(c, root, "roster", top) != 0)
 		return -1;
 	if ((n = gd_yaml_get(root, "no_repeat")) != NULL) {
@@ -311,7 +272,7 @@ read_roster(const struct ctx *c, struct gd_roster *r, const struct gd_ynode *roo
 	}
 	if ((n = gd_yaml_get(root, "weights")) != NULL) {
 		if (n->kind != GD_Y_MAP)
-			return lerr(c, n->line, "weights must be a mapping of tag to weight, like { network: 3 }");
+			return gd_yaml_errf(c, n->line, "weights must be a mapping of tag to weight, like { network: 3 }");
 		r->weights = gd_xcalloc(n->n / 2 + 1, sizeof(*r->weights));
 		for (i = 0; i < n->n; i += 2) {
 			if (want_number(c, n->kids[i + 1], "a weight", &d) != 0)
@@ -322,14 +283,14 @@ read_roster(const struct ctx *c, struct gd_roster *r, const struct gd_ynode *roo
 	}
 	n = gd_yaml_get(root, "participants");
 	if (n == NULL || n->kind != GD_Y_SEQ)
-		return lerr(c, n != NULL ? n->line : root->line, "participants must be a list of { name, oncall_start }");
+		return gd_yaml_errf(c, n != NULL ? n->line : root->line, "participants must be a list of { name, oncall_start }");
 	r->people = gd_xcalloc(n->n + 1, sizeof(*r->people));
 	for (i = 0; i < n->n; i++) {
 		const struct gd_ynode *pn = n->kids[i];
 		struct gd_roster_person *p = &r->people[r->npeople];
 
 		if (pn->kind != GD_Y_MAP)
-			return lerr(c, pn->line, "a participant must be { name: NAME, oncall_start: YYYY-MM-DD }");
+			return gd_yaml_errf(c, pn->line, "a participant must be { name: NAME, oncall_start: YYYY-MM-DD }");
 		if (only_keys(c, pn, "participant", pkeys) != 0)
 			return -1;
 		if (want_text(c, gd_yaml_get(pn, "name"), "a participant's name", &p->name) != 0)
@@ -338,7 +299,7 @@ read_roster(const struct ctx *c, struct gd_roster *r, const struct gd_ynode *roo
 		r->npeople++;
 		for (j = 0; j + 1 < r->npeople; j++)
 			if (strcmp(r->people[j].name, p->name) == 0)
-				return lerr(c, pn->line, "participant '%s' twice (first at line %zu)", p->name,
+				return gd_yaml_errf(c, pn->line, "participant '%s' twice (first at line %zu)", p->name,
 				    r->people[j].line);
 		if ((v = gd_yaml_get(pn, "oncall_start")) != NULL) {
 			long long t;
@@ -346,11 +307,11 @@ read_roster(const struct ctx *c, struct gd_roster *r, const struct gd_ynode *roo
 			if (want_text(c, v, "oncall_start", &p->start) != 0)
 				return -1;
 			if (gd_wheel_date(p->start, &t) != 0)
-				return lerr(c, v->line, "oncall_start '%s' is not a date like 2024-05-02", p->start);
+				return gd_yaml_errf(c, v->line, "oncall_start '%s' is not a date like 2024-05-02", p->start);
 		}
 		if ((v = gd_yaml_get(pn, "plays")) != NULL) {
 			if (v->kind != GD_Y_SEQ)
-				return lerr(c, v->line, "plays must be a list of { scenario, date }");
+				return gd_yaml_errf(c, v->line, "plays must be a list of { scenario, date }");
 			for (j = 0; j < v->n; j++)
 				if (add_play(c, r, v->kids[j], p->name) != 0)
 					return -1;
@@ -358,7 +319,7 @@ read_roster(const struct ctx *c, struct gd_roster *r, const struct gd_ynode *roo
 	}
 	if ((n = gd_yaml_get(root, "plays")) != NULL) {
 		if (n->kind != GD_Y_SEQ)
-			return lerr(c, n->line, "plays must be a list of { scenario, participant, date }");
+			return gd_yaml_errf(c, n->line, "plays must be a list of { scenario, participant, date }");
 		for (i = 0; i < n->n; i++)
 			if (add_play(c, r, n->kids[i], NULL) != 0)
 				return -1;
@@ -369,10 +330,10 @@ read_roster(const struct ctx *c, struct gd_roster *r, const struct gd_ynode *roo
 int
 gd_roster_load(struct gd_roster *r, const char *path, char *err, size_t errlen)
 {
-	struct ctx c = { path, err, errlen };
+	struct gd_yaml_ctx c = { path, err, errlen };
 	struct gd_yaml_opts o = {
 		.what = "a roster", .big = ", not a roster", .max_bytes = MAX_BYTES,
-		.max_depth = MAX_DEPTH, .aliases = 0, .mapping = map_check,
+		.max_depth = MAX_DEPTH, .aliases = 0, .mapping = gd_yaml_no_dup_keys,
 	};
 	struct gd_ynode *root = NULL;
 	int ret = -1;

@@ -421,3 +421,32 @@ gd_yaml_load(const char *path, const struct gd_yaml_opts *o, struct gd_ynode **r
 	free(text);
 	return rc;
 }
+
+int
+gd_yaml_errf(const struct gd_yaml_ctx *c, size_t line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	gd_yaml_verrf(c->err, c->errlen, c->name, line, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
+gd_yaml_no_dup_keys(void *arg, struct gd_ynode *m)
+{
+	const struct gd_yaml_ctx *c = arg;
+	size_t i, j;
+
+	for (i = 0; i < m->n; i += 2) {
+		if (m->kids[i]->kind != GD_Y_SCALAR)
+			return gd_yaml_errf(c, m->kids[i]->line, "a key must be a plain value");
+		for (j = 0; j < i; j += 2)
+			if (strcmp(m->kids[i]->str, m->kids[j]->str) == 0)
+				return gd_yaml_errf(c, m->kids[i]->line,
+				    "duplicate key '%s' (first at line %zu)", m->kids[i]->str,
+				    m->kids[j]->line);
+	}
+	return 0;
+}

@@ -67,4 +67,19 @@ int gd_yaml_is_null(const struct gd_ynode *n);
 int gd_yaml_verrf(char *err, size_t errlen, const char *name, size_t line, const char *fmt,
     va_list ap) __attribute__((format(printf, 5, 0)));
 
+/* A file's name and the caller's error buffer, for the helpers below. */
+struct gd_yaml_ctx {
+	const char *name;
+	char *err;
+	size_t errlen;
+};
+
+/* "NAME: line N: what" into c's buffer; returns -1. */
+int gd_yaml_errf(const struct gd_yaml_ctx *c, size_t line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* A mapping hook (arg: a struct gd_yaml_ctx) that refuses keys that are not
+ * plain values and duplicate keys, naming both lines. */
+int gd_yaml_no_dup_keys(void *arg, struct gd_ynode *m);
+
 #endif
