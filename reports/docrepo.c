@@ -18,14 +18,6 @@ static const char ha_head[] =
 "| Date | ID | Verdict | MTTD | MTTR | Report |\n"
 "|---|---|---|---|---|---|\n";
 
-static const char *
-str(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s != NULL ? s : "";
-}
-
 static int
 git_errf(char *err, size_t errlen, const char *what)
 {
@@ -71,10 +63,10 @@ needs_postmortem(const json_t *res)
 		if (json_is_number(json_object_get(f, "injected_ms")))
 			injected = 1;
 	}
-	if (injected && strcmp(str(res, "verdict"), "error") == 0)
+	if (injected && strcmp(gd_json_str(res, "verdict"), "error") == 0)
 		return 1;
 	json_array_foreach(json_object_get(res, "findings"), i, f)
-		if (strcmp(str(f, "kind"), "not-detected") == 0)
+		if (strcmp(gd_json_str(f, "kind"), "not-detected") == 0)
 			return 1;
 	return 0;
 }
@@ -401,7 +393,7 @@ gd_docs_commit_run(const char *docs, const json_t *res0, const char *author, cha
 		return -1;
 	/* the findings that need the doc repo: a runbook link to nowhere */
 	res = gd_report_docs_findings(res0, d.dir);
-	id = str(json_object_get(res, "scenario"), "id");
+	id = gd_json_str(json_object_get(res, "scenario"), "id");
 	if (*id == '\0')
 		id = "run";
 	gd_docs_base(&d, "ha-tests", (time_t)(json_number_value(json_object_get(res, "started")) / 1000), id);
@@ -416,19 +408,19 @@ gd_docs_commit_run(const char *docs, const json_t *res0, const char *author, cha
 	gd_docs_twin(res, &data[1]);
 	if (gd_report_svg(res, &data[2], err, errlen) != 0)
 		goto out;
-	upper_copy(verdict, str(res, "verdict"), sizeof(verdict));
+	upper_copy(verdict, gd_json_str(res, "verdict"), sizeof(verdict));
 	gd_report_secs(gd_report_mttd(res), a, sizeof(a));
 	gd_report_secs(gd_report_mttr(res), b, sizeof(b));
 	gd_buf_printf(&row, "| %s | %s | %s | %s | %s | [report](%s.md) |\n", d.date, id, verdict, a, b, d.base);
 	if (npaths == 4) {
 		json_t *acts = gd_report_actions(res);
 
-		gd_buf_printf(&data[3], "# Postmortem: %s (%s)\n\n", str(json_object_get(res, "scenario"),
+		gd_buf_printf(&data[3], "# Postmortem: %s (%s)\n\n", gd_json_str(json_object_get(res, "scenario"),
 		    "title"), d.date);
 		gd_buf_printf(&data[3], "_A stub written by gameday: fill in the blanks._ HA test: "
 		    "[%s](../ha-tests/%s.md). Verdict **%s**.\n\n", d.base, d.base, verdict);
 		gd_buf_adds(&data[3], "## Summary\n\n");
-		gd_buf_printf(&data[3], "%s\n\n", *str(res, "error") ? str(res, "error") : "TODO");
+		gd_buf_printf(&data[3], "%s\n\n", *gd_json_str(res, "error") ? gd_json_str(res, "error") : "TODO");
 		gd_buf_adds(&data[3], "## Impact\n\nTODO\n\n");
 		gd_report_timeline_md(res, &data[3]);
 		gd_buf_printf(&data[3], "Time to detect: %s. Time to recover: %s.\n\n", a, b);
@@ -437,7 +429,7 @@ gd_docs_commit_run(const char *docs, const json_t *res0, const char *author, cha
 		json_decref(acts);
 	}
 	gd_buf_printf(&msg, "gameday: ha-test %s: %s (MTTD %s, MTTR %s)\n\nrun %s\n", id, verdict, a, b,
-	    str(res, "run"));
+	    gd_json_str(res, "run"));
 	r = gd_docs_commit(&d, "ha-tests", ha_head, row.data, npaths, (const char *const *)paths, data,
 	    author, msg.data, err, errlen);
 	ret = r;
@@ -467,7 +459,7 @@ gd_docs_commit_drill(const char *docs, const json_t *res, const char *author, ch
     size_t errlen)
 {
 	struct gd_docs d;
-	const char *id = str(res, "id"), *why;
+	const char *id = gd_json_str(res, "id"), *why;
 	char *paths[4] = { NULL };
 	struct gd_buf data[4] = { { 0 } }, row = { 0 }, msg = { 0 };
 	char rto[32], rpo[32], verdict[16];
@@ -489,7 +481,7 @@ gd_docs_commit_drill(const char *docs, const json_t *res, const char *author, ch
 	    gd_report_drill_svg(res, &data[2], err, errlen) != 0)
 		goto out;
 	gd_docs_twin(res, &data[1]);
-	upper_copy(verdict, *str(res, "verdict") ? str(res, "verdict") : "error", sizeof(verdict));
+	upper_copy(verdict, *gd_json_str(res, "verdict") ? gd_json_str(res, "verdict") : "error", sizeof(verdict));
 	gd_report_duration(json_is_number(json_object_get(res, "rto_ms")) ?
 	    (long long)json_number_value(json_object_get(res, "rto_ms")) : -1, rto, sizeof(rto));
 	gd_report_duration(json_is_number(json_object_get(json_object_get(res, "backup"), "age_ms")) ?
@@ -501,12 +493,12 @@ gd_docs_commit_drill(const char *docs, const json_t *res, const char *author, ch
 		json_t *acts = gd_report_drill_actions(res);
 
 		gd_buf_printf(&data[3], "# Postmortem: restore drill %s (%s)\n\n",
-		    *str(res, "title") ? str(res, "title") : id, d.date);
+		    *gd_json_str(res, "title") ? gd_json_str(res, "title") : id, d.date);
 		gd_buf_printf(&data[3], "_A stub written by gameday: fill in the blanks._ Restore drill: "
 		    "[%s](../restore-drills/%s.md). Verdict **%s**.\n\n", d.base, d.base, verdict);
 		gd_buf_printf(&data[3], "## Summary\n\n%s.", why);
-		if (*str(res, "error"))
-			gd_buf_printf(&data[3], " %s", str(res, "error"));
+		if (*gd_json_str(res, "error"))
+			gd_buf_printf(&data[3], " %s", gd_json_str(res, "error"));
 		gd_buf_adds(&data[3], "\n\n## Impact\n\nTODO: which data would a real restore have lost?\n\n");
 		gd_report_drill_timeline_md(res, &data[3]);
 		gd_buf_adds(&data[3], "## Root cause\n\nTODO\n\n## Action items\n\n");
@@ -514,7 +506,7 @@ gd_docs_commit_drill(const char *docs, const json_t *res, const char *author, ch
 		json_decref(acts);
 	}
 	gd_buf_printf(&msg, "gameday: restore drill %s: %s (RTO %s, RPO %s)\n\nrun %s\n", id, verdict,
-	    rto, rpo, str(res, "run"));
+	    rto, rpo, gd_json_str(res, "run"));
 	ret = gd_docs_commit(&d, "restore-drills", drill_head, row.data, npaths,
 	    (const char *const *)paths, data, author, msg.data, err, errlen);
 out:
@@ -553,8 +545,8 @@ gd_docs_commit_quiz(const char *docs, const json_t *res, const char *author, cha
     size_t errlen)
 {
 	struct gd_docs d;
-	const char *bank = *str(res, "bank") ? str(res, "bank") : "quiz";
-	const char *who = str(res, "participant"), *verdict;
+	const char *bank = *gd_json_str(res, "bank") ? gd_json_str(res, "bank") : "quiz";
+	const char *who = gd_json_str(res, "participant"), *verdict;
 	char *paths[3] = { NULL }, name[300], sb[100], sp[160];
 	struct gd_buf data[3] = { { 0 } }, row = { 0 }, msg = { 0 };
 	struct tm tm;
@@ -565,7 +557,7 @@ gd_docs_commit_quiz(const char *docs, const json_t *res, const char *author, cha
 	if (gd_docs_open(&d, docs, err, errlen) != 0)
 		return -1;
 	memset(&tm, 0, sizeof(tm));
-	if (strptime(str(res, "date"), "%Y-%m-%dT%H:%M:%S", &tm) != NULL)
+	if (strptime(gd_json_str(res, "date"), "%Y-%m-%dT%H:%M:%S", &tm) != NULL)
 		when = timegm(&tm);
 	gd_docs_slug(sb, bank, sizeof(sb));
 	gd_docs_slug(sp, *who ? who : "anonymous", sizeof(sp));

@@ -5,22 +5,6 @@
 
 #include "report.h"
 
-static const char *
-str(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s != NULL ? s : "";
-}
-
-static long long
-num(const json_t *o, const char *key, long long dflt)
-{
-	json_t *v = json_object_get(o, key);
-
-	return json_is_number(v) ? (long long)json_number_value(v) : dflt;
-}
-
 /* a count that the drill gives as a list (or an object, or a number) */
 long long
 gd_report_count_of(const json_t *v)
@@ -47,7 +31,7 @@ upper(char *d, const char *s, size_t len)
 static const char *
 dur(const json_t *o, const char *key, char *buf, size_t len)
 {
-	return gd_report_duration(num(o, key, -1), buf, len);
+	return gd_report_duration(gd_json_num(o, key, -1), buf, len);
 }
 
 static long long
@@ -65,7 +49,7 @@ probe_failed(const json_t *res)
 
 	json_array_foreach(json_object_get(res, "probes"), i, p)
 		if (json_is_false(json_object_get(p, "ok")))
-			return *str(p, "name") ? str(p, "name") : "?";
+			return *gd_json_str(p, "name") ? gd_json_str(p, "name") : "?";
 	return NULL;
 }
 
@@ -73,7 +57,7 @@ const char *
 gd_report_drill_postmortem(const json_t *res)
 {
 	const json_t *v = json_object_get(res, "verify"), *rs = json_object_get(res, "restore");
-	const char *verdict = str(res, "verdict");
+	const char *verdict = gd_json_str(res, "verdict");
 
 	if (mismatches(v) > 0)
 		return "Data loss: the restored backup does not match its manifest";
@@ -85,8 +69,8 @@ gd_report_drill_postmortem(const json_t *res)
 		return "The restore failed: a verify probe on the restored data failed";
 	if ((strcmp(verdict, "fail") == 0 || strcmp(verdict, "error") == 0) &&
 	    json_is_number(json_object_get(json_object_get(res, "phases"), "stream_ms")) &&
-	    (!json_is_object(v) || num(v, "entries", 0) == 0 ||
-	    num(json_object_get(res, "stream"), "dst_exit", 0) != 0))
+	    (!json_is_object(v) || gd_json_num(v, "entries", 0) == 0 ||
+	    gd_json_num(json_object_get(res, "stream"), "dst_exit", 0) != 0))
 		return "The restore failed: the backup could not be streamed to the target";
 	return NULL;
 }
@@ -107,10 +91,10 @@ gd_report_drill_findings(const json_t *res)
 		    "%lld mismatched", gd_report_count_of(json_object_get(v, "missing")),
 		    gd_report_count_of(json_object_get(v, "extra")), gd_report_count_of(json_object_get(v, "mismatched")));
 	if (json_is_true(json_object_get(v, "refused")) || json_is_string(json_object_get(v, "refused")))
-		ADD("refused", "the archive was refused: %s", *str(res, "error") ? str(res, "error") :
+		ADD("refused", "the archive was refused: %s", *gd_json_str(res, "error") ? gd_json_str(res, "error") :
 		    "a hostile entry");
 	if (json_is_object(rs) && json_is_false(json_object_get(rs, "ok")))
-		ADD("restore-failed", "the restore hook on %s failed", str(rs, "host"));
+		ADD("restore-failed", "the restore hook on %s failed", gd_json_str(rs, "host"));
 	if ((pf = probe_failed(res)) != NULL)
 		ADD("verify-failed", "the verify probe '%s' failed on the restored data", pf);
 	if (json_is_false(json_object_get(o, "rto_met")))
@@ -133,11 +117,11 @@ gd_report_drill_actions(const json_t *res)
 	size_t i;
 
 	json_array_foreach(all, i, fd) {
-		const char *k = str(fd, "kind");
+		const char *k = gd_json_str(fd, "kind");
 
 		if (strcmp(k, "data-loss") == 0)
 			json_array_append_new(acts, json_sprintf("find why backup %s does not match its "
-			    "manifest, and take a good backup now", str(json_object_get(res, "backup"), "path")));
+			    "manifest, and take a good backup now", gd_json_str(json_object_get(res, "backup"), "path")));
 		else if (strcmp(k, "refused") == 0)
 			json_array_append_new(acts, json_string("find who wrote the refused archive, and "
 			    "take a good backup now"));
@@ -174,8 +158,8 @@ gd_report_drill_timeline_md(const json_t *res, struct gd_buf *out)
 		if (mismatches(v) > 0)
 			snprintf(d, sizeof(d), "**%lld entries do not match the manifest**", mismatches(v));
 		else
-			snprintf(d, sizeof(d), "%lld entries, %lld bytes verified", num(v, "entries", 0),
-			    num(v, "bytes", 0));
+			snprintf(d, sizeof(d), "%lld entries, %lld bytes verified", gd_json_num(v, "entries", 0),
+			    gd_json_num(v, "bytes", 0));
 		gd_buf_printf(out, "| Stream and verify | %s | %s |\n", dur(ph, "stream_ms", a, sizeof(a)), d);
 	}
 	if (json_is_object(rs))
@@ -247,48 +231,48 @@ gd_report_drill_markdown_svg(const json_t *res, const char *svg_name, struct gd_
 
 	if (!json_is_object(res))
 		return gd_errf(err, errlen, "report: the drill result is not a JSON object");
-	upper(verdict, *str(res, "verdict") ? str(res, "verdict") : "error", sizeof(verdict));
-	t = (time_t)(num(res, "started", 0) / 1000);
+	upper(verdict, *gd_json_str(res, "verdict") ? gd_json_str(res, "verdict") : "error", sizeof(verdict));
+	t = (time_t)(gd_json_num(res, "started", 0) / 1000);
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
 
-	gd_buf_printf(out, "# Restore drill: %s\n\n", *str(res, "title") ? str(res, "title") : str(res, "id"));
+	gd_buf_printf(out, "# Restore drill: %s\n\n", *gd_json_str(res, "title") ? gd_json_str(res, "title") : gd_json_str(res, "id"));
 	gd_buf_adds(out, "## Summary\n\n| | |\n|---|---|\n| Drill |");
-	gd_md_cell(out, str(res, "id"));
+	gd_md_cell(out, gd_json_str(res, "id"));
 	gd_buf_adds(out, "\n| Plan |");
-	gd_md_cell(out, str(res, "file"));
+	gd_md_cell(out, gd_json_str(res, "file"));
 	gd_buf_adds(out, "\n| Run |");
-	gd_md_cell(out, str(res, "run"));
+	gd_md_cell(out, gd_json_str(res, "run"));
 	gd_buf_printf(out, "\n| Started | %s |\n", when);
 	gd_buf_printf(out, "| Verdict | **%s** |\n", verdict);
 	gd_buf_printf(out, "| RTO | %s |\n", dur(res, "rto_ms", a, sizeof(a)));
 	gd_buf_printf(out, "| RPO (backup age) | %s |\n", dur(bk, "age_ms", a, sizeof(a)));
-	if (*str(res, "error")) {
+	if (*gd_json_str(res, "error")) {
 		gd_buf_adds(out, "| Why |");
-		gd_md_cell(out, str(res, "error"));
+		gd_md_cell(out, gd_json_str(res, "error"));
 		gd_buf_adds(out, "\n");
 	}
 	gd_buf_adds(out, "\n## Backup\n\n");
 	if (!json_is_object(bk)) {
 		gd_buf_adds(out, "No backup was picked.\n\n");
 	} else {
-		time_t mt = (time_t)num(bk, "mtime", 0);
+		time_t mt = (time_t)gd_json_num(bk, "mtime", 0);
 
 		gmtime_r(&mt, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
 		gd_buf_adds(out, "| | |\n|---|---|\n| Host |");
-		gd_md_cell(out, str(bk, "host"));
+		gd_md_cell(out, gd_json_str(bk, "host"));
 		gd_buf_adds(out, "\n| Path |");
-		gd_md_cell(out, str(bk, "path"));
-		gd_buf_printf(out, "\n| Size | %lld bytes |\n| Modified | %s |\n", num(bk, "bytes", 0), when);
+		gd_md_cell(out, gd_json_str(bk, "path"));
+		gd_buf_printf(out, "\n| Size | %lld bytes |\n| Modified | %s |\n", gd_json_num(bk, "bytes", 0), when);
 		gd_buf_printf(out, "| Age: the RPO | %s |\n", dur(bk, "age_ms", a, sizeof(a)));
-		if (*str(bk, "manifest")) {
+		if (*gd_json_str(bk, "manifest")) {
 			gd_buf_adds(out, "| Manifest |");
-			gd_md_cell(out, str(bk, "manifest"));
+			gd_md_cell(out, gd_json_str(bk, "manifest"));
 			gd_buf_adds(out, "\n");
 		}
-		gd_buf_printf(out, "| Restored to | %s:%s |\n\n", str(json_object_get(res, "target"), "host"),
-		    str(json_object_get(res, "target"), "dir"));
+		gd_buf_printf(out, "| Restored to | %s:%s |\n\n", gd_json_str(json_object_get(res, "target"), "host"),
+		    gd_json_str(json_object_get(res, "target"), "dir"));
 	}
 
 	gd_buf_adds(out, "## Phases and RTO\n\n");
@@ -304,7 +288,7 @@ gd_report_drill_markdown_svg(const json_t *res, const char *svg_name, struct gd_
 	} else {
 		gd_buf_adds(out, "| Count | Value |\n|---|---:|\n");
 		gd_buf_printf(out, "| Entries | %lld |\n| Files | %lld |\n| Bytes | %lld |\n",
-		    num(v, "entries", 0), num(v, "files", 0), num(v, "bytes", 0));
+		    gd_json_num(v, "entries", 0), gd_json_num(v, "files", 0), gd_json_num(v, "bytes", 0));
 		gd_buf_printf(out, "| Missing | %lld |\n| Extra | %lld |\n| Mismatched | %lld |\n",
 		    gd_report_count_of(json_object_get(v, "missing")), gd_report_count_of(json_object_get(v, "extra")),
 		    gd_report_count_of(json_object_get(v, "mismatched")));
@@ -312,7 +296,7 @@ gd_report_drill_markdown_svg(const json_t *res, const char *svg_name, struct gd_
 		    json_is_string(json_object_get(v, "refused")) ? "**yes**" : "no");
 		gd_buf_printf(out, "| Checked against a manifest | %s |\n\n",
 		    json_is_true(json_object_get(v, "verified")) ? "yes, all match" :
-		    json_is_object(bk) && *str(bk, "manifest") ? "**no match**" : "no manifest");
+		    json_is_object(bk) && *gd_json_str(bk, "manifest") ? "**no match**" : "no manifest");
 		list_some(out, "Missing", json_object_get(v, "missing"));
 		list_some(out, "Extra", json_object_get(v, "extra"));
 		list_some(out, "Mismatched", json_object_get(v, "mismatched"));
@@ -321,9 +305,9 @@ gd_report_drill_markdown_svg(const json_t *res, const char *svg_name, struct gd_
 		gd_buf_adds(out, "| Verify probe | OK | Detail |\n|---|---|---|\n");
 		json_array_foreach(json_object_get(res, "probes"), i, p) {
 			gd_buf_adds(out, "|");
-			gd_md_cell(out, str(p, "name"));
+			gd_md_cell(out, gd_json_str(p, "name"));
 			gd_md_cell(out, json_is_true(json_object_get(p, "ok")) ? "ok" : "FAIL");
-			gd_md_cell(out, str(p, "detail"));
+			gd_md_cell(out, gd_json_str(p, "detail"));
 			gd_buf_adds(out, "\n");
 		}
 		gd_buf_adds(out, "\n");
@@ -338,7 +322,7 @@ gd_report_drill_markdown_svg(const json_t *res, const char *svg_name, struct gd_
 	gd_buf_adds(out, "## Findings\n\n");
 	all = gd_report_drill_findings(res);
 	json_array_foreach(all, i, fd)
-		gd_buf_printf(out, "- **%s**: %s\n", str(fd, "kind"), str(fd, "text"));
+		gd_buf_printf(out, "- **%s**: %s\n", gd_json_str(fd, "kind"), gd_json_str(fd, "text"));
 	gd_buf_adds(out, json_array_size(all) ? "\n" : "None.\n\n");
 	gd_buf_adds(out, "## Corrective actions\n\n");
 	acts = gd_report_drill_actions(res);
@@ -384,13 +368,13 @@ gd_report_quiz_markdown_svg(const json_t *res, const char *svg_name, struct gd_b
 
 	if (!json_is_object(res))
 		return gd_errf(err, errlen, "report: the quiz result is not a JSON object");
-	gd_buf_printf(out, "# Internal test: %s\n\n", *str(res, "title") ? str(res, "title") : str(res, "bank"));
+	gd_buf_printf(out, "# Internal test: %s\n\n", *gd_json_str(res, "title") ? gd_json_str(res, "title") : gd_json_str(res, "bank"));
 	gd_buf_adds(out, "## Summary\n\n| | |\n|---|---|\n| Participant |");
-	gd_md_cell(out, str(res, "participant"));
+	gd_md_cell(out, gd_json_str(res, "participant"));
 	gd_buf_adds(out, "\n| Bank |");
-	gd_md_cell(out, str(res, "bank"));
+	gd_md_cell(out, gd_json_str(res, "bank"));
 	gd_buf_adds(out, "\n| Date |");
-	gd_md_cell(out, str(res, "date"));
+	gd_md_cell(out, gd_json_str(res, "date"));
 	gd_buf_printf(out, "\n| Score | %s / %s (%.1f%%) |\n",
 	    fmtnum(json_number_value(json_object_get(res, "total")), a, sizeof(a)),
 	    fmtnum(json_number_value(json_object_get(res, "max")), b, sizeof(b)),
@@ -416,11 +400,11 @@ gd_report_quiz_markdown_svg(const json_t *res, const char *svg_name, struct gd_b
 	gd_buf_adds(out, "\n## Questions\n\n| Question | Topic | Score | Max | Result |\n|---|---|---:|---:|---|\n");
 	json_array_foreach(json_object_get(res, "questions"), i, q) {
 		gd_buf_adds(out, "|");
-		gd_md_cell(out, str(q, "id"));
-		gd_md_cell(out, str(q, "topic"));
+		gd_md_cell(out, gd_json_str(q, "id"));
+		gd_md_cell(out, gd_json_str(q, "topic"));
 		gd_buf_printf(out, " %s | %s |", fmtnum(json_number_value(json_object_get(q, "score")), a,
 		    sizeof(a)), fmtnum(json_number_value(json_object_get(q, "max")), b, sizeof(b)));
-		gd_md_cell(out, str(q, "status"));
+		gd_md_cell(out, gd_json_str(q, "status"));
 		gd_buf_adds(out, "\n");
 	}
 	gd_buf_adds(out, "\n## Gaps\n\n");
@@ -430,22 +414,22 @@ gd_report_quiz_markdown_svg(const json_t *res, const char *svg_name, struct gd_b
 		gd_buf_adds(out, "| Question | Topic | Result | Remedy |\n|---|---|---|---|\n");
 		json_array_foreach(json_object_get(res, "gaps"), i, g) {
 			gd_buf_adds(out, "|");
-			gd_md_cell(out, str(g, "id"));
-			gd_md_cell(out, str(g, "topic"));
-			gd_md_cell(out, str(g, "status"));
-			gd_md_cell(out, *str(g, "remedy") ? str(g, "remedy") : "(the bank gives no remedy)");
+			gd_md_cell(out, gd_json_str(g, "id"));
+			gd_md_cell(out, gd_json_str(g, "topic"));
+			gd_md_cell(out, gd_json_str(g, "status"));
+			gd_md_cell(out, *gd_json_str(g, "remedy") ? gd_json_str(g, "remedy") : "(the bank gives no remedy)");
 			gd_buf_adds(out, "\n");
 		}
 		gd_buf_adds(out, "\n");
 	}
 	gd_buf_adds(out, "## Corrective actions\n\n");
 	json_array_foreach(json_object_get(res, "gaps"), i, g) {
-		if (*str(g, "remedy"))
-			gd_buf_printf(out, "- [ ] study %s (question %s, %s)\n", str(g, "remedy"), str(g, "id"),
-			    str(g, "topic"));
+		if (*gd_json_str(g, "remedy"))
+			gd_buf_printf(out, "- [ ] study %s (question %s, %s)\n", gd_json_str(g, "remedy"), gd_json_str(g, "id"),
+			    gd_json_str(g, "topic"));
 		else
 			gd_buf_printf(out, "- [ ] review question %s (%s): the bank gives no remedy\n",
-			    str(g, "id"), str(g, "topic"));
+			    gd_json_str(g, "id"), gd_json_str(g, "topic"));
 	}
 	gd_buf_adds(out, json_array_size(json_object_get(res, "gaps")) ? "\n" : "None.\n\n");
 	gd_buf_printf(out, "_Written by gameday %s._\n", GD_VERSION);

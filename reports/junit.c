@@ -10,14 +10,6 @@ struct suite {
 	int tests, failures, errors, skipped;
 };
 
-static const char *
-str(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s != NULL ? s : "";
-}
-
 /* one testcase; how: NULL (passed), "failure", "error" or "skipped" */
 static void
 add_case(struct suite *s, const char *classname, const char *name, const char *how,
@@ -59,12 +51,12 @@ failed_probes(const json_t *res, const char *phase, struct gd_buf *b)
 	else
 		list = json_object_get(json_object_get(json_object_get(res, "phases"), phase), "probes");
 	json_array_foreach(list, i, p) {
-		if (strcmp(phase, "during") == 0 && (strcmp(str(p, "kind"), "probe") != 0 ||
-		    strcmp(str(p, "phase"), "observe") != 0))
+		if (strcmp(phase, "during") == 0 && (strcmp(gd_json_str(p, "kind"), "probe") != 0 ||
+		    strcmp(gd_json_str(p, "phase"), "observe") != 0))
 			continue;
 		if (!json_is_false(json_object_get(p, "ok")))
 			continue;
-		gd_buf_printf(b, "%s: %s\n", str(p, "name"), str(p, "detail"));
+		gd_buf_printf(b, "%s: %s\n", gd_json_str(p, "name"), gd_json_str(p, "detail"));
 	}
 }
 
@@ -104,29 +96,29 @@ gd_report_junit(const json_t *res, struct gd_buf *out, char *err, size_t errlen)
 
 	if (!json_is_object(res))
 		return gd_errf(err, errlen, "junit: the result is not a JSON object");
-	expect = *str(json_object_get(res, "hypothesis"), "expect") ?
-	    str(json_object_get(res, "hypothesis"), "expect") : str(sc, "expect");
+	expect = *gd_json_str(json_object_get(res, "hypothesis"), "expect") ?
+	    gd_json_str(json_object_get(res, "hypothesis"), "expect") : gd_json_str(sc, "expect");
 	hold = strcmp(expect, "hold") == 0;
 	recover = strcmp(expect, "recover") == 0;
-	snprintf(cls, sizeof(cls), "gameday.%s", str(sc, "id"));
+	snprintf(cls, sizeof(cls), "gameday.%s", gd_json_str(sc, "id"));
 
 	check(&s, res, cls, "before", "steady state before", 1);
 	check(&s, res, cls, "during", "steady state during the fault", hold);
 	check(&s, res, cls, "after", "steady state after (fault on)", hold || recover);
 	check(&s, res, cls, "again", "steady state after revert", 1);
 	json_array_foreach(json_object_get(res, "faults"), i, f) {
-		snprintf(name, sizeof(name), "revert of %s on %s", str(f, "label"), str(f, "host"));
+		snprintf(name, sizeof(name), "revert of %s on %s", gd_json_str(f, "label"), gd_json_str(f, "host"));
 		if (json_is_false(json_object_get(f, "reverted")))
 			add_case(&s, cls, name, "failure", "the revert failed or was not verified",
-			    str(f, "revert_detail"));
+			    gd_json_str(f, "revert_detail"));
 		else if (json_is_true(json_object_get(f, "reverted")))
 			add_case(&s, cls, name, NULL, NULL, NULL);
 		else
-			add_case(&s, cls, name, "skipped", "not reverted by this run", str(f, "revert_detail"));
+			add_case(&s, cls, name, "skipped", "not reverted by this run", gd_json_str(f, "revert_detail"));
 	}
-	verdict = str(res, "verdict");
+	verdict = gd_json_str(res, "verdict");
 	if (strcmp(verdict, "error") == 0 || strcmp(verdict, "aborted") == 0)
-		add_case(&s, cls, "run completes", "error", verdict, str(res, "error"));
+		add_case(&s, cls, "run completes", "error", verdict, gd_json_str(res, "error"));
 
 	started = (time_t)(json_number_value(json_object_get(res, "started")) / 1000);
 	gmtime_r(&started, &tm);
@@ -138,7 +130,7 @@ gd_report_junit(const json_t *res, struct gd_buf *out, char *err, size_t errlen)
 	gd_buf_printf(out, "\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" "
 	    "time=\"%.3f\" timestamp=\"%s\" id=\"", s.tests, s.failures, s.errors, s.skipped,
 	    json_number_value(json_object_get(res, "duration_ms")) / 1000.0, stamp);
-	gd_report_xml_escape(out, str(res, "run"));
+	gd_report_xml_escape(out, gd_json_str(res, "run"));
 	gd_buf_adds(out, "\">\n");
 	gd_buf_add(out, s.cases.data, s.cases.len);
 	gd_buf_adds(out, "  </testsuite>\n</testsuites>\n");
@@ -200,7 +192,7 @@ gd_report_drill_junit(const json_t *res, struct gd_buf *out, char *err, size_t e
 	struct suite s = { { 0 }, 0, 0, 0, 0 };
 	const json_t *ph = json_object_get(res, "phases"), *v = json_object_get(res, "verify");
 	const json_t *o = json_object_get(res, "objectives"), *x;
-	const char *verdict = str(res, "verdict"), *e = str(res, "error");
+	const char *verdict = gd_json_str(res, "verdict"), *e = gd_json_str(res, "error");
 	char cls[256], msg[256];
 	struct gd_buf d = { 0 };
 	json_t *p;
@@ -209,7 +201,7 @@ gd_report_drill_junit(const json_t *res, struct gd_buf *out, char *err, size_t e
 
 	if (!json_is_object(res))
 		return gd_errf(err, errlen, "junit: the drill result is not a JSON object");
-	snprintf(cls, sizeof(cls), "gameday.drill.%s", str(res, "id"));
+	snprintf(cls, sizeof(cls), "gameday.drill.%s", gd_json_str(res, "id"));
 
 	/* stream and verify */
 	if (!json_is_number(json_object_get(ph, "stream_ms"))) {
@@ -235,13 +227,13 @@ gd_report_drill_junit(const json_t *res, struct gd_buf *out, char *err, size_t e
 	else if (json_is_true(json_object_get(x, "ok")))
 		add_case(&s, cls, "restore", NULL, NULL, NULL);
 	else
-		add_case(&s, cls, "restore", "failure", "the restore hook failed", str(x, "stderr"));
+		add_case(&s, cls, "restore", "failure", "the restore hook failed", gd_json_str(x, "stderr"));
 	/* the verify probes */
 	bad = 0;
 	json_array_foreach(json_object_get(res, "probes"), i, p) {
 		if (json_is_false(json_object_get(p, "ok"))) {
 			bad++;
-			gd_buf_printf(&d, "%s: %s\n", str(p, "name"), str(p, "detail"));
+			gd_buf_printf(&d, "%s: %s\n", gd_json_str(p, "name"), gd_json_str(p, "detail"));
 		}
 	}
 	if (json_array_size(json_object_get(res, "probes")) == 0)
@@ -256,7 +248,7 @@ gd_report_drill_junit(const json_t *res, struct gd_buf *out, char *err, size_t e
 		if (json_is_true(json_object_get(x, "ok")))
 			add_case(&s, cls, "teardown", NULL, NULL, NULL);
 		else
-			add_case(&s, cls, "teardown", "failure", "the teardown hook failed", str(x, "stderr"));
+			add_case(&s, cls, "teardown", "failure", "the teardown hook failed", gd_json_str(x, "stderr"));
 	}
 	x = json_object_get(res, "target");
 	if (json_is_number(json_object_get(ph, "cleanup_ms")) && json_is_true(json_object_get(x, "clean"))) {
@@ -284,7 +276,7 @@ gd_report_drill_junit(const json_t *res, struct gd_buf *out, char *err, size_t e
 		add_case(&s, cls, "drill completes", "error", verdict, e);
 
 	suite_xml(&s, cls, json_number_value(json_object_get(res, "duration_ms")) / 1000.0,
-	    (time_t)(json_number_value(json_object_get(res, "started")) / 1000), str(res, "run"), out);
+	    (time_t)(json_number_value(json_object_get(res, "started")) / 1000), gd_json_str(res, "run"), out);
 	gd_buf_free(&d);
 	gd_buf_free(&s.cases);
 	return 0;
@@ -316,9 +308,9 @@ gd_report_quiz_junit(const json_t *res, struct gd_buf *out, char *err, size_t er
 	if (!json_is_object(res))
 		return gd_errf(err, errlen, "junit: the quiz result is not a JSON object");
 	json_array_foreach(json_object_get(res, "questions"), i, q) {
-		snprintf(cls, sizeof(cls), "gameday.quiz.%s.%s", str(res, "bank"), str(q, "topic"));
-		snprintf(name, sizeof(name), "%s", str(q, "id"));
-		st = str(q, "status");
+		snprintf(cls, sizeof(cls), "gameday.quiz.%s.%s", gd_json_str(res, "bank"), gd_json_str(q, "topic"));
+		snprintf(name, sizeof(name), "%s", gd_json_str(q, "id"));
+		st = gd_json_str(q, "status");
 		if (strcmp(st, "right") == 0) {
 			add_case(&s, cls, name, NULL, NULL, NULL);
 			continue;
@@ -329,18 +321,18 @@ gd_report_quiz_junit(const json_t *res, struct gd_buf *out, char *err, size_t er
 		}
 		remedy = "";
 		json_array_foreach(json_object_get(res, "gaps"), k, g)
-			if (strcmp(str(g, "id"), str(q, "id")) == 0)
-				remedy = str(g, "remedy");
+			if (strcmp(gd_json_str(g, "id"), gd_json_str(q, "id")) == 0)
+				remedy = gd_json_str(g, "remedy");
 		snprintf(msg, sizeof(msg), "%s: %g of %g", *st ? st : "not right",
 		    json_number_value(json_object_get(q, "score")), json_number_value(json_object_get(q, "max")));
 		snprintf(detail, sizeof(detail), "%s%s", *remedy ? "remedy: " : "", remedy);
 		add_case(&s, cls, name, "failure", msg, detail);
 	}
 	memset(&tm, 0, sizeof(tm));
-	if (strptime(str(res, "date"), "%Y-%m-%dT%H:%M:%S", &tm) != NULL)
+	if (strptime(gd_json_str(res, "date"), "%Y-%m-%dT%H:%M:%S", &tm) != NULL)
 		when = timegm(&tm);
-	snprintf(cls, sizeof(cls), "gameday.quiz.%s", str(res, "bank"));
-	suite_xml(&s, cls, 0, when, str(res, "participant"), out);
+	snprintf(cls, sizeof(cls), "gameday.quiz.%s", gd_json_str(res, "bank"));
+	suite_xml(&s, cls, 0, when, gd_json_str(res, "participant"), out);
 	gd_buf_free(&s.cases);
 	return 0;
 }

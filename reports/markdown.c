@@ -6,16 +6,16 @@
 
 #include "report.h"
 
-static const char *
-str(const json_t *o, const char *key)
+const char *
+gd_json_str(const json_t *o, const char *key)
 {
 	const char *s = json_string_value(json_object_get(o, key));
 
 	return s != NULL ? s : "";
 }
 
-static long long
-num(const json_t *o, const char *key, long long dflt)
+long long
+gd_json_num(const json_t *o, const char *key, long long dflt)
 {
 	json_t *v = json_object_get(o, key);
 
@@ -31,7 +31,7 @@ first_inject(const json_t *res)
 	json_t *f;
 
 	json_array_foreach(json_object_get(res, "faults"), i, f) {
-		t = num(f, "injected_ms", -1);
+		t = gd_json_num(f, "injected_ms", -1);
 		if (t >= 0 && (first < 0 || t < first))
 			first = t;
 	}
@@ -41,7 +41,7 @@ first_inject(const json_t *res)
 static long long
 since_inject(const json_t *res, const char *key)
 {
-	long long inj = first_inject(res), t = num(res, key, -1);
+	long long inj = first_inject(res), t = gd_json_num(res, key, -1);
 
 	if (inj < 0 || t < 0)
 		return -1;
@@ -113,11 +113,11 @@ gd_report_findings(const json_t *res)
 		json_decref(all);
 		all = json_array();
 	}
-	if (*str(sc, "runbook") == '\0' && is_alert(sc))
+	if (*gd_json_str(sc, "runbook") == '\0' && is_alert(sc))
 		json_array_append_new(all, json_pack("{s:s, s:s}", "kind", "no-runbook",
 		    "text", "an alert scenario with no runbook: whoever this alert pages has nothing "
 		    "to follow"));
-	else if (*str(sc, "runbook") == '\0')
+	else if (*gd_json_str(sc, "runbook") == '\0')
 		json_array_append_new(all, json_pack("{s:s, s:s}", "kind", "missing-runbook",
 		    "text", "the scenario names no runbook: nobody knows what to do when this happens"));
 	return all;
@@ -127,7 +127,7 @@ json_t *
 gd_report_docs_findings(const json_t *res, const char *workdir)
 {
 	json_t *copy = json_deep_copy(res), *fd;
-	const char *rb = str(json_object_get(res, "scenario"), "runbook");
+	const char *rb = gd_json_str(json_object_get(res, "scenario"), "runbook");
 	char *file, *hash, *full;
 	struct stat st;
 
@@ -188,7 +188,7 @@ fault_names(const json_t *res, int failed_only, struct gd_buf *b)
 			continue;
 		if (b->len > 0)
 			gd_buf_adds(b, ", ");
-		gd_buf_printf(b, "%s on %s", str(f, "label"), str(f, "host"));
+		gd_buf_printf(b, "%s on %s", gd_json_str(f, "label"), gd_json_str(f, "host"));
 	}
 	if (b->len == 0)
 		gd_buf_adds(b, "the fault");
@@ -203,10 +203,10 @@ gd_report_actions(const json_t *res)
 	size_t i;
 
 	json_array_foreach(all, i, fd) {
-		kind = str(fd, "kind");
+		kind = gd_json_str(fd, "kind");
 		b.len = 0;
 		if (strcmp(kind, "revert-failed") == 0) {
-			gd_buf_printf(&b, "fix the revert of %s", str(fd, "text"));
+			gd_buf_printf(&b, "fix the revert of %s", gd_json_str(fd, "text"));
 		} else if (strcmp(kind, "not-detected") == 0) {
 			gd_buf_adds(&b, "");
 			fault_names(res, 0, &b);
@@ -215,10 +215,10 @@ gd_report_actions(const json_t *res)
 		} else if (strcmp(kind, "missing-runbook") == 0 || strcmp(kind, "runbook-missing") == 0 ||
 		    strcmp(kind, "no-runbook") == 0) {
 			gd_buf_adds(&b, "write the runbook");
-			if (*str(json_object_get(res, "scenario"), "runbook") != '\0')
-				gd_buf_printf(&b, " %s", str(json_object_get(res, "scenario"), "runbook"));
+			if (*gd_json_str(json_object_get(res, "scenario"), "runbook") != '\0')
+				gd_buf_printf(&b, " %s", gd_json_str(json_object_get(res, "scenario"), "runbook"));
 		} else if (strcmp(kind, "not-active") == 0) {
-			gd_buf_printf(&b, "make the fault take effect: %s", str(fd, "text"));
+			gd_buf_printf(&b, "make the fault take effect: %s", gd_json_str(fd, "text"));
 		} else {
 			continue;
 		}
@@ -287,23 +287,23 @@ section_timeline(const json_t *res, const char *svg_name, struct gd_buf *out)
 		gd_buf_printf(out, "![timeline](%s.svg)\n\n", svg_name);
 	gd_buf_adds(out, "| Time | Phase | What | OK | Detail |\n|---:|---|---|---|---|\n");
 	json_array_foreach(json_object_get(res, "timeline"), i, e) {
-		snprintf(t, sizeof(t), "%.3f s", (double)num(e, "t_ms", 0) / 1000.0);
-		snprintf(what, sizeof(what), "%s", str(e, "kind"));
+		snprintf(t, sizeof(t), "%.3f s", (double)gd_json_num(e, "t_ms", 0) / 1000.0);
+		snprintf(what, sizeof(what), "%s", gd_json_str(e, "kind"));
 		gd_buf_adds(out, "|");
 		gd_md_cell(out, t);
-		gd_md_cell(out, str(e, "phase"));
+		gd_md_cell(out, gd_json_str(e, "phase"));
 		{
 			struct gd_buf w = { 0 };
 
-			gd_buf_printf(&w, "%s: %s", what, str(e, "name"));
-			if (*str(e, "host") != '\0')
-				gd_buf_printf(&w, " (%s)", str(e, "host"));
+			gd_buf_printf(&w, "%s: %s", what, gd_json_str(e, "name"));
+			if (*gd_json_str(e, "host") != '\0')
+				gd_buf_printf(&w, " (%s)", gd_json_str(e, "host"));
 			gd_md_cell(out, w.data);
 			gd_buf_free(&w);
 		}
 		ok = json_object_get(e, "ok");
 		gd_md_cell(out, json_is_true(ok) ? "ok" : json_is_false(ok) ? "FAIL" : "");
-		gd_md_cell(out, str(e, "detail"));
+		gd_md_cell(out, gd_json_str(e, "detail"));
 		gd_buf_adds(out, "\n");
 	}
 	gd_buf_adds(out, "\n");
@@ -333,13 +333,13 @@ section_probes(const json_t *res, struct gd_buf *out)
 			if (!any)
 				gd_buf_adds(out, "| When | Probe | OK | Latency | Detail |\n|---|---|---|---:|---|\n");
 			any = 1;
-			snprintf(ms, sizeof(ms), "%lld ms", num(p, "ms", 0));
+			snprintf(ms, sizeof(ms), "%lld ms", gd_json_num(p, "ms", 0));
 			gd_buf_adds(out, "|");
 			gd_md_cell(out, phases[k][1]);
-			gd_md_cell(out, str(p, "name"));
+			gd_md_cell(out, gd_json_str(p, "name"));
 			gd_md_cell(out, json_is_true(json_object_get(p, "ok")) ? "ok" : "FAIL");
 			gd_md_cell(out, ms);
-			gd_md_cell(out, str(p, "detail"));
+			gd_md_cell(out, gd_json_str(p, "detail"));
 			gd_buf_adds(out, "\n");
 		}
 	}
@@ -362,35 +362,35 @@ gd_report_markdown(const json_t *res, const char *svg_name, struct gd_buf *out, 
 		gd_errf(err, errlen, "report: the result is not a JSON object");
 		goto out;
 	}
-	upper(verdict, str(res, "verdict"), sizeof(verdict));
-	started = (time_t)(num(res, "started", 0) / 1000);
+	upper(verdict, gd_json_str(res, "verdict"), sizeof(verdict));
+	started = (time_t)(gd_json_num(res, "started", 0) / 1000);
 	gmtime_r(&started, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
 
-	gd_buf_printf(out, "# HA test: %s\n\n", *str(sc, "title") ? str(sc, "title") : str(sc, "id"));
+	gd_buf_printf(out, "# HA test: %s\n\n", *gd_json_str(sc, "title") ? gd_json_str(sc, "title") : gd_json_str(sc, "id"));
 	gd_buf_adds(out, "## Summary\n\n| | |\n|---|---|\n");
 	gd_buf_adds(out, "| Scenario |");
-	gd_md_cell(out, str(sc, "id"));
+	gd_md_cell(out, gd_json_str(sc, "id"));
 	gd_buf_adds(out, "\n| File |");
-	gd_md_cell(out, str(res, "file"));
+	gd_md_cell(out, gd_json_str(res, "file"));
 	gd_buf_adds(out, "\n| Run |");
-	gd_md_cell(out, str(res, "run"));
+	gd_md_cell(out, gd_json_str(res, "run"));
 	gd_buf_printf(out, "\n| Started | %s |\n", when);
-	gd_buf_printf(out, "| Duration | %s |\n", gd_report_secs(num(res, "duration_ms", -1), a, sizeof(a)));
+	gd_buf_printf(out, "| Duration | %s |\n", gd_report_secs(gd_json_num(res, "duration_ms", -1), a, sizeof(a)));
 	gd_buf_printf(out, "| Verdict | **%s** |\n", verdict);
-	if (*str(sc, "runbook")) {
+	if (*gd_json_str(sc, "runbook")) {
 		gd_buf_adds(out, "| Runbook |");
-		gd_md_cell(out, str(sc, "runbook"));
+		gd_md_cell(out, gd_json_str(sc, "runbook"));
 		gd_buf_adds(out, "\n");
 	}
-	if (*str(res, "error")) {
+	if (*gd_json_str(res, "error")) {
 		gd_buf_adds(out, "| Why |");
-		gd_md_cell(out, str(res, "error"));
+		gd_md_cell(out, gd_json_str(res, "error"));
 		gd_buf_adds(out, "\n");
 	}
 	gd_buf_adds(out, "\n");
-	if (*str(sc, "narrative")) {
-		const char *p = str(sc, "narrative"), *nl;
+	if (*gd_json_str(sc, "narrative")) {
+		const char *p = gd_json_str(sc, "narrative"), *nl;
 
 		/* a quote block, one "> " per line */
 		for (; *p != '\0'; p = *nl ? nl + 1 : nl) {
@@ -405,8 +405,8 @@ gd_report_markdown(const json_t *res, const char *svg_name, struct gd_buf *out, 
 	}
 
 	gd_buf_adds(out, "## Hypothesis\n\n");
-	gd_buf_printf(out, "Expected: the steady state should **%s**.\n\n", *str(hy, "expect") ?
-	    str(hy, "expect") : *str(sc, "expect") ? str(sc, "expect") : "-");
+	gd_buf_printf(out, "Expected: the steady state should **%s**.\n\n", *gd_json_str(hy, "expect") ?
+	    gd_json_str(hy, "expect") : *gd_json_str(sc, "expect") ? gd_json_str(sc, "expect") : "-");
 	gd_buf_adds(out, "| Check | Result |\n|---|---|\n");
 	gd_buf_printf(out, "| Steady state before | %s |\n", held(json_object_get(hy, "before")));
 	gd_buf_printf(out, "| During the fault | %s |\n", held(json_object_get(hy, "during")));
@@ -420,12 +420,12 @@ gd_report_markdown(const json_t *res, const char *svg_name, struct gd_buf *out, 
 		gd_buf_adds(out, "| # | Host | Fault | Kind | Injected | Reverted | Took effect | Revert verified |\n"
 		    "|---:|---|---|---|---:|---:|---|---|\n");
 		json_array_foreach(json_object_get(res, "faults"), i, f) {
-			gd_buf_printf(out, "| %lld |", num(f, "seq", (long long)i + 1));
-			gd_md_cell(out, str(f, "host"));
-			gd_md_cell(out, str(f, "label"));
-			gd_md_cell(out, str(f, "kind"));
-			gd_md_cell(out, gd_report_secs(num(f, "injected_ms", -1), a, sizeof(a)));
-			gd_md_cell(out, gd_report_secs(num(f, "reverted_ms", -1), b, sizeof(b)));
+			gd_buf_printf(out, "| %lld |", gd_json_num(f, "seq", (long long)i + 1));
+			gd_md_cell(out, gd_json_str(f, "host"));
+			gd_md_cell(out, gd_json_str(f, "label"));
+			gd_md_cell(out, gd_json_str(f, "kind"));
+			gd_md_cell(out, gd_report_secs(gd_json_num(f, "injected_ms", -1), a, sizeof(a)));
+			gd_md_cell(out, gd_report_secs(gd_json_num(f, "reverted_ms", -1), b, sizeof(b)));
 			gd_md_cell(out, yes_no(json_object_get(f, "active")));
 			gd_md_cell(out, yes_no(json_object_get(f, "reverted")));
 			gd_buf_adds(out, "\n");
@@ -449,10 +449,10 @@ gd_report_markdown(const json_t *res, const char *svg_name, struct gd_buf *out, 
 		gd_buf_adds(out, "| Host | Fault | Verified | Detail |\n|---|---|---|---|\n");
 		json_array_foreach(json_object_get(res, "faults"), i, f) {
 			gd_buf_adds(out, "|");
-			gd_md_cell(out, str(f, "host"));
-			gd_md_cell(out, str(f, "label"));
+			gd_md_cell(out, gd_json_str(f, "host"));
+			gd_md_cell(out, gd_json_str(f, "label"));
 			gd_md_cell(out, yes_no(json_object_get(f, "reverted")));
-			gd_md_cell(out, str(f, "revert_detail"));
+			gd_md_cell(out, gd_json_str(f, "revert_detail"));
 			gd_buf_adds(out, "\n");
 		}
 		gd_buf_adds(out, "\n");
@@ -461,7 +461,7 @@ gd_report_markdown(const json_t *res, const char *svg_name, struct gd_buf *out, 
 	gd_buf_adds(out, "## Findings\n\n");
 	all = gd_report_findings(res);
 	json_array_foreach(all, i, fd)
-		gd_buf_printf(out, "- **%s**: %s\n", str(fd, "kind"), str(fd, "text"));
+		gd_buf_printf(out, "- **%s**: %s\n", gd_json_str(fd, "kind"), gd_json_str(fd, "text"));
 	gd_buf_adds(out, json_array_size(all) ? "\n" : "None.\n\n");
 
 	gd_buf_adds(out, "## Corrective actions\n\n");

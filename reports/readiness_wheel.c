@@ -8,21 +8,13 @@
 
 #include "report.h"
 
-static const char *
-str(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s != NULL ? s : "";
-}
-
 static time_t
 date_of(const json_t *res)
 {
 	struct tm tm;
 
 	memset(&tm, 0, sizeof(tm));
-	if (strptime(str(res, "date"), "%Y-%m-%dT%H:%M:%S", &tm) != NULL)
+	if (strptime(gd_json_str(res, "date"), "%Y-%m-%dT%H:%M:%S", &tm) != NULL)
 		return timegm(&tm);
 	return 0;
 }
@@ -72,15 +64,15 @@ gd_report_readiness_markdown(const json_t *res, struct gd_buf *out, char *err, s
 	if (!json_is_object(res))
 		return gd_errf(err, errlen, "report: the readiness result is not a JSON object");
 	ready = json_is_true(json_object_get(res, "ready"));
-	gd_buf_printf(out, "# Readiness check: %s against %s\n\n", str(res, "name"), str(res, "profile"));
+	gd_buf_printf(out, "# Readiness check: %s against %s\n\n", gd_json_str(res, "name"), gd_json_str(res, "profile"));
 	gd_buf_adds(out, "## Summary\n\n| | |\n|---|---|\n| Participant |");
-	gd_md_cell(out, str(res, "name"));
+	gd_md_cell(out, gd_json_str(res, "name"));
 	gd_buf_adds(out, "\n| Profile |");
-	gd_md_cell(out, str(res, "profile"));
+	gd_md_cell(out, gd_json_str(res, "profile"));
 	gd_buf_adds(out, "\n| Profile file |");
-	gd_md_cell(out, str(res, "profile_file"));
+	gd_md_cell(out, gd_json_str(res, "profile_file"));
 	gd_buf_adds(out, "\n| Date |");
-	gd_md_cell(out, str(res, "date"));
+	gd_md_cell(out, gd_json_str(res, "date"));
 	gd_buf_printf(out, "\n| Verdict | **%s** |\n", ready ? "READY" : "NOT READY");
 	gd_buf_printf(out, "| Requirements met | %lld of %lld |\n\n",
 	    (long long)(json_integer_value(json_object_get(res, "total")) -
@@ -90,17 +82,17 @@ gd_report_readiness_markdown(const json_t *res, struct gd_buf *out, char *err, s
 	json_array_foreach(json_object_get(res, "requirements"), i, r) {
 		char what[300];
 
-		snprintf(what, sizeof(what), "%s %s", str(r, "kind"), str(r, "name"));
+		snprintf(what, sizeof(what), "%s %s", gd_json_str(r, "kind"), gd_json_str(r, "name"));
 		gd_buf_adds(out, "|");
 		gd_md_cell(out, what);
 		gd_md_cell(out, json_is_true(json_object_get(r, "ok")) ? "ok" : "**missing**");
-		gd_md_cell(out, str(r, "text"));
+		gd_md_cell(out, gd_json_str(r, "text"));
 		gd_buf_adds(out, "\n");
 	}
 	gd_buf_adds(out, "\n## Corrective actions\n\n");
 	json_array_foreach(json_object_get(res, "requirements"), i, r)
 		if (!json_is_true(json_object_get(r, "ok")))
-			gd_buf_printf(out, "- [ ] %s %s: %s\n", str(r, "kind"), str(r, "name"), str(r, "text"));
+			gd_buf_printf(out, "- [ ] %s %s: %s\n", gd_json_str(r, "kind"), gd_json_str(r, "name"), gd_json_str(r, "text"));
 	gd_buf_adds(out, ready ? "None.\n\n" : "\n");
 	gd_buf_printf(out, "_Written by gameday %s._\n", GD_VERSION);
 	return 0;
@@ -125,12 +117,12 @@ gd_docs_commit_readiness(const char *docs, const json_t *res, const char *author
 	char name[200];
 	int ret;
 
-	gd_docs_slug(name, *str(res, "name") ? str(res, "name") : "anonymous", sizeof(name));
-	gd_md_cell(&tail, str(res, "name"));
-	gd_md_cell(&tail, str(res, "profile"));
+	gd_docs_slug(name, *gd_json_str(res, "name") ? gd_json_str(res, "name") : "anonymous", sizeof(name));
+	gd_md_cell(&tail, gd_json_str(res, "name"));
+	gd_md_cell(&tail, gd_json_str(res, "profile"));
 	gd_buf_printf(&tail, " %s | %lld of %lld |", verdict, miss, total);
 	gd_buf_printf(&msg, "gameday: readiness of %s against %s: %s (%lld of %lld missing)\n",
-	    str(res, "name"), str(res, "profile"), verdict, miss, total);
+	    gd_json_str(res, "name"), gd_json_str(res, "profile"), verdict, miss, total);
 	ret = commit_two(docs, "internal-tests/readiness", name, res, gd_report_readiness_markdown,
 	    readiness_head, tail.data, msg.data, author, err, errlen);
 	gd_buf_free(&tail);
@@ -148,19 +140,19 @@ gd_report_wheel_markdown(const json_t *res, struct gd_buf *out, char *err, size_
 
 	if (!json_is_object(res))
 		return gd_errf(err, errlen, "report: the wheel session is not a JSON object");
-	gd_buf_printf(out, "# Wheel of misfortune: %s\n\n", *str(res, "title") ? str(res, "title") :
-	    str(res, "scenario"));
+	gd_buf_printf(out, "# Wheel of misfortune: %s\n\n", *gd_json_str(res, "title") ? gd_json_str(res, "title") :
+	    gd_json_str(res, "scenario"));
 	gd_buf_adds(out, "## Summary\n\n| | |\n|---|---|\n| Scenario |");
-	gd_md_cell(out, str(res, "scenario"));
+	gd_md_cell(out, gd_json_str(res, "scenario"));
 	gd_buf_adds(out, "\n| Participant |");
-	gd_md_cell(out, str(res, "participant"));
+	gd_md_cell(out, gd_json_str(res, "participant"));
 	gd_buf_printf(out, "\n| Seed | %lld (replay: `gameday wheel --seed %lld`) |\n",
 	    (long long)json_integer_value(json_object_get(res, "seed")),
 	    (long long)json_integer_value(json_object_get(res, "seed")));
 	gd_buf_adds(out, "| Mode |");
 	gd_md_cell(out, json_is_object(tt) ? "tabletop" : "pick");
 	gd_buf_adds(out, "\n| Date |");
-	gd_md_cell(out, str(res, "date"));
+	gd_md_cell(out, gd_json_str(res, "date"));
 	gd_buf_adds(out, "\n");
 	if (json_array_size(json_object_get(res, "excluded")) > 0) {
 		gd_buf_adds(out, "| Not picked (played recently) |");
@@ -170,7 +162,7 @@ gd_report_wheel_markdown(const json_t *res, struct gd_buf *out, char *err, size_
 	}
 	gd_buf_adds(out, "\n");
 	if (json_is_object(tt)) {
-		gd_buf_printf(out, "## Narrative\n\n%s\n\n", *str(tt, "narrative") ? str(tt, "narrative") :
+		gd_buf_printf(out, "## Narrative\n\n%s\n\n", *gd_json_str(tt, "narrative") ? gd_json_str(tt, "narrative") :
 		    "(no narrative: describe the first page from the scenario's faults)");
 		gd_buf_adds(out, "## Injects\n\n");
 		if (json_array_size(json_object_get(tt, "injects")) == 0) {
@@ -179,9 +171,9 @@ gd_report_wheel_markdown(const json_t *res, struct gd_buf *out, char *err, size_
 			gd_buf_adds(out, "| At | From | Says |\n|---|---|---|\n");
 			json_array_foreach(json_object_get(tt, "injects"), i, x) {
 				gd_buf_adds(out, "|");
-				gd_md_cell(out, str(x, "at"));
-				gd_md_cell(out, *str(x, "from") ? str(x, "from") : "someone");
-				gd_md_cell(out, str(x, "say"));
+				gd_md_cell(out, gd_json_str(x, "at"));
+				gd_md_cell(out, *gd_json_str(x, "from") ? gd_json_str(x, "from") : "someone");
+				gd_md_cell(out, gd_json_str(x, "say"));
 				gd_buf_adds(out, "\n");
 			}
 			gd_buf_adds(out, "\n");
@@ -193,9 +185,9 @@ gd_report_wheel_markdown(const json_t *res, struct gd_buf *out, char *err, size_
 			gd_buf_adds(out, "| After | Cost | Hint |\n|---|---:|---|\n");
 			json_array_foreach(json_object_get(tt, "hints"), i, x) {
 				gd_buf_adds(out, "|");
-				gd_md_cell(out, str(x, "after"));
+				gd_md_cell(out, gd_json_str(x, "after"));
 				gd_buf_printf(out, " %g |", json_number_value(json_object_get(x, "cost")));
-				gd_md_cell(out, str(x, "text"));
+				gd_md_cell(out, gd_json_str(x, "text"));
 				gd_buf_adds(out, "\n");
 			}
 			gd_buf_adds(out, "\n");
@@ -228,12 +220,12 @@ gd_docs_commit_wheel(const char *docs, const json_t *res, const char *author, ch
 	char name[200];
 	int ret;
 
-	gd_docs_slug(name, *str(res, "scenario") ? str(res, "scenario") : "wheel", sizeof(name));
-	gd_md_cell(&tail, str(res, "scenario"));
-	gd_md_cell(&tail, str(res, "participant"));
+	gd_docs_slug(name, *gd_json_str(res, "scenario") ? gd_json_str(res, "scenario") : "wheel", sizeof(name));
+	gd_md_cell(&tail, gd_json_str(res, "scenario"));
+	gd_md_cell(&tail, gd_json_str(res, "participant"));
 	gd_buf_printf(&tail, " %s | %lld |", mode, (long long)json_integer_value(json_object_get(res, "seed")));
-	gd_buf_printf(&msg, "gameday: wheel %s, %s plays %s (seed %lld)\n", mode, str(res, "participant"),
-	    str(res, "scenario"), (long long)json_integer_value(json_object_get(res, "seed")));
+	gd_buf_printf(&msg, "gameday: wheel %s, %s plays %s (seed %lld)\n", mode, gd_json_str(res, "participant"),
+	    gd_json_str(res, "scenario"), (long long)json_integer_value(json_object_get(res, "seed")));
 	ret = commit_two(docs, "ha-tests/wheel", name, res, gd_report_wheel_markdown, wheel_head,
 	    tail.data, msg.data, author, err, errlen);
 	gd_buf_free(&tail);
@@ -267,7 +259,7 @@ write_out(struct gd_buf *b, const char *path, char *err, size_t errlen)
 int
 gd_report_readiness_metrics(const json_t *res, struct gd_buf *out, char *err, size_t errlen)
 {
-	const char *who = str(res, "name");
+	const char *who = gd_json_str(res, "name");
 
 	if (!json_is_object(res))
 		return gd_errf(err, errlen, "metrics: the readiness result is not a JSON object");

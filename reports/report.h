@@ -188,6 +188,10 @@ int gd_report_wheel_metrics_write(const char *scenario, const char *participant,
 int gd_report_recover_metrics_write(size_t reverted, size_t failed, size_t unreachable,
     const char *path, char *err, size_t errlen);
 
+/* o[key] as a string ("" when missing) and as a whole number (dflt when missing). */
+const char *gd_json_str(const json_t *o, const char *key);
+long long gd_json_num(const json_t *o, const char *key, long long dflt);
+
 /* Shared by the report writers: a Markdown table cell (" text |", pipes
  * escaped, newlines as <br>); a file-name-safe slug of s into d[len]; a JSON
  * twin (indented, keys sorted, newline-terminated); a Prometheus label value

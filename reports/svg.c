@@ -12,22 +12,6 @@
 #define ROW    34
 #define PLOT   (W - LEFT - RIGHT)
 
-static long long
-num(const json_t *o, const char *key, long long dflt)
-{
-	json_t *v = json_object_get(o, key);
-
-	return json_is_number(v) ? (long long)json_number_value(v) : dflt;
-}
-
-static const char *
-str(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s != NULL ? s : "";
-}
-
 static double
 xpos(long long t, long long span)
 {
@@ -123,13 +107,13 @@ gd_report_svg(const json_t *res, struct gd_buf *out, char *err, size_t errlen)
 	}
 	rows = probe_rows(res);
 	nrows = json_array_size(rows);
-	span = num(res, "duration_ms", 0);
+	span = gd_json_num(res, "duration_ms", 0);
 	json_array_foreach(json_object_get(res, "timeline"), i, e) {
-		t = num(e, "t_ms", 0);
+		t = gd_json_num(e, "t_ms", 0);
 		if (t > span)
 			span = t;
-		if (num(e, "ms", 0) > maxms)
-			maxms = num(e, "ms", 0);
+		if (gd_json_num(e, "ms", 0) > maxms)
+			maxms = gd_json_num(e, "ms", 0);
 	}
 	if (span < 1000)
 		span = 1000;
@@ -149,11 +133,11 @@ gd_report_svg(const json_t *res, struct gd_buf *out, char *err, size_t errlen)
 	json_array_foreach(json_object_get(res, "faults"), i, f) {
 		double x0, x1;
 
-		inj = num(f, "injected_ms", -1);
+		inj = gd_json_num(f, "injected_ms", -1);
 		if (inj < 0)
 			continue;
 		x0 = xpos(inj, span);
-		x1 = xpos(num(f, "reverted_ms", span), span);
+		x1 = xpos(gd_json_num(f, "reverted_ms", span), span);
 		gd_buf_printf(out, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" "
 		    "fill=\"#f4a261\" fill-opacity=\"0.25\"><title>", x0, TOP, x1 > x0 ? x1 - x0 : 1,
 		    bottom - TOP);
@@ -163,7 +147,7 @@ gd_report_svg(const json_t *res, struct gd_buf *out, char *err, size_t errlen)
 			struct gd_buf l = { 0 };
 
 			gd_buf_printf(&l, "fault %zu: %s on %s", i + 1,
-			    str(f, "label"), str(f, "host"));
+			    gd_json_str(f, "label"), gd_json_str(f, "host"));
 			text(out, LEFT, bottom + 40 + 14.0 * (double)i, " font-size=\"11\" fill=\"#9c4a00\"", l.data);
 			gd_buf_free(&l);
 		}
@@ -194,25 +178,25 @@ gd_report_svg(const json_t *res, struct gd_buf *out, char *err, size_t errlen)
 		json_array_foreach(rows, k, r)
 			if (strcmp(json_string_value(r), n) == 0)
 				y = TOP + (int)k * ROW;
-		x = xpos(num(e, "t_ms", 0), span);
-		bar = 14.0 * (double)num(e, "ms", 0) / (double)maxms;
+		x = xpos(gd_json_num(e, "t_ms", 0), span);
+		bar = 14.0 * (double)gd_json_num(e, "ms", 0) / (double)maxms;
 		if (bar > 0.5)
 			gd_buf_printf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"3\" height=\"%.1f\" "
 			    "fill=\"#457b9d\"/>\n", x - 1.5, y + ROW / 2 - 6 - bar, bar);
 		gd_buf_printf(out, "<circle cx=\"%.1f\" cy=\"%d\" r=\"5\" fill=\"%s\"><title>", x,
 		    y + ROW / 2, ok ? "#2a9d8f" : "#e63946");
-		gd_buf_printf(out, "%.3f s %lld ms ", (double)num(e, "t_ms", 0) / 1000.0, num(e, "ms", 0));
+		gd_buf_printf(out, "%.3f s %lld ms ", (double)gd_json_num(e, "t_ms", 0) / 1000.0, gd_json_num(e, "ms", 0));
 		gd_report_xml_escape(out, json_string_value(json_object_get(e, "detail")));
 		gd_buf_adds(out, "</title></circle>\n");
 	}
 
 	axis(out, span, bottom);
 
-	if (num(res, "detected_ms", -1) >= 0)
-		marker(out, num(res, "detected_ms", -1), span, bottom, TOP - 30, "#e63946", "detected");
-	if (num(res, "recovered_ms", -1) >= 0)
-		marker(out, num(res, "recovered_ms", -1) + (num(res, "recovered_ms", -1) ==
-		    num(res, "detected_ms", -1) ? 1 : 0), span, bottom, TOP - 17, "#2a9d8f", "recovered");
+	if (gd_json_num(res, "detected_ms", -1) >= 0)
+		marker(out, gd_json_num(res, "detected_ms", -1), span, bottom, TOP - 30, "#e63946", "detected");
+	if (gd_json_num(res, "recovered_ms", -1) >= 0)
+		marker(out, gd_json_num(res, "recovered_ms", -1) + (gd_json_num(res, "recovered_ms", -1) ==
+		    gd_json_num(res, "detected_ms", -1) ? 1 : 0), span, bottom, TOP - 17, "#2a9d8f", "recovered");
 	gd_buf_adds(out, "</svg>\n");
 	ret = 0;
 out:
@@ -277,12 +261,12 @@ gd_report_drill_svg(const json_t *res, struct gd_buf *out, char *err, size_t err
 	json_array_foreach(json_object_get(res, "probes"), k, p)
 		bad += json_is_false(json_object_get(p, "ok"));
 	for (i = 0; i < sizeof(phases) / sizeof(phases[0]); i++)
-		if (num(ph, phases[i].key, -1) >= 0) {
-			span += num(ph, phases[i].key, 0);
+		if (gd_json_num(ph, phases[i].key, -1) >= 0) {
+			span += gd_json_num(ph, phases[i].key, 0);
 			rows++;
 		}
-	rto_obj = num(o, "rto_ms", -1);
-	rto = num(res, "rto_ms", -1);
+	rto_obj = gd_json_num(o, "rto_ms", -1);
+	rto = gd_json_num(res, "rto_ms", -1);
 	if (rto > span)
 		span = rto;
 	/* an objective far beyond the drill would flatten its bars: it goes to the edge */
@@ -296,14 +280,14 @@ gd_report_drill_svg(const json_t *res, struct gd_buf *out, char *err, size_t err
 	h = bottom + 36 + 2 * 16 + 10;
 
 	gd_buf_adds(&title, "restore drill ");
-	gd_buf_adds(&title, str(res, "id"));
+	gd_buf_adds(&title, gd_json_str(res, "id"));
 	gd_buf_adds(&title, " timeline");
 	head(out, h, title.data);
 	gd_buf_free(&title);
 
 	rows = 0;
 	for (i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
-		long long ms = num(ph, phases[i].key, -1);
+		long long ms = gd_json_num(ph, phases[i].key, -1);
 
 		if (ms < 0)
 			continue;
@@ -344,8 +328,8 @@ gd_report_drill_svg(const json_t *res, struct gd_buf *out, char *err, size_t err
 	/* the verification counts as a caption */
 	if (json_is_object(v))
 		gd_buf_printf(&cap, "verified: %lld entries, %lld files, %lld bytes; missing %lld, "
-		    "extra %lld, mismatched %lld", num(v, "entries", 0), num(v, "files", 0),
-		    num(v, "bytes", 0), gd_report_count_of(json_object_get(v, "missing")),
+		    "extra %lld, mismatched %lld", gd_json_num(v, "entries", 0), gd_json_num(v, "files", 0),
+		    gd_json_num(v, "bytes", 0), gd_report_count_of(json_object_get(v, "missing")),
 		    gd_report_count_of(json_object_get(v, "extra")),
 		    gd_report_count_of(json_object_get(v, "mismatched")));
 	else
@@ -378,9 +362,9 @@ gd_report_quiz_svg(const json_t *res, struct gd_buf *out, char *err, size_t errl
 	bottom = TOP + (ntopics > 0 ? ntopics : 1) * ROW;
 	h = bottom + 36 + 16 + 10;
 	gd_buf_adds(&title, "quiz ");
-	gd_buf_adds(&title, str(res, "bank"));
+	gd_buf_adds(&title, gd_json_str(res, "bank"));
 	gd_buf_adds(&title, ": ");
-	gd_buf_adds(&title, str(res, "participant"));
+	gd_buf_adds(&title, gd_json_str(res, "participant"));
 	head(out, h, title.data);
 	gd_buf_free(&title);
 
