@@ -161,28 +161,10 @@ function M.drill(t)
 end
 
 function M.load(file)
-  local gameday = require("gameday")
-  local fn, err = core.loadfile(file, gameday.sandbox_env())
-  if not fn then return nil, err end
-  core.set_deadline(5000)
-  local ok, d = xpcall(fn, core.traceback)
-  core.set_deadline(nil)
-  if not ok then
-    if not tostring(d):find(file, 1, true) then d = file .. ": " .. tostring(d) end
-    return nil, d
-  end
-  if type(d) ~= "table" or not d.__drill then return nil, file .. ": must return gameday.drill { ... }" end
-  return d
+  return require("gameday").load(file, "drill")
 end
 
-local function trim(s) return (tostring(s or ""):gsub("%s+$", "")) end
-
-local function why(r)
-  if r.status ~= "ok" then return r.status .. ": " .. (r.error or "") end
-  local e = trim(r.stderr)
-  if #e > 300 then e = e:sub(1, 300) .. "..." end
-  return "exit " .. tostring(r.exit or r.signal) .. (e ~= "" and (": " .. e:gsub("\n", " / ")) or "")
-end
+local trim, why = util.trim, util.why
 
 function M.run(args)
   local ssh = require("gameday.ssh")

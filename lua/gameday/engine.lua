@@ -20,20 +20,7 @@ local LIVE_LIMIT_MS = 900000    -- a live session ends unresolved after 15 minut
 
 -- Loads a scenario file in its sandbox; returns the scenario or nil, message.
 function M.load(file)
-  local fn, err = core.loadfile(file, gameday.sandbox_env())
-  if not fn then return nil, err end
-  core.set_deadline(5000)
-  local ok, sc = xpcall(fn, core.traceback)
-  core.set_deadline(nil)
-  if not ok then
-    -- `return gameday.scenario {...}` is a tail call, which leaves no line to point at
-    if not tostring(sc):find(file, 1, true) then sc = file .. ": " .. tostring(sc) end
-    return nil, sc
-  end
-  if type(sc) ~= "table" or not sc.__scenario then
-    return nil, file .. ": must return gameday.scenario { ... }"
-  end
-  return sc
+  return gameday.load(file, "scenario")
 end
 
 -- Target names and host patterns to host names, checked once.
@@ -121,18 +108,7 @@ local function host_record(name)
     known_hosts = h.known_hosts, become = h.become }
 end
 
-local function trim(s)
-  return (tostring(s or ""):gsub("%s+$", ""))
-end
-
--- A failed command's reason, in one line.
-local function why(r)
-  if r.status ~= "ok" then return r.status .. ": " .. (r.error or "") end
-  local err = trim(r.stderr)
-  if #err > 300 then err = err:sub(1, 300) .. "..." end  -- a host can say a lot
-  return (r.signal and ("killed by " .. r.signal) or ("exit " .. tostring(r.exit))) ..
-    (err ~= "" and (": " .. err:gsub("\n", " / ")) or "")
-end
+local trim, why = util.trim, util.why
 
 function M.run(args)
   local R = { run = args.run_id, verdict = "error", exit = 2, timeline = {}, faults = {}, findings = {},

@@ -89,6 +89,25 @@ local function constructors(mod, names)
   return out
 end
 
+-- Loads a scenario or drill plan file in its sandbox, with a deadline;
+-- returns what it built (a gameday.<kind> { ... }) or nil, message.
+function M.load(file, kind)
+  local fn, err = core.loadfile(file, M.sandbox_env())
+  if not fn then return nil, err end
+  core.set_deadline(5000)
+  local ok, v = xpcall(fn, core.traceback)
+  core.set_deadline(nil)
+  if not ok then
+    -- `return gameday.scenario {...}` is a tail call, which leaves no line to point at
+    if not tostring(v):find(file, 1, true) then v = file .. ": " .. tostring(v) end
+    return nil, v
+  end
+  if type(v) ~= "table" or not v["__" .. kind] then
+    return nil, file .. ": must return gameday." .. kind .. " { ... }"
+  end
+  return v
+end
+
 function M.sandbox_env()
   local env = {}
   for _, k in ipairs { "assert", "error", "ipairs", "next", "pairs", "pcall", "select", "tonumber",

@@ -72,4 +72,17 @@ function M.copy(t)
   return c
 end
 
+function M.trim(s)
+  return (tostring(s or ""):gsub("%s+$", ""))
+end
+
+-- A failed ssh.exec result's reason, in one line.
+function M.why(r)
+  if r.status ~= "ok" then return r.status .. ": " .. (r.error or "") end
+  local err = M.trim(r.stderr)
+  if #err > 300 then err = err:sub(1, 300) .. "..." end  -- a host can say a lot
+  return (r.signal and ("killed by " .. r.signal) or ("exit " .. tostring(r.exit))) ..
+    (err ~= "" and (": " .. err:gsub("\n", " / ")) or "")
+end
+
 return M
