@@ -22,13 +22,16 @@ BENCH_DEB_PKGS = pssh ansible-core hyperfine
 WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DGD_HAVE_READLINE $(WARNINGS) $(CFLAGS) $(EXTRA_CFLAGS) \
-             -Irunner -Irestore -Ireports $(shell pkg-config --cflags $(PKGS))
+             $(addprefix -I,$(SRC_DIRS)) $(shell pkg-config --cflags $(PKGS))
 LIBS     = $(shell pkg-config --libs $(PKGS)) -lm
 TEST_LIBS = $(shell pkg-config --libs $(TEST_PKGS))
 
-SRCS     = $(filter-out runner/main.c,$(wildcard runner/*.c restore/*.c reports/*.c))
+# sources by folder: every folder of runner/, then restore/ and reports/
+SRC_DIRS = $(sort $(dir $(wildcard runner/*/))) restore/ reports/
+MAIN     = runner/cli/main.c
+SRCS     = $(filter-out $(MAIN),$(wildcard $(addsuffix *.c,$(SRC_DIRS))))
 OBJS     = $(SRCS:%.c=$(BUILD)/%.o)
-HDRS     = $(wildcard runner/*.h restore/*.h reports/*.h)
+HDRS     = $(wildcard $(addsuffix *.h,$(SRC_DIRS)))
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -48,7 +51,7 @@ all: gameday
 gameday: $(BUILD)/gameday
 	$(Q)cp $< $@.tmp && mv -f $@.tmp $@
 
-$(BUILD)/gameday: $(BUILD)/runner/main.o $(OBJS)
+$(BUILD)/gameday: $(MAIN:%.c=$(BUILD)/%.o) $(OBJS)
 	$(call quiet,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS) $(LDFLAGS)
 
 $(BUILD)/%.o: %.c $(HDRS)
@@ -65,7 +68,7 @@ deps:
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	    echo "deps: installing $$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	    apt-get -o DPkg::Lock::Timeout=600 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $$missing; \
 	else echo "deps: all present"; fi
 
 bench-deps:
