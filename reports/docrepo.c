@@ -8,6 +8,7 @@
 
 #include <git2.h>
 
+#include "duration.h"
 #include "report.h"
 
 static const char ha_head[] =
@@ -77,17 +78,10 @@ static void
 readme_update(const char *dir, const char *rel, const char *head, const char *row,
     struct gd_buf *out)
 {
-	char *p = gd_xasprintf("%s/%s", dir, rel), *sep = NULL, *eol;
+	char *p = gd_xasprintf("%s/%s", dir, rel), *sep = NULL, *eol, e[GD_ERRLEN];
 	struct gd_buf old = { 0 };
-	char chunk[4096];
-	size_t n;
-	FILE *f = fopen(p, "r");
 
-	if (f != NULL) {
-		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-			gd_buf_add(&old, chunk, n);
-		fclose(f);
-	}
+	old.data = gd_read_file(p, 0, &old.len, e, sizeof(e));
 	if (old.data != NULL)
 		sep = strstr(old.data, "\n|---");
 	if (sep != NULL && (eol = strchr(sep + 1, '\n')) != NULL) {
@@ -409,8 +403,8 @@ gd_docs_commit_run(const char *docs, const json_t *res0, const char *author, cha
 	if (gd_report_svg(res, &data[2], err, errlen) != 0)
 		goto out;
 	upper_copy(verdict, gd_json_str(res, "verdict"), sizeof(verdict));
-	gd_report_secs(gd_report_mttd(res), a, sizeof(a));
-	gd_report_secs(gd_report_mttr(res), b, sizeof(b));
+	gd_duration_fmt(gd_report_mttd(res), a, sizeof(a));
+	gd_duration_fmt(gd_report_mttr(res), b, sizeof(b));
 	gd_buf_printf(&row, "| %s | %s | %s | %s | %s | [report](%s.md) |\n", d.date, id, verdict, a, b, d.base);
 	if (npaths == 4) {
 		json_t *acts = gd_report_actions(res);
@@ -482,9 +476,9 @@ gd_docs_commit_drill(const char *docs, const json_t *res, const char *author, ch
 		goto out;
 	gd_docs_twin(res, &data[1]);
 	upper_copy(verdict, *gd_json_str(res, "verdict") ? gd_json_str(res, "verdict") : "error", sizeof(verdict));
-	gd_report_duration(json_is_number(json_object_get(res, "rto_ms")) ?
+	gd_duration_fmt(json_is_number(json_object_get(res, "rto_ms")) ?
 	    (long long)json_number_value(json_object_get(res, "rto_ms")) : -1, rto, sizeof(rto));
-	gd_report_duration(json_is_number(json_object_get(json_object_get(res, "backup"), "age_ms")) ?
+	gd_duration_fmt(json_is_number(json_object_get(json_object_get(res, "backup"), "age_ms")) ?
 	    (long long)json_number_value(json_object_get(json_object_get(res, "backup"), "age_ms")) : -1,
 	    rpo, sizeof(rpo));
 	gd_buf_printf(&row, "| %s | %s | %s | %s | %s | [report](%s.md) |\n", d.date, id, verdict, rto,

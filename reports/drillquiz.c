@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "duration.h"
 #include "report.h"
 
 /* a count that the drill gives as a list (or an object, or a number) */
@@ -31,7 +32,7 @@ upper(char *d, const char *s, size_t len)
 static const char *
 dur(const json_t *o, const char *key, char *buf, size_t len)
 {
-	return gd_report_duration(gd_json_num(o, key, -1), buf, len);
+	return gd_duration_fmt(gd_json_num(o, key, -1), buf, len);
 }
 
 static long long

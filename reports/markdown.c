@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "duration.h"
 #include "report.h"
 
 const char *
@@ -58,16 +59,6 @@ long long
 gd_report_mttr(const json_t *res)
 {
 	return since_inject(res, "recovered_ms");
-}
-
-const char *
-gd_report_secs(long long ms, char *buf, size_t len)
-{
-	if (ms < 0)
-		snprintf(buf, len, "-");
-	else
-		snprintf(buf, len, "%lld.%02lld s", ms / 1000, (ms % 1000) / 10);
-	return buf;
 }
 
 void
@@ -154,26 +145,6 @@ gd_report_docs_findings(const json_t *res, const char *workdir)
 	free(full);
 	free(file);
 	return copy;
-}
-
-const char *
-gd_report_duration(long long ms, char *buf, size_t len)
-{
-	long long s = ms / 1000;
-
-	if (ms < 0)
-		snprintf(buf, len, "-");
-	else if (ms < 1000)
-		snprintf(buf, len, "%lld ms", ms);
-	else if (ms < 60000)
-		snprintf(buf, len, "%lld.%lld s", s, (ms % 1000) / 100);
-	else if (s < 3600)
-		snprintf(buf, len, "%lldm %02llds", s / 60, s % 60);
-	else if (s < 86400 * 2)
-		snprintf(buf, len, "%lldh %02lldm", s / 3600, s / 60 % 60);
-	else
-		snprintf(buf, len, "%lldd %02lldh", s / 86400, s / 3600 % 24);
-	return buf;
 }
 
 /* fault labels joined, for the actions that name what to fix */
@@ -376,7 +347,7 @@ gd_report_markdown(const json_t *res, const char *svg_name, struct gd_buf *out, 
 	gd_buf_adds(out, "\n| Run |");
 	gd_md_cell(out, gd_json_str(res, "run"));
 	gd_buf_printf(out, "\n| Started | %s |\n", when);
-	gd_buf_printf(out, "| Duration | %s |\n", gd_report_secs(gd_json_num(res, "duration_ms", -1), a, sizeof(a)));
+	gd_buf_printf(out, "| Duration | %s |\n", gd_duration_fmt(gd_json_num(res, "duration_ms", -1), a, sizeof(a)));
 	gd_buf_printf(out, "| Verdict | **%s** |\n", verdict);
 	if (*gd_json_str(sc, "runbook")) {
 		gd_buf_adds(out, "| Runbook |");
@@ -424,8 +395,8 @@ gd_report_markdown(const json_t *res, const char *svg_name, struct gd_buf *out, 
 			gd_md_cell(out, gd_json_str(f, "host"));
 			gd_md_cell(out, gd_json_str(f, "label"));
 			gd_md_cell(out, gd_json_str(f, "kind"));
-			gd_md_cell(out, gd_report_secs(gd_json_num(f, "injected_ms", -1), a, sizeof(a)));
-			gd_md_cell(out, gd_report_secs(gd_json_num(f, "reverted_ms", -1), b, sizeof(b)));
+			gd_md_cell(out, gd_duration_fmt(gd_json_num(f, "injected_ms", -1), a, sizeof(a)));
+			gd_md_cell(out, gd_duration_fmt(gd_json_num(f, "reverted_ms", -1), b, sizeof(b)));
 			gd_md_cell(out, yes_no(json_object_get(f, "active")));
 			gd_md_cell(out, yes_no(json_object_get(f, "reverted")));
 			gd_buf_adds(out, "\n");
@@ -436,8 +407,8 @@ gd_report_markdown(const json_t *res, const char *svg_name, struct gd_buf *out, 
 	section_timeline(res, svg_name, out);
 
 	gd_buf_adds(out, "## Time to detect and recover\n\n");
-	gd_buf_printf(out, "- Time to detect (MTTD): %s\n", gd_report_secs(gd_report_mttd(res), a, sizeof(a)));
-	gd_buf_printf(out, "- Time to recover (MTTR): %s\n\n", gd_report_secs(gd_report_mttr(res), a, sizeof(a)));
+	gd_buf_printf(out, "- Time to detect (MTTD): %s\n", gd_duration_fmt(gd_report_mttd(res), a, sizeof(a)));
+	gd_buf_printf(out, "- Time to recover (MTTR): %s\n\n", gd_duration_fmt(gd_report_mttr(res), a, sizeof(a)));
 	gd_buf_adds(out, "Both are measured from the first injection.\n\n");
 
 	section_probes(res, out);

@@ -189,25 +189,12 @@ int
 gd_report_drill_metrics_write(const json_t *drill, const char *path, char *err, size_t errlen)
 {
 	struct gd_buf prev = { 0 }, b = { 0 };
-	char chunk[4096];
-	size_t n;
-	FILE *f;
-	int ret = -1, bad;
+	int ret = -1;
 
-	if ((f = fopen(path, "r")) != NULL) {
-		/* a textfile is small; past 1 MiB it is not ours */
-		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && prev.len < (1u << 20))
-			gd_buf_add(&prev, chunk, n);
-		bad = ferror(f) ? errno : 0;
-		fclose(f);
-		if (bad) {
-			gd_errf(err, errlen, "cannot read %s: %s", path, strerror(bad));
-			goto out;
-		}
-	} else if (errno != ENOENT) {
-		gd_errf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+	/* a textfile is small; past 1 MiB it is not ours */
+	prev.data = gd_read_file(path, 1u << 20, &prev.len, err, errlen);
+	if (prev.data == NULL && errno != ENOENT)
 		goto out;
-	}
 	if (gd_report_drill_metrics(drill, prev.data, &b, err, errlen) != 0)
 		goto out;
 	ret = gd_write_atomic(path, b.data, b.len, 0644, err, errlen);

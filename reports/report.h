@@ -50,8 +50,6 @@ void gd_report_timeline_md(const json_t *res, struct gd_buf *out);
  * the run has none. */
 long long gd_report_mttd(const json_t *res);
 long long gd_report_mttr(const json_t *res);
-/* "1.2 s", or "-" for a negative value, into a caller buffer. */
-const char *gd_report_secs(long long ms, char *buf, size_t len);
 /* Appends s with & < > " ' as XML entities and control bytes dropped. */
 void gd_report_xml_escape(struct gd_buf *b, const char *s);
 /* The corrective actions the findings call for: an array of strings (new reference). */
@@ -72,8 +70,6 @@ int gd_docs_commit_run(const char *docs, const json_t *res, const char *author, 
  * the scenario's runbook link whose file is missing there. A copy of res
  * with them added to "findings" (new reference). */
 json_t *gd_report_docs_findings(const json_t *res, const char *workdir);
-/* "850 ms", "12.3 s", "4m 05s", "3h 00m", "2d 04h"; "-" when negative. */
-const char *gd_report_duration(long long ms, char *buf, size_t len);
 
 /* A drill's result (`gameday drill --json`) as a Markdown report. */
 int gd_report_drill_markdown(const json_t *res, struct gd_buf *out, char *err, size_t errlen);

@@ -15,32 +15,6 @@ static const char *const default_sections[] = {
 	"Monitoring", "Alerts", "Postmortems", "Doc",
 };
 
-/* Reads a whole file; returns a malloc'd NUL-terminated copy or NULL. */
-static char *
-slurp(const char *path, char *err, size_t errlen)
-{
-	struct gd_buf b = { 0 };
-	char chunk[8192];
-	size_t n;
-	FILE *f = fopen(path, "r");
-
-	if (f == NULL) {
-		gd_errf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		gd_buf_add(&b, chunk, n);
-	if (ferror(f)) {
-		gd_errf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-		fclose(f);
-		gd_buf_free(&b);
-		return NULL;
-	}
-	fclose(f);
-	gd_buf_add(&b, "", 0);
-	return b.data;
-}
-
 /* s[0..n) without surrounding blanks, into a malloc'd string */
 static char *
 trimmed(const char *s, size_t n)
@@ -68,7 +42,7 @@ gd_runbook_template_load(struct gd_runbook_template *t, const char *docs, char *
 			t->names[t->n++] = gd_xstrdup(default_sections[i]);
 		return 0;
 	}
-	if ((text = slurp(path, err, errlen)) == NULL) {
+	if ((text = gd_read_file(path, 0, NULL, err, errlen)) == NULL) {
 		free(path);
 		return -1;
 	}
@@ -323,7 +297,7 @@ gd_runbook_check_dir(const char *docs, FILE *out, char *err, size_t errlen)
 		char *path = gd_xasprintf("%s/%s", dir, names[i]), *text;
 		struct gd_buf miss = { 0 };
 
-		if ((text = slurp(path, err, errlen)) == NULL) {
+		if ((text = gd_read_file(path, 0, NULL, err, errlen)) == NULL) {
 			free(path);
 			goto out;
 		}

@@ -3,6 +3,7 @@
  * recovery as labelled vertical lines, an axis in seconds. */
 #include <string.h>
 
+#include "duration.h"
 #include "report.h"
 
 #define W      960
@@ -82,7 +83,7 @@ marker(struct gd_buf *b, long long at, long long span, int bottom, int ly, const
 	char t[32], s[96];
 	double x = xpos(at, span);
 
-	snprintf(s, sizeof(s), "%s %s", label, gd_report_secs(at, t, sizeof(t)));
+	snprintf(s, sizeof(s), "%s %s", label, gd_duration_fmt(at, t, sizeof(t)));
 	gd_buf_printf(b, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\" "
 	    "stroke-width=\"2\" stroke-dasharray=\"5,3\"/>\n", x, TOP - 14, x, bottom, color);
 	/* near the right edge a centred label would be cut: end it at the line */
@@ -231,7 +232,7 @@ bar(struct gd_buf *out, int row, long long start, long long ms, long long span, 
 	    "fill=\"%s\"><title>", cls, x0, y + 8, x1 - x0 > 1 ? x1 - x0 : 1, ROW - 16,
 	    ok ? "#2a9d8f" : "#e63946");
 	gd_report_xml_escape(out, label);
-	gd_buf_printf(out, ": %s%s</title></rect>\n", gd_report_duration(ms, t, sizeof(t)),
+	gd_buf_printf(out, ": %s%s</title></rect>\n", gd_duration_fmt(ms, t, sizeof(t)),
 	    ok ? "" : ", failed");
 	gd_buf_printf(out, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" fill=\"#333333\">%s</text>\n",
 	    x1 + 4 > W - RIGHT - 60 ? W - RIGHT - 60 : x1 + 4, y + ROW / 2 + 4, t);

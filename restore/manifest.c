@@ -10,77 +10,6 @@
 
 #define MANIFEST_MAX (1024u << 20)  /* a manifest is text: refuse a runaway file */
 
-static uint64_t
-hash_str(const char *s)
-{
-	uint64_t h = 14695981039346656037ull;  /* FNV-1a */
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
-size_t *
-gd_pathmap_get(const struct gd_pathmap *m, const char *key)
-{
-	size_t i;
-
-	if (m->cap == 0)
-		return NULL;
-	for (i = hash_str(key) & (m->cap - 1); m->slots[i].key != NULL; i = (i + 1) & (m->cap - 1))
-		if (strcmp(m->slots[i].key, key) == 0)
-			return &m->slots[i].val;
-	return NULL;
-}
-
-static void
-grow(struct gd_pathmap *m)
-{
-	struct gd_pathmap_slot *old = m->slots;
-	size_t oldcap = m->cap, i, k;
-
-	m->cap = oldcap ? oldcap * 2 : 64;
-	m->slots = gd_xcalloc(m->cap, sizeof(*m->slots));
-	for (i = 0; i < oldcap; i++) {
-		if (old[i].key == NULL)
-			continue;
-		for (k = hash_str(old[i].key) & (m->cap - 1); m->slots[k].key != NULL;
-		    k = (k + 1) & (m->cap - 1))
-			;
-		m->slots[k] = old[i];
-	}
-	free(old);
-}
-
-void
-gd_pathmap_put(struct gd_pathmap *m, const char *key, size_t val)
-{
-	size_t *v = gd_pathmap_get(m, key), i;
-
-	if (v != NULL) {
-		*v = val;
-		return;
-	}
-	if ((m->n + 1) * 4 > m->cap * 3)  /* keep probes short: at most 3/4 full */
-		grow(m);
-	for (i = hash_str(key) & (m->cap - 1); m->slots[i].key != NULL; i = (i + 1) & (m->cap - 1))
-		;
-	m->slots[i].key = gd_xstrdup(key);
-	m->slots[i].val = val;
-	m->n++;
-}
-
-void
-gd_pathmap_free(struct gd_pathmap *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->cap; i++)
-		free(m->slots[i].key);
-	free(m->slots);
-	memset(m, 0, sizeof(*m));
-}
-
 int
 gd_path_norm(const char *path, char **out)
 {
@@ -216,7 +145,7 @@ parse_line(struct gd_manifest *m, char *s, unsigned line, char *err, size_t errl
 		free(norm);
 		norm = gd_xasprintf("/%s", name + strspn(name, "/"));
 	}
-	have = gd_pathmap_get(&m->map, norm);
+	have = gd_map_get(&m->map, norm);
 	if (have != NULL) {
 		if (memcmp(m->items[*have].sha256, sha, 32) != 0) {
 			gd_errf(err, errlen, "%s: line %u: %s is listed again with another hash (line %u)",
@@ -233,7 +162,7 @@ parse_line(struct gd_manifest *m, char *s, unsigned line, char *err, size_t errl
 	m->items[m->n].path = norm;
 	memcpy(m->items[m->n].sha256, sha, 32);
 	m->items[m->n].line = line;
-	gd_pathmap_put(&m->map, norm, m->n);
+	gd_map_put(&m->map, norm, m->n);
 	m->n++;
 	norm = NULL;
 	ret = 0;
@@ -291,41 +220,22 @@ out:
 int
 gd_manifest_load(struct gd_manifest *m, const char *file, char *err, size_t errlen)
 {
-	struct gd_buf b = { 0 };
-	char chunk[65536];
-	size_t n;
-	FILE *f;
-	int ret = -1;
+	char *text;
+	size_t len;
+	int ret;
 
 	memset(m, 0, sizeof(*m));
-	f = fopen(file, "r");
-	if (f == NULL) {
-		gd_errf(err, errlen, "cannot open manifest %s: %s", file, strerror(errno));
-		goto out;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (b.len + n > MANIFEST_MAX) {
-			gd_errf(err, errlen, "%s: over %u MiB: not a manifest", file, MANIFEST_MAX >> 20);
-			goto out;
-		}
-		gd_buf_add(&b, chunk, n);
-	}
-	if (ferror(f)) {
-		gd_errf(err, errlen, "cannot read manifest %s: %s", file, strerror(errno));
-		goto out;
-	}
-	ret = gd_manifest_parse(m, file, b.data ? b.data : "", b.len, err, errlen);
-out:
-	if (f != NULL)
-		fclose(f);
-	gd_buf_free(&b);
+	if ((text = gd_read_file(file, MANIFEST_MAX, &len, err, errlen)) == NULL)
+		return -1;
+	ret = gd_manifest_parse(m, file, text, len, err, errlen);
+	free(text);
 	return ret;
 }
 
 long
 gd_manifest_find(const struct gd_manifest *m, const char *path)
 {
-	size_t *i = gd_pathmap_get(&m->map, path);
+	size_t *i = gd_map_get(&m->map, path);
 
 	return i != NULL ? (long)*i : -1;
 }
@@ -380,6 +290,6 @@ gd_manifest_free(struct gd_manifest *m)
 		free(m->items[i].path);
 	free(m->items);
 	free(m->file);
-	gd_pathmap_free(&m->map);
+	gd_map_free(&m->map);
 	memset(m, 0, sizeof(*m));
 }

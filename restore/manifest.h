@@ -4,17 +4,7 @@
 
 #include <stddef.h>
 
-/* A map from paths to indexes, for the manifest and the verifier's tables.
- * Keys are copied; the owner keeps what the indexes point to. */
-struct gd_pathmap {
-	struct gd_pathmap_slot { char *key; size_t val; } *slots;
-	size_t cap, n;  /* cap is 0 or a power of two */
-};
-/* The value stored for key, or NULL. Returns borrowed. */
-size_t *gd_pathmap_get(const struct gd_pathmap *m, const char *key);
-/* Stores key (copied) with val, or replaces its value. */
-void gd_pathmap_put(struct gd_pathmap *m, const char *key, size_t val);
-void gd_pathmap_free(struct gd_pathmap *m);
+#include "map.h"
 
 /* gd_path_norm flags */
 #define GD_PATH_ABSOLUTE 1  /* starts with '/' */
@@ -36,7 +26,7 @@ struct gd_manifest {
 	char *file;                  /* where it was read, for messages */
 	struct gd_manifest_item *items;
 	size_t n, cap;
-	struct gd_pathmap map;       /* path -> index in items */
+	struct gd_map map;       /* path -> index in items */
 };
 
 /* Reads a manifest in sha256sum format ("HASH  path", "HASH *path", the

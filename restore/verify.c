@@ -403,15 +403,15 @@ struct vctx {
 
 	const struct gd_manifest *man;  /* a manifest of files, or NULL */
 	unsigned char *state;           /* per manifest item: NOT_SEEN or a gd_verify_status */
-	struct gd_pathmap seenmap;      /* path of each file -> index in seen */
+	struct gd_map seenmap;      /* path of each file -> index in seen */
 	struct seen *seen;
 	size_t nseen, capseen;
-	struct gd_pathmap extramap;     /* paths already in r->extra */
+	struct gd_map extramap;     /* paths already in r->extra */
 
-	struct gd_pathmap links;        /* symlink path -> index in linkpath/linktarget */
+	struct gd_map links;        /* symlink path -> index in linkpath/linktarget */
 	char **linkpath, **linktarget;
 	size_t nlinks, caplinks;
-	struct gd_pathmap traversed;    /* paths a symlink resolution went through */
+	struct gd_map traversed;    /* paths a symlink resolution went through */
 	uint64_t linkwork;
 
 	char *cur;                      /* the entry being read, as stored */
@@ -543,7 +543,7 @@ through_link(struct vctx *c, const char *path)
 	pre = gd_xstrdup(path);
 	for (p = strchr(pre, '/'); p != NULL && found == NULL; p = strchr(p + 1, '/')) {
 		*p = '\0';
-		i = gd_pathmap_get(&c->links, pre);
+		i = gd_map_get(&c->links, pre);
 		if (i != NULL)
 			found = c->linkpath[*i];
 		*p = '/';
@@ -589,8 +589,8 @@ resolve(struct vctx *c, const char *path, const char *target)
 			if (at.len > 0)
 				gd_buf_add(&at, "/", 1);
 			gd_buf_add(&at, p, n);
-			gd_pathmap_put(&c->traversed, at.data, 0);
-			li = gd_pathmap_get(&c->links, at.data);
+			gd_map_put(&c->traversed, at.data, 0);
+			li = gd_map_get(&c->links, at.data);
 			if (li != NULL) {
 				struct gd_buf next = { 0 };
 
@@ -647,8 +647,8 @@ check_symlink(struct vctx *c, const char *path, const char *target, char *err, s
 		return refuse(c, err, errlen, "symlink to %.200s leads outside the archive root",
 		    target);
 	/* a link that an earlier one went through changes where that one leads */
-	retraced = gd_pathmap_get(&c->traversed, path) != NULL;
-	have = gd_pathmap_get(&c->links, path);
+	retraced = gd_map_get(&c->traversed, path) != NULL;
+	have = gd_map_get(&c->links, path);
 	if (have != NULL) {
 		free(c->linktarget[*have]);
 		c->linktarget[*have] = gd_xstrdup(target);
@@ -661,7 +661,7 @@ check_symlink(struct vctx *c, const char *path, const char *target, char *err, s
 		}
 		c->linkpath[c->nlinks] = gd_xstrdup(path);
 		c->linktarget[c->nlinks] = gd_xstrdup(target);
-		gd_pathmap_put(&c->links, path, c->nlinks);
+		gd_map_put(&c->links, path, c->nlinks);
 		c->nlinks++;
 	}
 	for (i = 0; retraced && i < c->nlinks; i++) {
@@ -699,7 +699,7 @@ check_hardlink(struct vctx *c, const char *target, char **norm, char *err, size_
 	if (via != NULL)
 		return refuse(c, err, errlen, "hard link to %.200s goes through the symlink %.200s",
 		    target, via);
-	if (gd_pathmap_get(&c->links, *norm) != NULL)
+	if (gd_map_get(&c->links, *norm) != NULL)
 		return refuse(c, err, errlen, "hard link to the symlink %.200s (its target would "
 		    "move to another directory)", target);
 	return 0;
@@ -926,7 +926,7 @@ read_data(struct vctx *c, struct archive_entry *ae, char *err, size_t errlen)
 static struct seen *
 seen_get(struct vctx *c, const char *path)
 {
-	size_t *i = gd_pathmap_get(&c->seenmap, path);
+	size_t *i = gd_map_get(&c->seenmap, path);
 
 	return i != NULL ? &c->seen[*i] : NULL;
 }
@@ -941,7 +941,7 @@ seen_put(struct vctx *c, const char *path, const unsigned char *sha, int has)
 			c->capseen = c->capseen ? c->capseen * 2 : 256;
 			c->seen = gd_xrealloc(c->seen, c->capseen * sizeof(*c->seen));
 		}
-		gd_pathmap_put(&c->seenmap, path, c->nseen);
+		gd_map_put(&c->seenmap, path, c->nseen);
 		s = &c->seen[c->nseen++];
 	}
 	memcpy(s->sha256, sha, 32);
@@ -979,8 +979,8 @@ settle(struct vctx *c, struct gd_verify_entry *e)
 	}
 	if (i >= 0)
 		c->state[i] = (unsigned char)e->status;  /* the last copy of a path is the one restored */
-	if (e->status == GD_VS_EXTRA && gd_pathmap_get(&c->extramap, e->path) == NULL) {
-		gd_pathmap_put(&c->extramap, e->path, 0);
+	if (e->status == GD_VS_EXTRA && gd_map_get(&c->extramap, e->path) == NULL) {
+		gd_map_put(&c->extramap, e->path, 0);
 		add_path(&c->r->extra, &c->r->nextra, e->path);
 	}
 }
@@ -1184,17 +1184,17 @@ ctx_free(struct vctx *c)
 	EVP_MD_CTX_free(c->ctx);
 	EVP_MD_free(c->md);
 	free(c->state);
-	gd_pathmap_free(&c->seenmap);
+	gd_map_free(&c->seenmap);
 	free(c->seen);
-	gd_pathmap_free(&c->extramap);
-	gd_pathmap_free(&c->links);
+	gd_map_free(&c->extramap);
+	gd_map_free(&c->links);
 	for (i = 0; i < c->nlinks; i++) {
 		free(c->linkpath[i]);
 		free(c->linktarget[i]);
 	}
 	free(c->linkpath);
 	free(c->linktarget);
-	gd_pathmap_free(&c->traversed);
+	gd_map_free(&c->traversed);
 	free(c->cur);
 }
 

@@ -1,26 +1,14 @@
 -- gameday.util: durations, sizes and argument checks shared by the engine,
 -- probes and faults.
+local core = require("gameday.core")
 local M = {}
 
-local UNITS = { ms = 1, s = 1000, m = 60000, h = 3600000, d = 86400000 }
-
--- "300ms", "5s", "2m", "1h30m" or a number of seconds -> milliseconds
+-- "300ms", "5s", "2m", "1h30m" or a number of seconds -> milliseconds: the one
+-- grammar, in C (runner/base/duration.c), so flags and fields read alike
 function M.duration_ms(v, what)
-  if type(v) == "number" then
-    if v < 0 then error(what .. ": a duration cannot be negative", 0) end
-    return math.floor(v * 1000)
-  end
-  if type(v) ~= "string" then error(what .. ": a duration like \"30s\" or \"5m\" is needed", 0) end
-  local total, rest = 0, v
-  while rest ~= "" do
-    local num, unit, tail = rest:match("^(%d+%.?%d*)(%a+)(.*)$")
-    if not num or not UNITS[unit] then
-      error(string.format("%s: %q is not a duration (use ms, s, m, h, d: \"90s\", \"1h30m\")", what, v), 0)
-    end
-    total = total + tonumber(num) * UNITS[unit]
-    rest = tail
-  end
-  return math.floor(total)
+  local ok, ms = pcall(core.duration_ms, v, what or "duration")
+  if not ok then error(ms, 0) end
+  return ms
 end
 
 local SIZES = { [""] = 1, k = 1024, K = 1024, m = 1024 ^ 2, M = 1024 ^ 2, g = 1024 ^ 3, G = 1024 ^ 3 }
@@ -33,12 +21,8 @@ function M.size_bytes(v, what)
   return math.floor(tonumber(num) * SIZES[unit])
 end
 
-function M.fmt_ms(ms)
-  if ms < 1000 then return string.format("%d ms", ms) end
-  if ms < 120000 then return string.format("%.1f s", ms / 1000) end
-  if ms < 3600000 then return string.format("%dm%02ds", ms // 60000, (ms % 60000) // 1000) end
-  return string.format("%dh%02dm", ms // 3600000, (ms % 3600000) // 60000)
-end
+-- the one duration formatter, in C: "498 ms", "2.345 s", "12.3 s", "14m05s"
+M.fmt_ms = core.fmt_ms
 
 -- check(t, "field", "string", required, what): a type check with a clear message
 function M.check(t, field, kind, required, what)

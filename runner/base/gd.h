@@ -54,8 +54,16 @@ char *gd_utf8_clean(const char *s, size_t len);
 int gd_write_atomic(const char *path, const void *data, size_t len, mode_t mode, char *err,
     size_t errlen);
 
-/* Milliseconds on the monotonic clock. */
+/* Reads the whole file at path into a malloc'd buffer with a NUL after its
+ * bytes (*len, when len is not NULL, leaves the NUL out). A directory, or a
+ * file over max bytes (max 0: no limit), is refused. Returns NULL with err
+ * "PATH: why" ("PATH: larger than 4 MiB") and errno kept for the caller. */
+char *gd_read_file(const char *path, size_t max, size_t *len, char *err, size_t errlen);
+
+/* Milliseconds on the monotonic clock: for durations. */
 long long gd_now_ms(void);
+/* Milliseconds since the epoch, on the wall clock: for records and reports. */
+long long gd_epoch_ms(void);
 
 /* Whether colour may be used on f (a TTY, and NO_COLOR unset). */
 int gd_use_color(FILE *f);

@@ -155,6 +155,80 @@ gd_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+long long
+gd_epoch_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* "4 MiB", "300 KiB", "12 bytes" */
+static void
+size_text(size_t n, char *buf, size_t len)
+{
+	if (n >= (1u << 20) && n % (1u << 20) == 0)
+		snprintf(buf, len, "%zu MiB", n >> 20);
+	else if (n >= 1024 && n % 1024 == 0)
+		snprintf(buf, len, "%zu KiB", n >> 10);
+	else
+		snprintf(buf, len, "%zu bytes", n);
+}
+
+char *
+gd_read_file(const char *path, size_t max, size_t *len, char *err, size_t errlen)
+{
+	struct gd_buf b = { 0 };
+	char chunk[65536], cap[32];
+	struct stat st;
+	size_t n;
+	int fd, saved = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		saved = errno;
+		gd_errf(err, errlen, "%s: %s", path, strerror(saved));
+		goto fail;
+	}
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		saved = EISDIR;
+		gd_errf(err, errlen, "%s: %s", path, strerror(saved));
+		goto fail;
+	}
+	gd_buf_add(&b, "", 0);
+	for (;;) {
+		ssize_t r = read(fd, chunk, sizeof(chunk));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			saved = errno;
+			gd_errf(err, errlen, "%s: %s", path, strerror(saved));
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		n = (size_t)r;
+		if (max > 0 && b.len + n > max) {
+			saved = EFBIG;
+			size_text(max, cap, sizeof(cap));
+			gd_errf(err, errlen, "%s: larger than %s", path, cap);
+			goto fail;
+		}
+		gd_buf_add(&b, chunk, n);
+	}
+	close(fd);
+	if (len != NULL)
+		*len = b.len;
+	return b.data;
+fail:
+	if (fd >= 0)
+		close(fd);
+	gd_buf_free(&b);
+	errno = saved;
+	return NULL;
+}
+
 int
 gd_use_color(FILE *f)
 {

@@ -12,17 +12,14 @@
 #include <yaml.h>
 
 #include "gd.h"
+#include "map.h"
 #include "yamltree.h"
 
-struct anchor {
-	char *name;             /* NULL: a free slot */
-	struct gd_ynode *node;
-};
-
-/* Anchors by name, open addressing. */
+/* Anchors: name -> index in nodes. */
 struct anchors {
-	struct anchor *t;
-	size_t n, cap;
+	struct gd_map byname;
+	struct gd_ynode **nodes;
+	size_t n;
 };
 
 struct loader {
@@ -121,52 +118,26 @@ gd_yaml_is_null(const struct gd_ynode *n)
 	    strcmp(s, "null") == 0 || strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0);
 }
 
-/* The slot of name: where it is, or the free one where it would go. */
-static size_t
-anchor_slot(const struct anchors *a, const char *name)
-{
-	uint64_t h = 1469598103934665603ULL;   /* FNV-1a */
-	const char *s;
-	size_t i;
-
-	for (s = name; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	for (i = h & (a->cap - 1); a->t[i].name != NULL; i = (i + 1) & (a->cap - 1))
-		if (strcmp(a->t[i].name, name) == 0)
-			break;
-	return i;
-}
-
 static struct gd_ynode *
 anchor_get(const struct anchors *a, const char *name)
 {
-	return a->cap > 0 ? a->t[anchor_slot(a, name)].node : NULL;
+	const size_t *i = gd_map_get(&a->byname, name);
+
+	return i != NULL ? a->nodes[*i] : NULL;
 }
 
 static int
 anchor_add(struct loader *ld, const char *name, struct gd_ynode *n)
 {
 	struct anchors *a = &ld->anchors;
-	struct anchor *e;
-	size_t i;
+	struct gd_ynode *old = anchor_get(a, name);
 
-	if ((a->n + 1) * 2 > a->cap) {
-		struct anchors g = { NULL, a->n, a->cap ? a->cap * 2 : 16 };
-
-		g.t = gd_xcalloc(g.cap, sizeof(*g.t));
-		for (i = 0; i < a->cap; i++)
-			if (a->t[i].name != NULL)
-				g.t[anchor_slot(&g, a->t[i].name)] = a->t[i];
-		free(a->t);
-		*a = g;
-	}
-	e = &a->t[anchor_slot(a, name)];
-	if (e->name != NULL)
+	if (old != NULL)
 		return lerr(ld, n->line, "duplicate anchor &%s (first at line %zu)",
-		    name, e->node->line);
-	e->name = gd_xstrdup(name);
-	e->node = n;
-	a->n++;
+		    name, old->line);
+	a->nodes = gd_xrealloc(a->nodes, (a->n + 1) * sizeof(*a->nodes));
+	a->nodes[a->n] = n;
+	gd_map_put(&a->byname, name, a->n++);
 	return 0;
 }
 
@@ -344,7 +315,6 @@ gd_yaml_parse(const char *name, const char *text, size_t len, const struct gd_ya
 	struct loader ld = { .o = o, .name = name, .err = err, .errlen = errlen,
 	    .text = text, .len = len };
 	yaml_parser_t p;
-	size_t i;
 	int rc = -1;
 
 	*root = NULL;
@@ -356,9 +326,8 @@ gd_yaml_parse(const char *name, const char *text, size_t len, const struct gd_ya
 	rc = 0;
 out:
 	yaml_parser_delete(&p);
-	for (i = 0; i < ld.anchors.cap; i++)
-		free(ld.anchors.t[i].name);
-	free(ld.anchors.t);
+	gd_map_free(&ld.anchors.byname);
+	free(ld.anchors.nodes);
 	if (rc < 0) {
 		gd_yaml_free(ld.head);
 		*root = NULL;
@@ -370,40 +339,12 @@ int
 gd_yaml_read(const char *path, const struct gd_yaml_opts *o, char **text, size_t *len,
     char *err, size_t errlen)
 {
-	struct gd_buf b = { 0 };
-	char chunk[65536];
-	struct stat st;
-	FILE *f;
-	size_t n;
-	int rc = -1;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return gd_errf(err, errlen, "%s: %s", path, strerror(errno));
-	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-		gd_errf(err, errlen, "%s: %s", path, strerror(EISDIR));
-		goto out;
-	}
-	gd_buf_add(&b, "", 0);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		gd_buf_add(&b, chunk, n);
-		if ((long)b.len > o->max_bytes) {
-			gd_errf(err, errlen, "%s: larger than %ld MiB%s", path, o->max_bytes >> 20,
-			    o->big != NULL ? o->big : "");
-			goto out;
-		}
-	}
-	if (ferror(f)) {
-		gd_errf(err, errlen, "%s: %s", path, strerror(errno ? errno : EIO));
-		goto out;
-	}
-	*text = b.data;
-	*len = b.len;
-	b.data = NULL;
-	rc = 0;
-out:
-	fclose(f);
-	gd_buf_free(&b);
-	return rc;
+	if ((*text = gd_read_file(path, (size_t)o->max_bytes, len, err, errlen)) != NULL)
+		return 0;
+	if (errno == EFBIG)
+		gd_errf(err, errlen, "%s: larger than %ld MiB%s", path, o->max_bytes >> 20,
+		    o->big != NULL ? o->big : "");
+	return -1;
 }
 
 int

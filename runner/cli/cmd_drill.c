@@ -54,16 +54,14 @@ static int
 metrics(const json_t *res, const char *path)
 {
 	char err[GD_ERRLEN];
-	struct timespec ts;
 	json_t *m;
 	int rc;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
 	m = json_pack("{s:O?, s:s, s:I, s:O?, s:O?, s:O?}",
 	    "id", json_object_get(res, "id"),
 	    "verdict", json_is_string(json_object_get(res, "verdict")) &&
 	    strcmp(json_string_value(json_object_get(res, "verdict")), "pass") == 0 ? "pass" : "fail",
-	    "ended", (json_int_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
+	    "ended", (json_int_t)gd_epoch_ms(),
 	    "rto_ms", json_object_get(res, "rto_ms"),
 	    "backup_age_ms", json_object_get(json_object_get(res, "backup"), "age_ms"),
 	    "verified_bytes", json_object_get(json_object_get(res, "verify"), "bytes"));

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "duration.h"
 #include "inventory.h"
 #include "report.h"
 #include "ssh.h"
@@ -23,8 +24,9 @@ static const char exec_usage[] =
 "options:\n"
 "  -i, --inventory FILE    Ansible YAML inventory (default: $GAMEDAY_INVENTORY)\n"
 "  -f, --forks N           hosts worked on at once (default 50)\n"
-"  -t, --timeout S         seconds a command may run; 0 for no limit (default 60)\n"
-"      --connect-timeout S seconds to connect and log in (default 10)\n"
+"  -t, --timeout D         how long a command may run (60, 90s, 5m); 0 for no limit\n"
+"                          (default 60s)\n"
+"      --connect-timeout D to connect and log in (default 10s)\n"
 "      --known-hosts FILE  check host keys against FILE instead of the inventory's\n"
 "                          gameday_known_hosts or ~/.ssh/known_hosts\n"
 "      --accept-new        record the keys of hosts not yet in known_hosts\n"
@@ -174,6 +176,24 @@ parse_num(const char *opt, const char *s, long min, long max, int *bad)
 	return v;
 }
 
+/* a timeout flag: the one duration grammar (a bare number is seconds), from
+ * min ms to a day */
+static int
+parse_secs(const char *opt, const char *s, long long min, int *bad)
+{
+	char err[GD_ERRLEN];
+	long long ms = 0;
+
+	if (gd_duration_parse(s, &ms, err, sizeof(err)) != 0) {
+		gd_warnx("exec: %s: %s", opt, err);
+		*bad = 1;
+	} else if (ms < min || ms > 86400000) {
+		gd_warnx("exec: %s must be from %s to 1 day, not '%s'", opt, min ? "1ms" : "0", s);
+		*bad = 1;
+	}
+	return (int)ms;
+}
+
 int
 gd_cmd_exec(int argc, char **argv)
 {
@@ -211,9 +231,9 @@ gd_cmd_exec(int argc, char **argv)
 		switch (ch) {
 		case 'i': invpath = optarg; break;
 		case 'f': o.forks = (int)parse_num("--forks", optarg, 1, 1000, &bad); break;
-		case 't': o.cmd_timeout_ms = (int)parse_num("--timeout", optarg, 0, 86400, &bad) * 1000; break;
+		case 't': o.cmd_timeout_ms = parse_secs("--timeout", optarg, 0, &bad); break;
 		case O_CONNECT:
-			o.connect_timeout_ms = (int)parse_num("--connect-timeout", optarg, 1, 3600, &bad) * 1000;
+			o.connect_timeout_ms = parse_secs("--connect-timeout", optarg, 1, &bad);
 			break;
 		case O_KNOWN: o.known_hosts = optarg; break;
 		case O_ACCEPT: o.accept_new = 1; break;

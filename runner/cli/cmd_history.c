@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "duration.h"
 #include "history.h"
 #include "runbook.h"
 
@@ -353,18 +354,6 @@ quizzes_json(struct history *h)
 	return json_pack("{s:I,s:o}", "count", (json_int_t)h->nquizzes, "topics", o);
 }
 
-static const char *
-dur(long long ms, char *buf, size_t len)
-{
-	if (ms < 1000)
-		snprintf(buf, len, "%lld ms", ms);
-	else if (ms < 60000)
-		snprintf(buf, len, "%.2f s", ms / 1000.0);
-	else
-		snprintf(buf, len, "%lldm%02llds", ms / 60000, ms / 1000 % 60);
-	return buf;
-}
-
 static long long
 jint(const json_t *o, const char *key)
 {
@@ -384,16 +373,16 @@ print_dist(const char *label, const json_t *d, const char *none)
 		return;
 	}
 	printf("  %-10s count %lld  p50 %s  p90 %s  max %s  (min %s)\n", label, jint(d, "count"),
-	    dur(jint(d, "p50"), a, sizeof(a)), dur(jint(d, "p90"), b, sizeof(b)),
-	    dur(jint(d, "max"), c, sizeof(c)), dur(jint(d, "min"), e, sizeof(e)));
+	    gd_duration_fmt(jint(d, "p50"), a, sizeof(a)), gd_duration_fmt(jint(d, "p90"), b, sizeof(b)),
+	    gd_duration_fmt(jint(d, "max"), c, sizeof(c)), gd_duration_fmt(jint(d, "min"), e, sizeof(e)));
 	json_array_foreach(json_object_get(d, "histogram"), i, bk)
 		if (jint(bk, "count") > top)
 			top = jint(bk, "count");
 	json_array_foreach(json_object_get(d, "histogram"), i, bk) {
 		long long n = jint(bk, "count"), w = (n * BARWIDTH + top - 1) / top, j;
 
-		printf("    %10s .. %-10s |", dur(jint(bk, "from"), a, sizeof(a)),
-		    dur(jint(bk, "to"), b, sizeof(b)));
+		printf("    %10s .. %-10s |", gd_duration_fmt(jint(bk, "from"), a, sizeof(a)),
+		    gd_duration_fmt(jint(bk, "to"), b, sizeof(b)));
 		for (j = 0; j < w; j++)
 			putchar('#');
 		printf(" %lld\n", n);

@@ -20,6 +20,7 @@
 #include <readline/history.h>
 #endif
 
+#include "duration.h"
 #include "gd.h"
 #include "bank.h"
 #include "report.h"
@@ -129,19 +130,11 @@ on_stop(int sig)
 	quiz_stop = 1;
 }
 
-/* 600 as "10m", 5400 as "1h30m". */
+/* seconds through the one duration formatter */
 static const char *
 dur(long s, char *buf, size_t len)
 {
-	size_t o = 0;
-
-	if (s >= 3600)
-		o += (size_t)snprintf(buf + o, len - o, "%ldh", s / 3600);
-	if (s % 3600 >= 60 && o < len)
-		o += (size_t)snprintf(buf + o, len - o, "%ldm", s % 3600 / 60);
-	if ((s % 60 != 0 || s == 0) && o < len)
-		snprintf(buf + o, len - o, "%lds", s % 60);
-	return buf;
+	return gd_duration_fmt((long long)s * 1000, buf, len);
 }
 
 /* The first line of a probe's stderr (else stdout), for messages. */
@@ -881,9 +874,16 @@ gd_cmd_quiz(int argc, char **argv)
 		gd_warnx("quiz: --practical-limit needs -i INVENTORY");
 		goto usage;
 	}
-	if (limit != NULL && gd_bank_duration(limit, &labst.limit_s) < 0) {
-		gd_warnx("quiz: --practical-limit '%s' is not a duration such as 90s or 20m", limit);
-		goto usage;
+	if (limit != NULL) {
+		char derr[GD_ERRLEN] = "";
+		long long ms = 0;
+
+		if (gd_duration_parse(limit, &ms, derr, sizeof(derr)) != 0 || ms <= 0) {
+			gd_warnx("quiz: --practical-limit: %s", ms <= 0 && derr[0] == '\0' ?
+			    "must be more than 0" : derr);
+			goto usage;
+		}
+		labst.limit_s = (long)((ms + 999) / 1000);
 	}
 	if (ansfile == NULL && !isatty(STDIN_FILENO)) {
 		gd_warnx("quiz: no --answers FILE, and stdin is not a terminal to ask on");

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "duration.h"
 #include "gd.h"
 #include "report.h"
 #include "runner.h"
@@ -264,32 +265,21 @@ print_tabletop(const json_t *d, const char *who)
 	}
 }
 
-/* "90s", "15m", "1h", "500ms"; a bare number is seconds. */
+/* --limit: the one duration grammar, from 1 ms to 24 h */
 static int
 parse_limit(const char *s, long long *ms)
 {
-	char *end;
-	long long v;
+	char err[GD_ERRLEN];
 
-	errno = 0;
-	v = *s >= '0' && *s <= '9' ? strtoll(s, &end, 10) : -1;
-	if (v < 0 || errno != 0)
-		goto bad;
-	if (*end == '\0' || strcmp(end, "s") == 0)
-		v *= 1000;
-	else if (strcmp(end, "m") == 0)
-		v *= 60000;
-	else if (strcmp(end, "h") == 0)
-		v *= 3600000;
-	else if (strcmp(end, "ms") != 0)
-		goto bad;
-	if (v <= 0 || v > 24LL * 3600000)
-		goto bad;
-	*ms = v;
+	if (gd_duration_parse(s, ms, err, sizeof(err)) != 0) {
+		gd_warnx("--limit: %s", err);
+		return -1;
+	}
+	if (*ms <= 0 || *ms > 24LL * 3600000) {
+		gd_warnx("--limit must be from 1ms to 24h, not '%s'", s);
+		return -1;
+	}
 	return 0;
-bad:
-	gd_warnx("--limit must be a duration from 1ms to 24h such as 15m or 90s, not '%s'", s);
-	return -1;
 }
 
 static int
@@ -309,18 +299,9 @@ parse_count(const char *s, const char *what, unsigned long long max, unsigned lo
 static char *
 read_small(const char *path)
 {
-	struct gd_buf b = { 0 };
-	char chunk[4096];
-	size_t n;
-	FILE *f = fopen(path, "r");
+	char err[GD_ERRLEN];
 
-	if (f == NULL)
-		return NULL;
-	gd_buf_adds(&b, "");
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && b.len < (1u << 20))
-		gd_buf_add(&b, chunk, n);
-	fclose(f);
-	return b.data;
+	return gd_read_file(path, 1u << 20, NULL, err, sizeof(err));
 }
 
 int

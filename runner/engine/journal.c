@@ -205,15 +205,6 @@ gd_journal_close(struct gd_journal *j)
 	free(j);
 }
 
-static long long
-unix_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Whether the crash-test hook name is set to n. */
 static int
 hook(const char *name, long n)
@@ -262,7 +253,7 @@ gd_journal_append(struct gd_journal *j, json_t *rec, char *err, size_t errlen)
 	/* "type" first, then "ts": the journal reads well with less or jq */
 	if (type != NULL)
 		json_object_set(out, "type", type);
-	json_object_set_new(out, "ts", json_integer(unix_ms()));
+	json_object_set_new(out, "ts", json_integer(gd_epoch_ms()));
 	json_object_foreach(rec, key, v)
 		if (strcmp(key, "ts") != 0 && strcmp(key, "type") != 0)
 			json_object_set(out, key, v);
@@ -390,24 +381,15 @@ read_records(const char *path, json_t **recs, off_t *good_end, int *torn, char *
     size_t errlen)
 {
 	struct gd_buf b = { 0 };
-	char chunk[65536], *p, *nl, *end;
-	size_t n, lineno = 0;
-	FILE *f;
+	char *p, *nl, *end;
+	size_t lineno = 0;
 	int ret = -1;
 
 	*recs = NULL;
-	f = fopen(path, "re");
-	if (f == NULL) {
+	if ((b.data = gd_read_file(path, 0, &b.len, err, errlen)) == NULL) {
 		if (errno == ENOENT)
-			return gd_errf(err, errlen, "no journal at %s", path);
-		return gd_errf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-	}
-	gd_buf_add(&b, "", 0);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		gd_buf_add(&b, chunk, n);
-	if (ferror(f)) {
-		gd_errf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-		goto out;
+			gd_errf(err, errlen, "no journal at %s", path);
+		return -1;
 	}
 	*recs = json_array();
 	p = b.data;
@@ -452,7 +434,6 @@ out:
 		json_decref(*recs);
 		*recs = NULL;
 	}
-	fclose(f);
 	gd_buf_free(&b);
 	return ret;
 }

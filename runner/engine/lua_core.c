@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "duration.h"
 #include "lua_bind.h"
 #include "quote.h"
 
@@ -69,10 +70,43 @@ l_now_ms(lua_State *L)
 static int
 l_epoch_ms(lua_State *L)
 {
-	struct timespec ts;
+	lua_pushinteger(L, (lua_Integer)gd_epoch_ms());
+	return 1;
+}
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	lua_pushinteger(L, (lua_Integer)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+/* core.duration_ms(v, what) -> ms: the one duration grammar (duration.h); a
+ * Lua number is seconds. Raises "WHAT: why" when v is not a duration. */
+static int
+l_duration_ms(lua_State *L)
+{
+	const char *what = luaL_optstring(L, 2, "duration");
+	char err[GD_ERRLEN];
+	long long ms;
+
+	if (lua_type(L, 1) == LUA_TNUMBER) {
+		lua_Number v = lua_tonumber(L, 1);
+
+		if (!(v >= 0 && v <= 100.0 * 365 * 86400))
+			return luaL_error(L, "%s: a duration in seconds from 0 to 100 years is needed", what);
+		lua_pushinteger(L, (lua_Integer)(v * 1000 + 0.5));
+		return 1;
+	}
+	if (lua_type(L, 1) != LUA_TSTRING)
+		return luaL_error(L, "%s: a duration like \"30s\" or \"5m\" is needed, not a %s", what,
+		    luaL_typename(L, 1));
+	if (gd_duration_parse(lua_tostring(L, 1), &ms, err, sizeof(err)) != 0)
+		return luaL_error(L, "%s: %s", what, err);
+	lua_pushinteger(L, (lua_Integer)ms);
+	return 1;
+}
+
+/* core.fmt_ms(ms) -> text: the one duration formatter (duration.h) */
+static int
+l_fmt_ms(lua_State *L)
+{
+	char buf[GD_DURATION_LEN];
+
+	lua_pushstring(L, gd_duration_fmt((long long)luaL_checknumber(L, 1), buf, sizeof(buf)));
 	return 1;
 }
 
@@ -312,6 +346,8 @@ luaopen_gameday_core(lua_State *L)
 		{ "now_ms", l_now_ms },
 		{ "epoch_ms", l_epoch_ms },
 		{ "date", l_date },
+		{ "duration_ms", l_duration_ms },
+		{ "fmt_ms", l_fmt_ms },
 		{ "sleep", l_sleep },
 		{ "log", l_log },
 		{ "out", l_out },

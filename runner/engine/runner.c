@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "duration.h"
 #include "inventory.h"
 #include "journal.h"
 #include "report.h"
@@ -54,7 +55,7 @@ print_live(const json_t *res)
 {
 	const json_t *l = json_object_get(res, "live"), *h;
 	static const char *const marks[] = { "detected", "mitigated", "resolved" };
-	char key[32];
+	char key[32], d[GD_DURATION_LEN];
 	size_t i;
 
 	printf("\nlive session: %s, played by %s\n", json_string_value(json_object_get(l, "outcome")),
@@ -63,8 +64,8 @@ print_live(const json_t *res)
 	for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
 		snprintf(key, sizeof(key), "%s_ms", marks[i]);
 		if (ms_of(l, key) >= 0)
-			printf("  time to %-9s %.1f s after the first inject\n", marks[i],
-			    (double)ms_of(l, key) / 1000);
+			printf("  time to %-9s %s after the first inject\n", marks[i],
+			    gd_duration_fmt(ms_of(l, key), d, sizeof(d)));
 		else
 			printf("  time to %-9s never marked\n", marks[i]);
 	}
@@ -72,7 +73,7 @@ print_live(const json_t *res)
 	    json_number_value(json_object_get(l, "hint_cost")),
 	    json_number_value(json_object_get(l, "hint_cost")) == 1 ? "" : "s");
 	json_array_foreach(json_object_get(l, "hints"), i, h)
-		printf("    +%.1f s: %s\n", (double)ms_of(h, "at_ms") / 1000,
+		printf("    +%s: %s\n", gd_duration_fmt(ms_of(h, "at_ms"), d, sizeof(d)),
 		    json_string_value(json_object_get(h, "text")));
 }
 

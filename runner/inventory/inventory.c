@@ -18,6 +18,7 @@
 
 #include "gd.h"
 #include "inventory.h"
+#include "map.h"
 #include "yamltree.h"
 
 #define MAX_DEPTH 256           /* YAML nesting, and groups inside groups */
@@ -48,85 +49,15 @@ idxv_push(struct idxv *a, size_t x)
 	a->v[a->n++] = x;
 }
 
-/* String keys (borrowed, they must outlive the map) to indexes. */
-struct sent {
-	const char *k;
-	size_t v;
-};
-
-struct smap {
-	struct sent *t;
-	size_t n, cap;
-};
-
-static uint64_t
-hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-static struct sent *
-smap_slot(const struct smap *m, const char *k)
-{
-	size_t i = hash_str(k) & (m->cap - 1);
-
-	while (m->t[i].k != NULL && strcmp(m->t[i].k, k) != 0)
-		i = (i + 1) & (m->cap - 1);
-	return &m->t[i];
-}
-
+/* key's value into *v when the map has it */
 static int
-smap_get(const struct smap *m, const char *k, size_t *v)
+smap_get(const struct gd_map *m, const char *k, size_t *v)
 {
-	struct sent *e;
+	const size_t *p = gd_map_get(m, k);
 
-	if (m->cap == 0)
-		return 0;
-	e = smap_slot(m, k);
-	if (e->k == NULL)
-		return 0;
-	*v = e->v;
-	return 1;
-}
-
-static void
-smap_put(struct smap *m, const char *k, size_t v)
-{
-	struct sent *e;
-
-	if ((m->n + 1) * 2 > m->cap) {
-		struct smap g = { NULL, 0, m->cap ? m->cap * 2 : 16 };
-		size_t i;
-
-		g.t = gd_xcalloc(g.cap, sizeof(*g.t));
-		for (i = 0; i < m->cap; i++)
-			if (m->t[i].k != NULL) {
-				*smap_slot(&g, m->t[i].k) = m->t[i];
-				g.n++;
-			}
-		free(m->t);
-		*m = g;
-	}
-	e = smap_slot(m, k);
-	if (e->k == NULL) {
-		e->k = k;
-		m->n++;
-	}
-	e->v = v;
-}
-
-static void
-smap_free(struct smap *m)
-{
-	free(m->t);
-	m->t = NULL;
-	m->n = m->cap = 0;
+	if (p != NULL)
+		*v = *p;
+	return p != NULL;
 }
 
 /* A set of non-zero 64-bit keys: group membership and group edges. */
@@ -196,7 +127,7 @@ uset_add(struct uset *s, uint64_t k)
 struct vlist {
 	struct gd_var *v;
 	size_t n, cap;
-	struct smap idx;
+	struct gd_map idx;
 };
 
 static void
@@ -217,7 +148,7 @@ vlist_set(struct vlist *l, const char *key, const char *value, size_t line)
 	l->v[l->n].key = gd_xstrdup(key);
 	l->v[l->n].value = value ? gd_xstrdup(value) : NULL;
 	l->v[l->n].line = line;
-	smap_put(&l->idx, l->v[l->n].key, l->n);
+	gd_map_put(&l->idx, l->v[l->n].key, l->n);
 	l->n++;
 }
 
@@ -231,7 +162,7 @@ vlist_free(struct vlist *l)
 		free(l->v[i].value);
 	}
 	free(l->v);
-	smap_free(&l->idx);
+	gd_map_free(&l->idx);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -259,7 +190,7 @@ struct gd_group {
 
 struct gd_inv_index {
 	size_t *defined;        /* hosts in the order first defined: Ansible's host dict */
-	struct smap byname;     /* host name -> index */
+	struct gd_map byname;     /* host name -> index */
 };
 
 /* A host while loading, numbered in the order first defined. */
@@ -295,10 +226,10 @@ struct loader {
 	struct gd_ynode null;   /* stands for the value of 'hosts: name' */
 	struct gd_group *groups;
 	size_t ngroups, cgroups;
-	struct smap gmap;
+	struct gd_map gmap;
 	struct ihost *hosts;
 	size_t nhosts, chosts;
-	struct smap hmap;
+	struct gd_map hmap;
 	struct uset links;
 	char **warn;
 	size_t nwarn;
@@ -500,7 +431,7 @@ count_alias(void *arg, struct gd_ynode *n, size_t line)
 /* Adds the key/value pairs of m to out, the last value of a key winning but
  * the key keeping its first place, as a Python dict does. */
 static void
-pairs_add(struct gd_ynode *out, struct smap *seen, struct gd_ynode *k, struct gd_ynode *v)
+pairs_add(struct gd_ynode *out, struct gd_map *seen, struct gd_ynode *k, struct gd_ynode *v)
 {
 	size_t i;
 
@@ -508,7 +439,7 @@ pairs_add(struct gd_ynode *out, struct smap *seen, struct gd_ynode *k, struct gd
 		out->kids[2 * i + 1] = v;
 		return;
 	}
-	smap_put(seen, k->str, out->n / 2);
+	gd_map_put(seen, k->str, out->n / 2);
 	gd_yaml_push(out, k);
 	gd_yaml_push(out, v);
 }
@@ -521,7 +452,7 @@ map_finish(void *arg, struct gd_ynode *m)
 {
 	struct loader *ld = arg;
 	struct gd_ynode out = { 0 };
-	struct smap seen = { 0 };
+	struct gd_map seen = { 0 };
 	size_t i, j;
 	int rc = -1;
 
@@ -572,7 +503,7 @@ map_finish(void *arg, struct gd_ynode *m)
 	rc = 0;
 out:
 	free(out.kids);
-	smap_free(&seen);
+	gd_map_free(&seen);
 	return rc;
 }
 
@@ -972,7 +903,7 @@ add_group(struct loader *ld, const char *name, size_t line)
 	g->name = gd_xstrdup(name);
 	g->line = line;
 	g->priority = 1;
-	smap_put(&ld->gmap, g->name, id);
+	gd_map_put(&ld->gmap, g->name, id);
 	return id;
 }
 
@@ -1013,7 +944,7 @@ add_host(struct loader *ld, const char *name, size_t gid, const char *port, size
 		memset(h, 0, sizeof(*h));
 		h->name = gd_xstrdup(name);
 		h->line = line;
-		smap_put(&ld->hmap, h->name, id);
+		gd_map_put(&ld->hmap, h->name, id);
 		if (port != NULL) {
 			while (port[0] == '0' && port[1] != '\0')
 				port++;
@@ -1500,7 +1431,7 @@ host_fill(struct loader *ld, struct gd_host *h, struct vlist *m)
 		h->vars[h->nvars++] = m->v[i];
 	}
 	free(m->v);
-	smap_free(&m->idx);
+	gd_map_free(&m->idx);
 	memset(m, 0, sizeof(*m));
 	return 0;
 }
@@ -1787,7 +1718,7 @@ finish(struct loader *ld, struct gd_inventory *inv)
 	inv->index->defined = pub;
 	pub = NULL;
 	for (i = 0; i < nh; i++)
-		smap_put(&inv->index->byname, inv->hosts[i].name, i);
+		gd_map_put(&inv->index->byname, inv->hosts[i].name, i);
 	inv->groups = ld->groups;
 	inv->ngroups = ng;
 	ld->groups = NULL;
@@ -1839,14 +1770,14 @@ loader_free(struct loader *ld)
 	}
 	addr_re_free(&ld->ipv6);
 	groups_free(ld->groups, ld->ngroups);
-	smap_free(&ld->gmap);
+	gd_map_free(&ld->gmap);
 	for (i = 0; i < ld->nhosts; i++) {
 		free(ld->hosts[i].name);
 		vlist_free(&ld->hosts[i].vars);
 		free(ld->hosts[i].groups.v);
 	}
 	free(ld->hosts);
-	smap_free(&ld->hmap);
+	gd_map_free(&ld->hmap);
 	free(ld->links.t);
 	for (i = 0; i < ld->nwarn; i++)
 		free(ld->warn[i]);
@@ -1937,7 +1868,7 @@ gd_inventory_free(struct gd_inventory *inv)
 	free(inv->warnings);
 	if (inv->index != NULL) {
 		free(inv->index->defined);
-		smap_free(&inv->index->byname);
+		gd_map_free(&inv->index->byname);
 		free(inv->index);
 	}
 	free(inv->path);

@@ -17,6 +17,8 @@
 
 #include "gd.h"
 #include "bank.h"
+#include "duration.h"
+#include "map.h"
 #include "yamltree.h"
 
 #define MAX_BYTES (4L << 20)    /* larger files are not banks */
@@ -138,37 +140,17 @@ parse_num(const char *s, double *v, int *pct)
 	return *end == '\0' ? 0 : -1;
 }
 
-/* "90", "90s", "10m", "1h30m" in seconds. */
+/* A duration of the one grammar (duration.h) in whole seconds, rounded up;
+ * more than 0. */
 static int
 parse_duration(const char *s, long *secs)
 {
-	long total = 0;
-	int any = 0;
+	char err[GD_ERRLEN];
+	long long ms;
 
-	while (*s != '\0') {
-		char *end;
-		long v;
-
-		if (!isdigit((unsigned char)*s))
-			return -1;
-		errno = 0;
-		v = strtol(s, &end, 10);
-		if (errno == ERANGE || v > 1000000)
-			return -1;
-		s = end;
-		switch (*s) {
-		case 'h': v *= 3600; s++; break;
-		case 'm': v *= 60; s++; break;
-		case 's': s++; break;
-		case '\0': break;
-		default: return -1;
-		}
-		total += v;
-		any = 1;
-	}
-	if (!any || total <= 0)
+	if (gd_duration_parse(s, &ms, err, sizeof(err)) != 0 || ms <= 0)
 		return -1;
-	*secs = total;
+	*secs = (long)((ms + 999) / 1000);
 	return 0;
 }
 
@@ -435,24 +417,17 @@ load_groups(const struct ctx *c, struct gd_question *q, const struct gd_ynode *g
 	return 0;
 }
 
-static uint64_t
-hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
+/* The shuffle's seed: FNV-1a's offset basis with its last digit lost, as the
+ * first banks were shuffled. Kept on purpose so that a question's items are
+ * listed in the same order as in every earlier quiz (test_bank pins it). */
+#define GD_SHUFFLE_SEED 1469598103934665603ULL
 
 /* A fixed shuffle of the items, from the question id, never the right order:
  * the order a quiz lists them in, the same on every run. */
 static void
 shuffle_items(struct gd_question *q)
 {
-	uint64_t x = hash_str(q->id) | 1;
+	uint64_t x = gd_hash(q->id, GD_SHUFFLE_SEED) | 1;
 	size_t i, j, t;
 
 	q->shown = gd_xcalloc(q->nitems, sizeof(*q->shown));
@@ -578,12 +553,6 @@ load_practical(const struct ctx *c, struct gd_question *q, const struct gd_ynode
 		q->cleanup = gd_xstrdup(s);
 	}
 	return 0;
-}
-
-int
-gd_bank_duration(const char *s, long *secs)
-{
-	return parse_duration(s, secs);
 }
 
 static int

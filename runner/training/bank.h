@@ -84,9 +84,6 @@ const struct gd_question *gd_bank_find(const struct gd_bank *b, const char *id);
 
 const char *gd_qtype_name(enum gd_qtype t);
 
-/* "90", "90s", "10m", "1h30m" in seconds (more than 0); -1 when malformed. */
-int gd_bank_duration(const char *s, long *secs);
-
 /* One answer of an answers file: a string or number is one part, a list
  * several. Parts are kept as written (verbatim), cut at GD_ANSWER_MAX. */
 struct gd_answer {

@@ -86,6 +86,13 @@ test_good(void **state)
 			assert_int_equal(seen[i], 1);
 		assert_false(identity);   /* the quiz never lists the answer */
 	}
+	{
+		/* pinned: GD_SHUFFLE_SEED keeps every earlier quiz's order */
+		static const size_t pinned[6] = { 1, 2, 5, 4, 3, 0 };
+
+		for (i = 0; i < 6; i++)
+			assert_int_equal(q->shown[i], pinned[i]);
+	}
 
 	q = gd_bank_find(&b, "error-budget");
 	assert_int_equal(q->type, GD_Q_NUMERIC);
