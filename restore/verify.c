@@ -11,29 +11,14 @@
  * trailer that ends the raw stream. */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <zlib.h>
-#include <archive_entry.h>
-#include <openssl/evp.h>
-
-#include "gd.h"
-#include "verify.h"
-
-#define RAW_BUF (1u << 20)      /* one read of the raw archive */
-#define SLOT (1u << 20)         /* one block from the source to the parser */
-#define NSLOT 4                 /* blocks in flight between the two threads */
-#define LINK_HOPS 40            /* symlinks followed in one resolution, as Linux */
-#define LINK_WORK 10000000ull   /* symlink resolution steps in one archive */
-#define NOT_SEEN 0xff           /* a manifest item not (yet) in the archive */
+#include "verify_int.h"
 
 void
 gd_verify_limits_default(struct gd_verify_limits *l)
@@ -46,382 +31,12 @@ gd_verify_limits_default(struct gd_verify_limits *l)
 	l->max_path = 4096;
 }
 
-/* CRC-32 of the gzip member, with zlib's crc32 (the same polynomial and
- * conventions as gzip's trailer). */
-static uint32_t
-crc32_update(uint32_t crc, const unsigned char *p, size_t n)
-{
-	while (n > 0) {
-		uInt chunk = n > 0x40000000u ? 0x40000000u : (uInt)n;
-
-		crc = (uint32_t)crc32(crc, p, chunk);
-		p += chunk;
-		n -= chunk;
-	}
-	return crc;
-}
-
-/* --- the source: raw bytes in, tar or zip bytes out --- */
-
-struct source {
-	gd_verify_read_fn rd;
-	void *rdarg;
-	struct archive *a;
-	unsigned char *raw;             /* the last block read */
-	size_t rawlen;
-	unsigned char prevtail[8];      /* the 8 raw bytes before it */
-	int raw_eof;
-	_Atomic uint64_t rawtotal;      /* raw bytes read so far (the parser reads it) */
-	EVP_MD_CTX *whole;              /* hash of the raw bytes, or NULL */
-	const unsigned char *pend;      /* what is left of the last decompressed block */
-	size_t pendlen;
-	int opened, eof;
-	int failed;                     /* an error to report after the data before it */
-	int empty;                      /* the input has no bytes at all */
-	int gzip;                       /* one gzip layer: its trailer is checked */
-	int have_trailer;
-	uint32_t trailer_crc, trailer_isize;
-	uint64_t out;                   /* bytes produced */
-	char filter[32];
-	atomic_int cancel;
-	char err[GD_ERRLEN];
-
-	/* the queue between the threads; without one, slot 0 is filled in place */
-	int threaded;
-	pthread_t th;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	unsigned char *buf[NSLOT];
-	size_t len[NSLOT];
-	size_t rd_slot, filled;         /* the parser's slot; slots filled, not released */
-	int held;                       /* the parser holds rd_slot */
-	int done;                       /* 1 at the end, -1 on an error */
-};
-
-static la_ssize_t
-raw_read(struct archive *a, void *arg, const void **buf)
-{
-	struct source *s = arg;
-	char err[GD_ERRLEN];
-	ssize_t n;
-
-	*buf = s->raw;
-	if (s->raw_eof)
-		return 0;
-	/* keep the 8 bytes before the new block: the gzip trailer may straddle it */
-	if (s->rawlen >= 8) {
-		memcpy(s->prevtail, s->raw + s->rawlen - 8, 8);
-	} else if (s->rawlen > 0) {
-		memmove(s->prevtail, s->prevtail + s->rawlen, 8 - s->rawlen);
-		memcpy(s->prevtail + 8 - s->rawlen, s->raw, s->rawlen);
-	}
-	s->rawlen = 0;
-	if (atomic_load(&s->cancel))
-		return 0;
-	err[0] = '\0';
-	n = s->rd(s->rdarg, s->raw, RAW_BUF, err, sizeof(err));
-	if (n < 0) {
-		snprintf(s->err, sizeof(s->err), "%s", err);
-		archive_set_error(a, EIO, "%s", err);
-		return -1;
-	}
-	if (n == 0)
-		s->raw_eof = 1;
-	s->rawlen = (size_t)n;
-	atomic_fetch_add(&s->rawtotal, (uint64_t)n);
-	if (s->whole != NULL)
-		EVP_DigestUpdate(s->whole, s->raw, (size_t)n);
-	return n;
-}
-
-/* The gzip trailer (CRC-32, size) is the 8 bytes before where the filter
- * stopped reading; it read at most one block past them. */
-static void
-take_trailer(struct source *s)
-{
-	uint64_t end = (uint64_t)archive_filter_bytes(s->a, -1), total = atomic_load(&s->rawtotal);
-	uint64_t start = total - s->rawlen;
-	unsigned char t[8];
-	int i;
-
-	if (end < 8 || end > total || end < start)
-		return;
-	for (i = 0; i < 8; i++) {
-		uint64_t pos = end - 8 + (uint64_t)i;
-
-		t[i] = pos >= start ? s->raw[pos - start] : s->prevtail[8 - (start - pos)];
-	}
-	s->trailer_crc = (uint32_t)t[0] | (uint32_t)t[1] << 8 | (uint32_t)t[2] << 16 |
-	    (uint32_t)t[3] << 24;
-	s->trailer_isize = (uint32_t)t[4] | (uint32_t)t[5] << 8 | (uint32_t)t[6] << 16 |
-	    (uint32_t)t[7] << 24;
-	s->have_trailer = 1;
-}
-
-static int
-source_open(struct source *s)
-{
-	struct archive_entry *ae;
-	int rc;
-
-	s->opened = 1;
-	s->a = archive_read_new();
-	/* only the filters built into libarchive: none that runs a program */
-	archive_read_support_filter_gzip(s->a);
-	archive_read_support_filter_bzip2(s->a);
-	archive_read_support_filter_xz(s->a);
-	archive_read_support_filter_lzma(s->a);
-	archive_read_support_filter_zstd(s->a);
-	archive_read_support_format_raw(s->a);
-	archive_read_support_format_empty(s->a);
-	if (archive_read_open(s->a, s, NULL, raw_read, NULL) != ARCHIVE_OK)
-		goto fail;
-	rc = archive_read_next_header(s->a, &ae);
-	if (rc == ARCHIVE_EOF || archive_format(s->a) == ARCHIVE_FORMAT_EMPTY) {
-		s->empty = 1;
-		s->eof = 1;
-		return 0;
-	}
-	if (rc != ARCHIVE_OK)
-		goto fail;
-	snprintf(s->filter, sizeof(s->filter), "%s", archive_filter_name(s->a, 0));
-	if (archive_filter_count(s->a) > 2) {
-		snprintf(s->err, sizeof(s->err), "compressed twice (%s over %s): refused, a way to "
-		    "hide an archive bomb", archive_filter_name(s->a, 0), archive_filter_name(s->a, 1));
-		return -1;
-	}
-	s->gzip = archive_filter_code(s->a, 0) == ARCHIVE_FILTER_GZIP;
-	return 0;
-fail:
-	if (s->err[0] == '\0')
-		snprintf(s->err, sizeof(s->err), "%s", archive_error_string(s->a) ?
-		    archive_error_string(s->a) : "cannot read");
-	return -1;
-}
-
-/* After the compressed stream: read what follows it, so that the hash of the
- * whole archive covers every byte. */
-static int
-source_drain(struct source *s)
-{
-	char err[GD_ERRLEN];
-	ssize_t n;
-
-	while (!s->raw_eof && !atomic_load(&s->cancel)) {
-		err[0] = '\0';
-		n = s->rd(s->rdarg, s->raw, RAW_BUF, err, sizeof(err));
-		if (n < 0) {
-			snprintf(s->err, sizeof(s->err), "%s", err);
-			return -1;
-		}
-		if (n == 0)
-			s->raw_eof = 1;
-		atomic_fetch_add(&s->rawtotal, (uint64_t)n);
-		if (s->whole != NULL)
-			EVP_DigestUpdate(s->whole, s->raw, (size_t)n);
-	}
-	return 0;
-}
-
-/* Fills buf with up to SLOT bytes. Returns 1 with *len > 0, 0 at the end,
- * -1 with s->err filled. */
-static int
-source_fill(struct source *s, unsigned char *buf, size_t *len)
-{
-	const void *b;
-	size_t n, k;
-	la_int64_t off;
-	int rc;
-
-	*len = 0;
-	if (s->failed || (!s->opened && source_open(s) != 0))
-		return -1;
-	while (*len < SLOT) {
-		if (s->pendlen == 0) {
-			if (s->eof || atomic_load(&s->cancel))
-				break;
-			rc = archive_read_data_block(s->a, &b, &n, &off);
-			if (rc == ARCHIVE_EOF) {
-				if (s->gzip)
-					take_trailer(s);
-				s->eof = 1;
-				if (source_drain(s) != 0)
-					goto fail;
-				break;
-			}
-			if (rc != ARCHIVE_OK) {
-				/* libarchive's gzip filter fails on a short trailer without a word */
-				if (s->err[0] == '\0')
-					snprintf(s->err, sizeof(s->err), "%s%s", archive_error_string(s->a) ?
-					    archive_error_string(s->a) : s->filter, archive_error_string(s->a) ?
-					    "" : " data corrupt or truncated");
-				goto fail;
-			}
-			s->pend = b;
-			s->pendlen = n;
-			s->out += n;
-		}
-		k = s->pendlen < SLOT - *len ? s->pendlen : SLOT - *len;
-		memcpy(buf + *len, s->pend, k);
-		*len += k;
-		s->pend += k;
-		s->pendlen -= k;
-	}
-	return *len > 0 ? 1 : 0;
-fail:
-	/* the parser gets the good bytes first, so it can say which entry broke */
-	s->failed = 1;
-	return *len > 0 ? 1 : -1;
-}
-
-static void *
-source_main(void *arg)
-{
-	struct source *s = arg;
-	size_t wr = 0, len;
-	int rc;
-
-	for (;;) {
-		pthread_mutex_lock(&s->mu);
-		while (s->filled == NSLOT && !atomic_load(&s->cancel))
-			pthread_cond_wait(&s->cv, &s->mu);
-		pthread_mutex_unlock(&s->mu);
-		if (atomic_load(&s->cancel))
-			rc = -1;
-		else
-			rc = source_fill(s, s->buf[wr], &len);  /* a free slot: the parser won't touch it */
-		pthread_mutex_lock(&s->mu);
-		if (rc > 0) {
-			s->len[wr] = len;
-			wr = (wr + 1) % NSLOT;
-			s->filled++;
-		} else {
-			s->done = rc == 0 ? 1 : -1;
-		}
-		pthread_cond_broadcast(&s->cv);
-		pthread_mutex_unlock(&s->mu);
-		if (rc <= 0)
-			return NULL;
-	}
-}
-
-/* The next block for the parser, valid until the next call. Returns 1, 0 at
- * the end, -1 with s->err filled. */
-static int
-source_next(struct source *s, const unsigned char **buf, size_t *len)
-{
-	int rc;
-
-	if (!s->threaded) {
-		rc = source_fill(s, s->buf[0], len);
-		*buf = s->buf[0];
-		return rc;
-	}
-	pthread_mutex_lock(&s->mu);
-	if (s->held) {
-		s->rd_slot = (s->rd_slot + 1) % NSLOT;
-		s->filled--;
-		s->held = 0;
-		pthread_cond_broadcast(&s->cv);
-	}
-	while (s->filled == 0 && s->done == 0)
-		pthread_cond_wait(&s->cv, &s->mu);
-	if (s->filled > 0) {
-		*buf = s->buf[s->rd_slot];
-		*len = s->len[s->rd_slot];
-		s->held = 1;
-		rc = 1;
-	} else {
-		rc = s->done > 0 ? 0 : -1;
-	}
-	pthread_mutex_unlock(&s->mu);
-	return rc;
-}
-
-static void
-source_start(struct source *s, int threads)
-{
-	int i, n = threads == 1 ? 1 : NSLOT;
-
-	for (i = 0; i < n; i++)
-		s->buf[i] = gd_xmalloc(SLOT);
-	s->raw = gd_xmalloc(RAW_BUF);
-	if (threads == 1)
-		return;
-	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->cv, NULL);
-	s->threaded = pthread_create(&s->th, NULL, source_main, s) == 0;
-	if (!s->threaded) {
-		pthread_mutex_destroy(&s->mu);
-		pthread_cond_destroy(&s->cv);
-	}
-}
-
-static void
-source_stop(struct source *s)
-{
-	int i;
-
-	if (s->threaded) {
-		pthread_mutex_lock(&s->mu);
-		atomic_store(&s->cancel, 1);
-		pthread_cond_broadcast(&s->cv);
-		pthread_mutex_unlock(&s->mu);
-		pthread_join(s->th, NULL);
-		pthread_mutex_destroy(&s->mu);
-		pthread_cond_destroy(&s->cv);
-		s->threaded = 0;
-	}
-	if (s->a != NULL)
-		archive_read_free(s->a);
-	s->a = NULL;
-	for (i = 0; i < NSLOT; i++)
-		free(s->buf[i]);
-	free(s->raw);
-	memset(s->buf, 0, sizeof(s->buf));
-	s->raw = NULL;
-}
-
 /* --- the parser --- */
 
-struct seen {
-	unsigned char sha256[32];
-	int has;
-};
-
-struct vctx {
-	const struct gd_verify_opts *o;
-	struct gd_verify_limits lim;
-	struct gd_verify_result *r;
-	struct source src;
-	struct archive *a;
-	int src_failed;                 /* the source stopped with an error */
-	uint64_t out;                   /* bytes the parser got from the source */
-	uint32_t crc;
-	EVP_MD *md;
-	EVP_MD_CTX *ctx;
-
-	const struct gd_manifest *man;  /* a manifest of files, or NULL */
-	unsigned char *state;           /* per manifest item: NOT_SEEN or a gd_verify_status */
-	struct gd_map seenmap;      /* path of each file -> index in seen */
-	struct seen *seen;
-	size_t nseen, capseen;
-	struct gd_map extramap;     /* paths already in r->extra */
-
-	struct gd_map links;        /* symlink path -> index in linkpath/linktarget */
-	char **linkpath, **linktarget;
-	size_t nlinks, caplinks;
-	struct gd_map traversed;    /* paths a symlink resolution went through */
-	uint64_t linkwork;
-
-	char *cur;                      /* the entry being read, as stored */
-	int in_data;
-	uint64_t entry_bytes;
-};
 
 /* A copy of s fit for a terminal: control bytes as \xNN. */
-static char *
-show(const char *s)
+char *
+gd_v_show(const char *s)
 {
 	struct gd_buf b = { 0 };
 
@@ -444,15 +59,12 @@ add_path(char ***v, size_t *n, const char *path)
 	(*v)[(*n)++] = gd_xstrdup(path);
 }
 
-/* Refuses the archive at the current entry: err is "NAME: ENTRY: why". */
-static int refuse(struct vctx *c, char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
 
-static int
-refuse(struct vctx *c, char *err, size_t errlen, const char *fmt, ...)
+int
+gd_v_refuse(struct vctx *c, char *err, size_t errlen, const char *fmt, ...)
 {
 	char why[GD_ERRLEN];
-	char *where = show(c->cur != NULL ? c->cur : "");
+	char *where = gd_v_show(c->cur != NULL ? c->cur : "");
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -470,10 +82,10 @@ refuse(struct vctx *c, char *err, size_t errlen, const char *fmt, ...)
 
 /* The archive cannot be read: err says where, "NAME: ENTRY: why" or
  * "NAME: after ENTRY: why". why may be err itself. */
-static int
-broken(struct vctx *c, char *err, size_t errlen, const char *text)
+int
+gd_v_broken(struct vctx *c, char *err, size_t errlen, const char *text)
 {
-	char *where = c->cur != NULL ? show(c->cur) : NULL, why[GD_ERRLEN];
+	char *where = c->cur != NULL ? gd_v_show(c->cur) : NULL, why[GD_ERRLEN];
 
 	snprintf(why, sizeof(why), "%s", text);
 	if (where == NULL)
@@ -502,7 +114,7 @@ archive_broken(struct vctx *c, char *err, size_t errlen)
 		e = "corrupt or truncated";
 	snprintf(why, sizeof(why), "%s (archive byte %llu)", e,
 	    (unsigned long long)atomic_load(&c->src.rawtotal));
-	return broken(c, err, errlen, why);
+	return gd_v_broken(c, err, errlen, why);
 }
 
 static la_ssize_t
@@ -513,7 +125,7 @@ parser_read(struct archive *a, void *arg, const void **buf)
 	size_t len = 0;
 	int rc;
 
-	rc = source_next(&c->src, &b, &len);
+	rc = gd_vsrc_next(&c->src, &b, &len);
 	if (rc < 0) {
 		c->src_failed = 1;
 		archive_set_error(a, EIO, "%s", c->src.err);
@@ -524,232 +136,8 @@ parser_read(struct archive *a, void *arg, const void **buf)
 		return 0;
 	c->out += len;
 	if (c->src.gzip)
-		c->crc = crc32_update(c->crc, b, len);
+		c->crc = gd_vsrc_crc32(c->crc, b, len);
 	return (la_ssize_t)len;
-}
-
-/* --- paths and links --- */
-
-/* Whether a proper prefix of path is a symlink of the archive: one is returned. */
-static const char *
-through_link(struct vctx *c, const char *path)
-{
-	const char *found = NULL;
-	char *pre, *p;
-	size_t *i;
-
-	if (c->nlinks == 0)
-		return NULL;
-	pre = gd_xstrdup(path);
-	for (p = strchr(pre, '/'); p != NULL && found == NULL; p = strchr(p + 1, '/')) {
-		*p = '\0';
-		i = gd_map_get(&c->links, pre);
-		if (i != NULL)
-			found = c->linkpath[*i];
-		*p = '/';
-	}
-	free(pre);
-	return found;
-}
-
-/* Follows target from the directory of the symlink at path, through the
- * archive's symlinks known so far. Returns 0 when it stays inside the root,
- * 1 when it leaves it, -1 on too many hops or steps. */
-static int
-resolve(struct vctx *c, const char *path, const char *target)
-{
-	struct gd_buf at = { 0 }, rest = { 0 };
-	const char *slash = strrchr(path, '/');
-	int hops = 0, ret = 0;
-
-	gd_buf_add(&at, path, slash != NULL ? (size_t)(slash - path) : 0);
-	gd_buf_adds(&rest, target);
-	while (rest.len > 0) {
-		char *p = rest.data, *e = strchrnul(p, '/');
-		size_t n = (size_t)(e - p), *li, mark;
-
-		if (++c->linkwork > LINK_WORK) {
-			ret = -1;
-			goto out;
-		}
-		if (n == 0 || (n == 1 && p[0] == '.')) {
-			/* skip */
-		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
-			char *up;
-
-			if (at.len == 0) {
-				ret = 1;
-				goto out;
-			}
-			up = strrchr(at.data, '/');
-			at.len = up != NULL ? (size_t)(up - at.data) : 0;
-			at.data[at.len] = '\0';
-		} else {
-			mark = at.len;
-			if (at.len > 0)
-				gd_buf_add(&at, "/", 1);
-			gd_buf_add(&at, p, n);
-			gd_map_put(&c->traversed, at.data, 0);
-			li = gd_map_get(&c->links, at.data);
-			if (li != NULL) {
-				struct gd_buf next = { 0 };
-
-				if (++hops > LINK_HOPS) {
-					ret = -1;
-					goto out;
-				}
-				if (c->linktarget[*li][0] == '/') {
-					ret = 1;
-					goto out;
-				}
-				at.len = mark;  /* the link's target is relative to its directory */
-				at.data[at.len] = '\0';
-				gd_buf_adds(&next, c->linktarget[*li]);
-				gd_buf_adds(&next, "/");
-				gd_buf_adds(&next, *e == '/' ? e + 1 : e);
-				gd_buf_free(&rest);
-				rest = next;
-				continue;
-			}
-		}
-		/* drop the component just walked */
-		n = *e == '/' ? (size_t)(e - rest.data) + 1 : rest.len;
-		memmove(rest.data, rest.data + n, rest.len - n + 1);
-		rest.len -= n;
-	}
-out:
-	gd_buf_free(&at);
-	gd_buf_free(&rest);
-	return ret;
-}
-
-static int
-check_symlink(struct vctx *c, const char *path, const char *target, char *err, size_t errlen)
-{
-	size_t *have, i;
-	int rc, retraced;
-
-	if (target == NULL || *target == '\0')
-		return refuse(c, err, errlen, "symlink without a target");
-	if (strlen(target) > c->lim.max_path)
-		return refuse(c, err, errlen, "symlink target of %zu bytes, over the %zu-byte budget "
-		    "(--max-path)", strlen(target), c->lim.max_path);
-	if (*path == '\0')
-		return refuse(c, err, errlen, "a symlink as the archive root");
-	if (*target == '/')
-		return refuse(c, err, errlen, "symlink to the absolute path %.200s leads outside "
-		    "the archive root", target);
-	rc = resolve(c, path, target);
-	if (rc < 0)
-		return refuse(c, err, errlen, "symlink to %.200s: too many symlinks to follow",
-		    target);
-	if (rc > 0)
-		return refuse(c, err, errlen, "symlink to %.200s leads outside the archive root",
-		    target);
-	/* a link that an earlier one went through changes where that one leads */
-	retraced = gd_map_get(&c->traversed, path) != NULL;
-	have = gd_map_get(&c->links, path);
-	if (have != NULL) {
-		free(c->linktarget[*have]);
-		c->linktarget[*have] = gd_xstrdup(target);
-		retraced = 1;
-	} else {
-		if (c->nlinks == c->caplinks) {
-			c->caplinks = c->caplinks ? c->caplinks * 2 : 16;
-			c->linkpath = gd_xrealloc(c->linkpath, c->caplinks * sizeof(char *));
-			c->linktarget = gd_xrealloc(c->linktarget, c->caplinks * sizeof(char *));
-		}
-		c->linkpath[c->nlinks] = gd_xstrdup(path);
-		c->linktarget[c->nlinks] = gd_xstrdup(target);
-		gd_map_put(&c->links, path, c->nlinks);
-		c->nlinks++;
-	}
-	for (i = 0; retraced && i < c->nlinks; i++) {
-		rc = resolve(c, c->linkpath[i], c->linktarget[i]);
-		if (rc != 0)
-			return refuse(c, err, errlen, "symlink makes the earlier symlink %.200s -> "
-			    "%.200s %s", c->linkpath[i], c->linktarget[i], rc > 0 ?
-			    "lead outside the archive root" : "too deep to follow");
-	}
-	return 0;
-}
-
-static int
-check_hardlink(struct vctx *c, const char *target, char **norm, char *err, size_t errlen)
-{
-	const char *via;
-	int flags;
-
-	if (target == NULL || *target == '\0')
-		return refuse(c, err, errlen, "hard link without a target");
-	if (strlen(target) > c->lim.max_path)
-		return refuse(c, err, errlen, "hard link target of %zu bytes, over the %zu-byte "
-		    "budget (--max-path)", strlen(target), c->lim.max_path);
-	flags = gd_path_norm(target, norm);
-	if (flags & GD_PATH_ABSOLUTE)
-		return refuse(c, err, errlen, "hard link to the absolute path %.200s leads outside "
-		    "the archive root", target);
-	if (flags & GD_PATH_DOTDOT)
-		return refuse(c, err, errlen, "hard link to %.200s: '..' %s", target,
-		    flags & GD_PATH_ESCAPES ? "leads outside the archive root" :
-		    "in a link target is refused");
-	if (**norm == '\0')
-		return refuse(c, err, errlen, "hard link to the archive root");
-	via = through_link(c, *norm);
-	if (via != NULL)
-		return refuse(c, err, errlen, "hard link to %.200s goes through the symlink %.200s",
-		    target, via);
-	if (gd_map_get(&c->links, *norm) != NULL)
-		return refuse(c, err, errlen, "hard link to the symlink %.200s (its target would "
-		    "move to another directory)", target);
-	return 0;
-}
-
-/* The path of ae as stored: the bytes of a tar header, or UTF-8 when that is
- * all libarchive has (pax, zip). Returns borrowed, or NULL. */
-static const char *
-entry_path(struct archive_entry *ae)
-{
-	const char *p = archive_entry_pathname(ae);
-
-	return p != NULL ? p : archive_entry_pathname_utf8(ae);
-}
-
-static const char *
-entry_hardlink(struct archive_entry *ae)
-{
-	const char *p = archive_entry_hardlink(ae);
-
-	return p != NULL ? p : archive_entry_hardlink_utf8(ae);
-}
-
-static const char *
-entry_symlink(struct archive_entry *ae)
-{
-	const char *p = archive_entry_symlink(ae);
-
-	return p != NULL ? p : archive_entry_symlink_utf8(ae);
-}
-
-/* Why an entry of type ft is refused, or NULL. */
-static const char *
-bad_type(unsigned ft)
-{
-	switch (ft) {
-	case AE_IFREG:
-	case AE_IFDIR:
-	case AE_IFLNK:
-		return NULL;
-	case AE_IFCHR:
-		return "character device: device files are refused";
-	case AE_IFBLK:
-		return "block device: device files are refused";
-	case AE_IFIFO:
-		return "fifo: only files, directories and links are accepted";
-	case AE_IFSOCK:
-		return "socket: only files, directories and links are accepted";
-	}
-	return "unknown entry type: only files, directories and links are accepted";
 }
 
 /* Checks an entry's header against the rules and budgets; fills e. */
@@ -757,7 +145,7 @@ static int
 check_header(struct vctx *c, struct archive_entry *ae, struct gd_verify_entry *e,
     char **norm, char **linknorm, char *err, size_t errlen)
 {
-	const char *raw = entry_path(ae), *via;
+	const char *raw = gd_vlink_entry_path(ae), *via;
 	int flags;
 
 	free(c->cur);
@@ -765,57 +153,57 @@ check_header(struct vctx *c, struct archive_entry *ae, struct gd_verify_entry *e
 	    (unsigned long long)c->r->entries + 1);
 	c->in_data = 0;
 	if (++c->r->entries > c->lim.max_entries)
-		return refuse(c, err, errlen, "entry %llu, over the budget of %llu entries "
+		return gd_v_refuse(c, err, errlen, "entry %llu, over the budget of %llu entries "
 		    "(--max-entries)", (unsigned long long)c->r->entries,
 		    (unsigned long long)c->lim.max_entries);
 	if (raw == NULL)
-		return refuse(c, err, errlen, "a path that cannot be read");
+		return gd_v_refuse(c, err, errlen, "a path that cannot be read");
 	if (strlen(raw) > c->lim.max_path)
-		return refuse(c, err, errlen, "path of %zu bytes, over the %zu-byte budget "
+		return gd_v_refuse(c, err, errlen, "path of %zu bytes, over the %zu-byte budget "
 		    "(--max-path)", strlen(raw), c->lim.max_path);
 	flags = gd_path_norm(raw, norm);
 	if (flags & GD_PATH_ABSOLUTE)
-		return refuse(c, err, errlen, "absolute path: leads outside the archive root");
+		return gd_v_refuse(c, err, errlen, "absolute path: leads outside the archive root");
 	if (flags & GD_PATH_ESCAPES)
-		return refuse(c, err, errlen, "path leaves the archive root");
+		return gd_v_refuse(c, err, errlen, "path leaves the archive root");
 	if (flags & GD_PATH_DOTDOT)
-		return refuse(c, err, errlen, "'..' in a path is refused");
+		return gd_v_refuse(c, err, errlen, "'..' in a path is refused");
 	memset(e, 0, sizeof(*e));
 	e->path = *norm;
 	e->ae = ae;
 	if (archive_entry_size_is_set(ae) && archive_entry_size(ae) > 0)
 		e->size = (uint64_t)archive_entry_size(ae);  /* as the header says, till read */
-	if (entry_hardlink(ae) != NULL) {
+	if (gd_vlink_entry_hardlink(ae) != NULL) {
 		e->type = GD_VT_HARDLINK;
-		if (check_hardlink(c, entry_hardlink(ae), linknorm, err, errlen) != 0)
+		if (gd_vlink_check_hardlink(c, gd_vlink_entry_hardlink(ae), linknorm, err, errlen) != 0)
 			return -1;
 		e->link = *linknorm;
 	} else {
-		const char *bad = bad_type(archive_entry_filetype(ae));
+		const char *bad = gd_vlink_bad_type(archive_entry_filetype(ae));
 
 		if (bad != NULL)
-			return refuse(c, err, errlen, "%s", bad);
+			return gd_v_refuse(c, err, errlen, "%s", bad);
 		e->type = archive_entry_filetype(ae) == AE_IFDIR ? GD_VT_DIR :
 		    archive_entry_filetype(ae) == AE_IFLNK ? GD_VT_SYMLINK : GD_VT_FILE;
 		if (e->type == GD_VT_SYMLINK)
-			e->link = entry_symlink(ae);
+			e->link = gd_vlink_entry_symlink(ae);
 	}
 	if (**norm == '\0' && e->type != GD_VT_DIR)
-		return refuse(c, err, errlen, "the archive root as a file or link");
-	via = through_link(c, *norm);
+		return gd_v_refuse(c, err, errlen, "the archive root as a file or link");
+	via = gd_vlink_through(c, *norm);
 	if (via != NULL)
-		return refuse(c, err, errlen, "path goes through the symlink %.200s", via);
-	if (e->type == GD_VT_SYMLINK && check_symlink(c, *norm, e->link, err, errlen) != 0)
+		return gd_v_refuse(c, err, errlen, "path goes through the symlink %.200s", via);
+	if (e->type == GD_VT_SYMLINK && gd_vlink_check_symlink(c, *norm, e->link, err, errlen) != 0)
 		return -1;
 	if (archive_entry_size_is_set(ae) && archive_entry_size(ae) > 0) {
 		uint64_t size = (uint64_t)archive_entry_size(ae);
 
 		if (size > c->lim.max_entry)
-			return refuse(c, err, errlen, "%llu bytes, over the per-entry budget of %llu "
+			return gd_v_refuse(c, err, errlen, "%llu bytes, over the per-entry budget of %llu "
 			    "(--max-entry-bytes)", (unsigned long long)size,
 			    (unsigned long long)c->lim.max_entry);
 		if (size > c->lim.max_total - c->r->bytes)
-			return refuse(c, err, errlen, "%llu bytes, past the budget of %llu bytes in all "
+			return gd_v_refuse(c, err, errlen, "%llu bytes, past the budget of %llu bytes in all "
 			    "(--max-bytes)", (unsigned long long)size, (unsigned long long)c->lim.max_total);
 	}
 	/* the sink writes what we checked: the normalised names */
@@ -843,7 +231,7 @@ check_ratio(struct vctx *c, char *err, size_t errlen)
 	uint64_t raw = atomic_load(&c->src.rawtotal);
 
 	if (over_ratio(c))
-		return refuse(c, err, errlen, "compression ratio over %llu:1 (%llu bytes out of %llu "
+		return gd_v_refuse(c, err, errlen, "compression ratio over %llu:1 (%llu bytes out of %llu "
 		    "archive bytes): an archive bomb? (--max-ratio)",
 		    (unsigned long long)c->lim.max_ratio, (unsigned long long)c->out,
 		    (unsigned long long)raw);
@@ -857,10 +245,10 @@ account(struct vctx *c, size_t n, char *err, size_t errlen)
 	c->entry_bytes += n;
 	c->r->bytes += n;
 	if (c->entry_bytes > c->lim.max_entry)
-		return refuse(c, err, errlen, "over the per-entry budget of %llu bytes "
+		return gd_v_refuse(c, err, errlen, "over the per-entry budget of %llu bytes "
 		    "(--max-entry-bytes)", (unsigned long long)c->lim.max_entry);
 	if (c->r->bytes > c->lim.max_total)
-		return refuse(c, err, errlen, "past the budget of %llu bytes in all (--max-bytes)",
+		return gd_v_refuse(c, err, errlen, "past the budget of %llu bytes in all (--max-bytes)",
 		    (unsigned long long)c->lim.max_total);
 	return check_ratio(c, err, errlen);
 }
@@ -874,7 +262,7 @@ feed(struct vctx *c, const void *buf, size_t n, char *err, size_t errlen)
 		return -1;
 	EVP_DigestUpdate(c->ctx, buf, n);
 	if (sk != NULL && sk->data != NULL && sk->data(sk->arg, buf, n, err, errlen) != 0)
-		return broken(c, err, errlen, err);
+		return gd_v_broken(c, err, errlen, err);
 	return 0;
 }
 
@@ -906,7 +294,7 @@ read_data(struct vctx *c, struct archive_entry *ae, char *err, size_t errlen)
 	c->entry_bytes = 0;
 	while ((rc = archive_read_data_block(c->a, &buf, &n, &off)) == ARCHIVE_OK) {
 		if (off < 0 || (uint64_t)off < pos)
-			return refuse(c, err, errlen, "data blocks out of order");
+			return gd_v_refuse(c, err, errlen, "data blocks out of order");
 		/* a hole of a sparse file reads as zeros */
 		if ((uint64_t)off > pos && feed_zeros(c, (uint64_t)off - pos, err, errlen) != 0)
 			return -1;
@@ -923,8 +311,8 @@ read_data(struct vctx *c, struct archive_entry *ae, char *err, size_t errlen)
 	return 0;
 }
 
-static struct seen *
-seen_get(struct vctx *c, const char *path)
+struct seen *
+gd_v_seen_get(struct vctx *c, const char *path)
 {
 	size_t *i = gd_map_get(&c->seenmap, path);
 
@@ -934,7 +322,7 @@ seen_get(struct vctx *c, const char *path)
 static void
 seen_put(struct vctx *c, const char *path, const unsigned char *sha, int has)
 {
-	struct seen *s = seen_get(c, path);
+	struct seen *s = gd_v_seen_get(c, path);
 
 	if (s == NULL) {
 		if (c->nseen == c->capseen) {
@@ -961,7 +349,7 @@ settle(struct vctx *c, struct gd_verify_entry *e)
 	} else {
 		c->r->files++;
 		if (e->type == GD_VT_HARDLINK && e->size == 0) {
-			struct seen *t = seen_get(c, e->link);
+			struct seen *t = gd_v_seen_get(c, e->link);
 
 			e->has_sha256 = t != NULL && t->has;
 			if (e->has_sha256)
@@ -999,7 +387,7 @@ one_entry(struct vctx *c, struct archive_entry *ae,
 	if (check_header(c, ae, &e, &norm, &linknorm, err, errlen) != 0)
 		goto out;
 	if (sk != NULL && sk->header != NULL && sk->header(sk->arg, &e, err, errlen) != 0) {
-		broken(c, err, errlen, err);
+		gd_v_broken(c, err, errlen, err);
 		goto out;
 	}
 	if (e.type == GD_VT_FILE || e.type == GD_VT_HARDLINK) {
@@ -1014,7 +402,7 @@ one_entry(struct vctx *c, struct archive_entry *ae,
 	}
 	settle(c, &e);
 	if (sk != NULL && sk->done != NULL && sk->done(sk->arg, &e, err, errlen) != 0) {
-		broken(c, err, errlen, err);
+		gd_v_broken(c, err, errlen, err);
 		goto out;
 	}
 	if (report != NULL)
@@ -1036,10 +424,10 @@ finish(struct vctx *c, char *err, size_t errlen)
 	int rc;
 
 	c->in_data = 0;
-	while ((rc = source_next(&c->src, &b, &len)) > 0) {
+	while ((rc = gd_vsrc_next(&c->src, &b, &len)) > 0) {
 		c->out += len;
 		if (c->src.gzip)
-			c->crc = crc32_update(c->crc, b, len);
+			c->crc = gd_vsrc_crc32(c->crc, b, len);
 		if (over_ratio(c)) {
 			free(c->cur);
 			c->cur = gd_xstrdup("(past the end of the archive)");
@@ -1064,111 +452,9 @@ finish(struct vctx *c, char *err, size_t errlen)
 			    c->src.trailer_crc, c->src.trailer_isize, c->crc, (uint32_t)c->src.out);
 		free(c->cur);
 		c->cur = NULL;  /* the CRC covers every entry: no one of them is to blame */
-		return broken(c, err, errlen, why);
+		return gd_v_broken(c, err, errlen, why);
 	}
 	return 0;
-}
-
-static void
-unlist_extra(struct vctx *c, const char *path)
-{
-	size_t i;
-
-	for (i = 0; i < c->r->nextra; i++) {
-		if (strcmp(c->r->extra[i], path) != 0)
-			continue;
-		free(c->r->extra[i]);
-		memmove(&c->r->extra[i], &c->r->extra[i + 1],
-		    (c->r->nextra - i - 1) * sizeof(char *));
-		c->r->nextra--;
-		return;
-	}
-}
-
-/* A zip keeps its file types in the central directory at its end, which the
- * stream reader never sees: there a symlink reads as a file holding its
- * target. Unzip goes by the central directory, so for a file we can seek in
- * we read it too (libarchive's seekable reader): symlinks and devices are
- * checked as in a tar, and its names must be those that were streamed. */
-static int
-zip_types(struct vctx *c, int fd, char *err, size_t errlen)
-{
-	struct archive *a = NULL;
-	struct archive_entry *ae;
-	char *norm = NULL;
-	const char *via, *bad;
-	uint64_t n;
-	int pass, rc, ret = -1;
-
-	for (pass = 0; pass < 2; pass++) {
-		n = 0;
-		if (lseek(fd, 0, SEEK_SET) != 0) {
-			broken(c, err, errlen, "cannot seek back to the zip central directory");
-			goto out;
-		}
-		a = archive_read_new();
-		archive_read_support_format_zip_seekable(a);
-		if (archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK)
-			goto bad;
-		while ((rc = archive_read_next_header(a, &ae)) == ARCHIVE_OK) {
-			const char *raw = entry_path(ae);
-
-			n++;
-			free(c->cur);
-			c->cur = gd_xstrdup(raw != NULL ? raw : "");
-			free(norm);
-			if (gd_path_norm(c->cur, &norm) & (GD_PATH_ABSOLUTE | GD_PATH_DOTDOT)) {
-				refuse(c, err, errlen, "absolute or '..' path in the zip central directory");
-				goto out;
-			}
-			if ((bad = bad_type(archive_entry_filetype(ae))) != NULL) {
-				refuse(c, err, errlen, "%s (zip central directory)", bad);
-				goto out;
-			}
-			if (pass == 1 && (via = through_link(c, norm)) != NULL) {
-				refuse(c, err, errlen, "path goes through the symlink %.200s", via);
-				goto out;
-			}
-			if (pass == 0 && archive_entry_filetype(ae) == AE_IFREG &&
-			    seen_get(c, norm) == NULL) {
-				refuse(c, err, errlen, "in the zip central directory, not among the entries "
-				    "read: unzip would see another archive");
-				goto out;
-			}
-			if (pass == 0 && archive_entry_filetype(ae) == AE_IFLNK) {
-				if (check_symlink(c, norm, entry_symlink(ae), err, errlen) != 0)
-					goto out;
-				unlist_extra(c, norm);  /* it streamed as a file */
-				c->r->files--;
-			}
-		}
-		if (rc != ARCHIVE_EOF)
-			goto bad;
-		if (n != c->r->entries) {
-			free(c->cur);
-			c->cur = NULL;
-			snprintf(err, errlen, "the zip central directory lists %llu entries, the "
-			    "archive holds %llu: unzip would see another archive",
-			    (unsigned long long)n, (unsigned long long)c->r->entries);
-			broken(c, err, errlen, err);
-			goto out;
-		}
-		archive_read_free(a);
-		a = NULL;
-		if (c->nlinks == 0)
-			break;
-	}
-	ret = 0;
-	goto out;
-bad:
-	snprintf(err, errlen, "zip central directory: %s", archive_error_string(a) ?
-	    archive_error_string(a) : "cannot read");
-	broken(c, err, errlen, err);
-out:
-	if (a != NULL)
-		archive_read_free(a);
-	free(norm);
-	return ret;
 }
 
 static void
@@ -1176,7 +462,7 @@ ctx_free(struct vctx *c)
 {
 	size_t i;
 
-	source_stop(&c->src);
+	gd_vsrc_stop(&c->src);
 	if (c->src.whole != NULL)
 		EVP_MD_CTX_free(c->src.whole);
 	if (c->a != NULL)
@@ -1244,7 +530,7 @@ verify(gd_verify_read_fn rd, void *rdarg, int seekfd, const struct gd_verify_opt
 			goto out;
 		}
 	}
-	source_start(&c.src, o->threads);
+	gd_vsrc_start(&c.src, o->threads);
 	c.a = archive_read_new();
 	archive_read_support_format_tar(c.a);
 	archive_read_support_format_zip_streamable(c.a);
@@ -1277,7 +563,7 @@ verify(gd_verify_read_fn rd, void *rdarg, int seekfd, const struct gd_verify_opt
 	if (finish(&c, err, errlen) != 0)
 		goto out;
 	if (seekfd >= 0 && archive_format(c.a) == ARCHIVE_FORMAT_ZIP &&
-	    zip_types(&c, seekfd, err, errlen) != 0)
+	    gd_vzip_types(&c, seekfd, err, errlen) != 0)
 		goto out;
 	snprintf(r->filter, sizeof(r->filter), "%s", c.src.filter);
 	if (c.src.whole != NULL) {

@@ -375,6 +375,45 @@ out:
 	return ret;
 }
 
+/* The plan, inventory, binary, unit name, metrics file and --dir, checked and
+ * absolute, into s (which owns them). */
+static int
+resolve_paths(struct sched *s, const char *plan, const char *inv, const char *name,
+    const char *metrics, const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if ((s->plan = abs_existing("plan", plan, err, errlen)) == NULL ||
+	    (s->inv = abs_existing("inventory", inv, err, errlen)) == NULL)
+		return -1;
+	if ((s->exe = realpath("/proc/self/exe", NULL)) == NULL) {
+		gd_errf(err, errlen, "/proc/self/exe: %s", strerror(errno));
+		return -1;
+	}
+	s->name = name != NULL ? gd_xstrdup(name) : default_name(s->plan);
+	if (!valid_name(s->name)) {
+		gd_errf(err, errlen, "--name %s: a unit name takes letters, digits and :-_. only",
+		    s->name);
+		return -1;
+	}
+	s->metrics = metrics != NULL ? abs_path(metrics) :
+	    gd_xasprintf("/var/lib/prometheus/node-exporter/%s.prom", s->name);
+	if (printable("plan", s->plan, err, errlen) != 0 ||
+	    printable("inventory", s->inv, err, errlen) != 0 ||
+	    printable("metrics file", s->metrics, err, errlen) != 0 ||
+	    printable("gameday binary", s->exe, err, errlen) != 0)
+		return -1;
+	if (dir != NULL) {
+		if ((s->dir = realpath(dir, NULL)) == NULL || stat(s->dir, &st) != 0 ||
+		    !S_ISDIR(st.st_mode)) {
+			gd_errf(err, errlen, "--dir %s: %s", dir,
+			    s->dir == NULL ? strerror(errno) : "not a directory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 gd_cmd_schedule(int argc, char **argv)
 {
@@ -393,7 +432,6 @@ gd_cmd_schedule(int argc, char **argv)
 	struct gd_buf svc = { 0 }, tmr = { 0 };
 	const char *inv = getenv("GAMEDAY_INVENTORY"), *metrics = NULL, *name = NULL, *dir = NULL;
 	char err[GD_ERRLEN] = "", next[128] = "";
-	struct stat st;
 	FILE *note;
 	int ch, ret = GD_EXIT_USAGE;
 
@@ -449,34 +487,8 @@ gd_cmd_schedule(int argc, char **argv)
 		gd_warnx("schedule: a drill needs an inventory: -i INV or GAMEDAY_INVENTORY");
 		goto out;
 	}
-	if ((s.plan = abs_existing("plan", argv[optind], err, sizeof(err))) == NULL ||
-	    (s.inv = abs_existing("inventory", inv, err, sizeof(err))) == NULL)
+	if (resolve_paths(&s, argv[optind], inv, name, metrics, dir, err, sizeof(err)) != 0)
 		goto out;
-	if ((s.exe = realpath("/proc/self/exe", NULL)) == NULL) {
-		gd_errf(err, sizeof(err), "/proc/self/exe: %s", strerror(errno));
-		goto out;
-	}
-	s.name = name != NULL ? gd_xstrdup(name) : default_name(s.plan);
-	if (!valid_name(s.name)) {
-		gd_errf(err, sizeof(err), "--name %s: a unit name takes letters, digits and :-_. only",
-		    s.name);
-		goto out;
-	}
-	s.metrics = metrics != NULL ? abs_path(metrics) :
-	    gd_xasprintf("/var/lib/prometheus/node-exporter/%s.prom", s.name);
-	if (printable("plan", s.plan, err, sizeof(err)) != 0 ||
-	    printable("inventory", s.inv, err, sizeof(err)) != 0 ||
-	    printable("metrics file", s.metrics, err, sizeof(err)) != 0 ||
-	    printable("gameday binary", s.exe, err, sizeof(err)) != 0)
-		goto out;
-	if (dir != NULL) {
-		if ((s.dir = realpath(dir, NULL)) == NULL || stat(s.dir, &st) != 0 ||
-		    !S_ISDIR(st.st_mode)) {
-			gd_errf(err, sizeof(err), "--dir %s: %s", dir,
-			    s.dir == NULL ? strerror(errno) : "not a directory");
-			goto out;
-		}
-	}
 	build_units(&s, &svc, &tmr);
 	note = dir != NULL ? stdout : stderr;
 	if (on_path("systemd-analyze")) {

@@ -317,8 +317,15 @@ print_summary(FILE *f, const char *name, const char *manifest, const struct gd_v
 		    " (every file's hash)");
 }
 
-int
-gd_cmd_verify(int argc, char **argv)
+struct verify_args {
+	struct gd_verify_opts vo;
+	const char *mfile, *archive, *metrics;
+	int quiet, json;
+};
+
+/* The options into a; returns -1 to exit with *ret (help, or a usage error). */
+static int
+parse_args(int argc, char **argv, struct verify_args *a, int *ret)
 {
 	static const struct option longopts[] = {
 		{ "manifest", required_argument, NULL, 'm' },
@@ -334,29 +341,18 @@ gd_cmd_verify(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct gd_verify_opts vo;
-	struct gd_verify_result r;
-	struct gd_manifest man;
-	struct out o = { 0 };
-	const char *mfile = NULL, *archive, *metrics = NULL;
-	char err[GD_ERRLEN] = "";
-	int ch, quiet = 0, fd = -1, have_man = 0, started = 0, ret = GD_EXIT_USAGE, rc = -1;
+	struct gd_verify_limits *l = &a->vo.limits;
 	uint64_t v;
+	int ch;
 
-	memset(&vo, 0, sizeof(vo));
-	memset(&r, 0, sizeof(r));
-	memset(&man, 0, sizeof(man));
-	r.whole = -1;
-	gd_verify_limits_default(&vo.limits);
+	*ret = GD_EXIT_USAGE;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "m:qh", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'm':
-			mfile = optarg;
-			break;
-		case 'j':
-			o.json = 1;
-			break;
+		case 'm': a->mfile = optarg; break;
+		case 'j': a->json = 1; break;
+		case 'q': a->quiet = 1; break;
+		case 'X': a->metrics = optarg; break;
 		case 'E':
 		case 'B':
 		case 'S':
@@ -365,123 +361,143 @@ gd_cmd_verify(int argc, char **argv)
 			if (parse_size(ch == 'E' ? "--max-entries" : ch == 'B' ? "--max-bytes" :
 			    ch == 'S' ? "--max-entry-bytes" : ch == 'R' ? "--max-ratio" : "--max-path",
 			    optarg, &v) != 0)
-				return GD_EXIT_USAGE;
+				return -1;
 			if (ch == 'E')
-				vo.limits.max_entries = v;
+				l->max_entries = v;
 			else if (ch == 'B')
-				vo.limits.max_total = v;
+				l->max_total = v;
 			else if (ch == 'S')
-				vo.limits.max_entry = v;
+				l->max_entry = v;
 			else if (ch == 'R')
-				vo.limits.max_ratio = v;
+				l->max_ratio = v;
 			else
-				vo.limits.max_path = (size_t)v;
+				l->max_path = (size_t)v;
 			break;
 		case 'T':
 			if (strcmp(optarg, "1") != 0 && strcmp(optarg, "2") != 0) {
 				gd_warnx("--threads: want 1 or 2, not '%s'", optarg);
-				return GD_EXIT_USAGE;
+				return -1;
 			}
-			vo.threads = atoi(optarg);
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'X':
-			metrics = optarg;
+			a->vo.threads = atoi(optarg);
 			break;
 		case 'h':
 			fputs(verify_usage, stdout);
-			return GD_EXIT_OK;
+			*ret = GD_EXIT_OK;
+			return -1;
 		default:
 			fputs("try 'gameday verify --help'\n", stderr);
-			return GD_EXIT_USAGE;
+			return -1;
 		}
 	}
 	if (argc - optind != 1) {
 		gd_warnx(argc - optind == 0 ? "verify: which archive?" : "verify: one archive at a time");
 		fputs("usage: gameday verify ARCHIVE [--manifest FILE] [--json]\n"
 		    "try 'gameday verify --help'\n", stderr);
-		return GD_EXIT_USAGE;
+		return -1;
 	}
-	archive = argv[optind];
-	vo.name = archive;
+	a->archive = argv[optind];
+	a->vo.name = a->archive;
+	return 0;
+}
+
+/* The rest of the --json object, after the files; rc is the verification's. */
+static void
+print_json_tail(const struct verify_args *a, const struct out *o, const struct gd_verify_result *r,
+    int rc, int ret, const char *err)
+{
+	char h[65];
+
+	printf("%s  ]", o->nfiles > 0 ? "\n" : "");
+	put_key("entries", json_integer((json_int_t)r->entries));
+	put_key("file_count", json_integer((json_int_t)r->files));
+	put_key("bytes", json_integer((json_int_t)r->bytes));
+	put_key("archive_bytes", json_integer((json_int_t)r->archive_bytes));
+	put_key("format", r->format[0] ? json_string(r->format) : json_null());
+	put_key("compression", r->filter[0] ? json_string(r->filter) : json_null());
+	hex(r->archive_sha256, h);
+	put_key("archive_sha256", rc == 0 && (a->mfile == NULL || r->whole >= 0) ?
+	    json_string(h) : json_null());
+	put_key("manifest", a->mfile != NULL ? json_path(a->mfile) : json_null());
+	put_key("whole_archive", r->whole < 0 ? json_null() :
+	    json_string(r->whole ? "ok" : "mismatch"));
+	put_key("missing", json_paths(r->missing, r->nmissing));
+	put_key("extra", json_paths(r->extra, r->nextra));
+	put_key("mismatched", json_paths(r->mismatched, r->nmismatched));
+	put_key("refused", r->refused ? json_pack("{s:o, s:o}", "entry", json_path(r->where ?
+	    r->where : ""), "reason", json_path(r->why ? r->why : err)) : json_null());
+	put_key("error", rc != 0 ? json_path(err) : json_null());
+	put_key("status", json_string(rc != 0 ? (r->refused ? "refused" : "error") :
+	    r->entries == 0 ? "empty" : gd_verify_ok(r) ? "verified" : "mismatch"));
+	put_key("exit", json_integer(ret));
+	printf("\n}\n");
+}
+
+int
+gd_cmd_verify(int argc, char **argv)
+{
+	struct verify_args a;
+	struct gd_verify_result r;
+	struct gd_manifest man;
+	struct out o = { 0 };
+	char err[GD_ERRLEN] = "";
+	int fd = -1, have_man = 0, ret = GD_EXIT_USAGE, rc = -1;
+
+	memset(&a, 0, sizeof(a));
+	memset(&r, 0, sizeof(r));
+	memset(&man, 0, sizeof(man));
+	r.whole = -1;
+	gd_verify_limits_default(&a.vo.limits);
+	if (parse_args(argc, argv, &a, &ret) != 0)
+		return ret;
+	o.json = a.json;
 	if (o.json) {
-		json_t *a = json_path(archive);
-		char *s = json_dumps(a, JSON_ENCODE_ANY);
+		json_t *j = json_path(a.archive);
+		char *s = json_dumps(j, JSON_ENCODE_ANY);
 
 		printf("{\n  \"archive\": %s,\n  \"files\": [", s);
 		free(s);
-		json_decref(a);
-		started = 1;
+		json_decref(j);
 	}
-	if (mfile != NULL) {
-		if (gd_manifest_load(&man, mfile, err, sizeof(err)) != 0)
+	if (a.mfile != NULL) {
+		if (gd_manifest_load(&man, a.mfile, err, sizeof(err)) != 0)
 			goto out;
 		have_man = 1;
-		vo.manifest = &man;
+		a.vo.manifest = &man;
 	}
-	o.listing = !o.json && mfile == NULL;
-	if (strcmp(archive, "-") == 0) {
+	o.listing = !o.json && a.mfile == NULL;
+	if (strcmp(a.archive, "-") == 0) {
 		fd = STDIN_FILENO;
 	} else {
-		fd = open(archive, O_RDONLY | O_CLOEXEC);
+		fd = open(a.archive, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
-			gd_errf(err, sizeof(err), "cannot open %s: %s", archive, strerror(errno));
+			gd_errf(err, sizeof(err), "cannot open %s: %s", a.archive, strerror(errno));
 			goto out;
 		}
 	}
-	rc = gd_verify_fd(fd, &vo, report, &o, &r, err, sizeof(err));
+	rc = gd_verify_fd(fd, &a.vo, report, &o, &r, err, sizeof(err));
 	if (rc != 0)
 		goto out;
 	ret = gd_verify_ok(&r) ? GD_EXIT_OK : GD_EXIT_FAIL;
-	if (!o.json && !quiet)
-		print_summary(o.listing ? stderr : stdout, archive, mfile, &r);
+	if (!o.json && !a.quiet)
+		print_summary(o.listing ? stderr : stdout, a.archive, a.mfile, &r);
 	else if (!o.json && !gd_verify_ok(&r))
-		print_summary(stderr, archive, mfile, &r);
+		print_summary(stderr, a.archive, a.mfile, &r);
 out:
 	if (rc != 0) {
 		ret = GD_EXIT_USAGE;
 		gd_warnx("%s", err);
 	}
-	if (metrics != NULL) {
+	if (a.metrics != NULL) {
 		char merr[GD_ERRLEN];
 
-		if (gd_report_verify_metrics_write(archive, rc == 0 && gd_verify_ok(&r),
-		    (unsigned long long)r.entries, (unsigned long long)r.bytes, metrics, merr,
-		    sizeof(merr)) != 0) {
-			gd_warnx("verify: %s", merr);
-			if (ret == GD_EXIT_OK)
-				ret = GD_EXIT_USAGE;
-		}
+		/* a metrics file that cannot be written is said, and leaves the verdict alone */
+		if (gd_report_verify_metrics_write(a.archive, rc == 0 && gd_verify_ok(&r),
+		    (unsigned long long)r.entries, (unsigned long long)r.bytes, a.metrics, merr,
+		    sizeof(merr)) != 0)
+			gd_warnx("verify: metrics: %s", merr);
 	}
-	if (started) {
-		char h[65];
-
-		printf("%s  ]", o.nfiles > 0 ? "\n" : "");
-		put_key("entries", json_integer((json_int_t)r.entries));
-		put_key("file_count", json_integer((json_int_t)r.files));
-		put_key("bytes", json_integer((json_int_t)r.bytes));
-		put_key("archive_bytes", json_integer((json_int_t)r.archive_bytes));
-		put_key("format", r.format[0] ? json_string(r.format) : json_null());
-		put_key("compression", r.filter[0] ? json_string(r.filter) : json_null());
-		hex(r.archive_sha256, h);
-		put_key("archive_sha256", rc == 0 && (mfile == NULL || r.whole >= 0) ?
-		    json_string(h) : json_null());
-		put_key("manifest", mfile != NULL ? json_path(mfile) : json_null());
-		put_key("whole_archive", r.whole < 0 ? json_null() :
-		    json_string(r.whole ? "ok" : "mismatch"));
-		put_key("missing", json_paths(r.missing, r.nmissing));
-		put_key("extra", json_paths(r.extra, r.nextra));
-		put_key("mismatched", json_paths(r.mismatched, r.nmismatched));
-		put_key("refused", r.refused ? json_pack("{s:o, s:o}", "entry", json_path(r.where ?
-		    r.where : ""), "reason", json_path(r.why ? r.why : err)) : json_null());
-		put_key("error", rc != 0 ? json_path(err) : json_null());
-		put_key("status", json_string(rc != 0 ? (r.refused ? "refused" : "error") :
-		    r.entries == 0 ? "empty" : gd_verify_ok(&r) ? "verified" : "mismatch"));
-		put_key("exit", json_integer(ret));
-		printf("\n}\n");
-	}
+	if (o.json)
+		print_json_tail(&a, &o, &r, rc, ret, err);
 	if (fd > STDIN_FILENO)
 		close(fd);
 	if (have_man)
