@@ -60,6 +60,52 @@ add_path(char ***v, size_t *n, const char *path)
 }
 
 
+/* s cut to at most max bytes by dropping its middle, "..." in its place. */
+static char *
+cut_middle(const char *s, size_t max)
+{
+	size_t n = strlen(s), head;
+
+	if (n <= max)
+		return gd_xstrdup(s);
+	if (max < 8)
+		max = 8;
+	head = (max - 3) / 2;
+	return gd_xasprintf("%.*s...%s", (int)head, s, s + n - (max - 3 - head));
+}
+
+/* "NAME: PREFIXWHERE: WHY" into err; a long name or entry is cut in its middle
+ * so that the reason always survives. */
+static void
+say(char *err, size_t errlen, const char *name, const char *prefix, const char *where,
+    const char *why)
+{
+	size_t fixed = strlen(why) + strlen(prefix) + 5, room, nn, wn;
+	char *n, *w;
+
+	if (where == NULL) {
+		prefix = "";
+		where = "";
+	}
+	room = errlen > fixed + 48 ? errlen - fixed : 48;
+	nn = strlen(name);
+	wn = strlen(where);
+	if (nn + wn > room) {
+		size_t give = nn < room / 3 ? nn : room / 3;
+
+		wn = wn < room - give ? wn : room - give;
+		nn = room - wn;
+	}
+	n = cut_middle(name, nn);
+	w = cut_middle(where, wn);
+	if (*where == '\0' && *prefix == '\0')
+		gd_errf(err, errlen, "%s: %s", n, why);
+	else
+		gd_errf(err, errlen, "%s: %s%s: %s", n, prefix, w, why);
+	free(n);
+	free(w);
+}
+
 int
 gd_v_refuse(struct vctx *c, char *err, size_t errlen, const char *fmt, ...)
 {
@@ -70,7 +116,7 @@ gd_v_refuse(struct vctx *c, char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	gd_errf(err, errlen, "%s: %s: %s", c->o->name, where, why);
+	say(err, errlen, c->o->name, "", where, why);
 	free(where);
 	free(c->r->why);
 	c->r->why = gd_xstrdup(why);
@@ -81,18 +127,14 @@ gd_v_refuse(struct vctx *c, char *err, size_t errlen, const char *fmt, ...)
 }
 
 /* The archive cannot be read: err says where, "NAME: ENTRY: why" or
- * "NAME: after ENTRY: why". why may be err itself. */
+ * "NAME: after ENTRY: why". text may be err itself. */
 int
 gd_v_broken(struct vctx *c, char *err, size_t errlen, const char *text)
 {
 	char *where = c->cur != NULL ? gd_v_show(c->cur) : NULL, why[GD_ERRLEN];
 
 	snprintf(why, sizeof(why), "%s", text);
-	if (where == NULL)
-		gd_errf(err, errlen, "%s: %s", c->o->name, why);
-	else
-		gd_errf(err, errlen, "%s: %s%s: %s", c->o->name, c->in_data ? "" : "after ", where,
-		    why);
+	say(err, errlen, c->o->name, c->in_data ? "" : "after ", where, why);
 	free(where);
 	free(c->r->why);
 	c->r->why = gd_xstrdup(why);
@@ -134,6 +176,10 @@ parser_read(struct archive *a, void *arg, const void **buf)
 	*buf = b;
 	if (rc == 0)
 		return 0;
+	if (c->out == 0 && len >= 2 && b[0] == 'P' && b[1] == 'K')
+		c->zip = 1;
+	if (c->zip)
+		gd_vzip_keep(c, b, len, c->out);
 	c->out += len;
 	if (c->src.gzip)
 		c->crc = gd_vsrc_crc32(c->crc, b, len);
@@ -304,9 +350,15 @@ read_data(struct vctx *c, struct archive_entry *ae, char *err, size_t errlen)
 	}
 	if (rc != ARCHIVE_EOF)
 		return archive_broken(c, err, errlen);
-	if (archive_entry_size_is_set(ae) && (uint64_t)archive_entry_size(ae) > pos &&
-	    feed_zeros(c, (uint64_t)archive_entry_size(ae) - pos, err, errlen) != 0)
-		return -1;
+	/* only a sparse file ends in a hole: data short of its declared size is
+	 * what no extractor reproduces */
+	if (archive_entry_size_is_set(ae) && (uint64_t)archive_entry_size(ae) > pos) {
+		if (archive_entry_sparse_count(ae) == 0)
+			return gd_v_refuse(c, err, errlen, "declares %llu bytes, its data holds %llu",
+			    (unsigned long long)archive_entry_size(ae), (unsigned long long)pos);
+		if (feed_zeros(c, (uint64_t)archive_entry_size(ae) - pos, err, errlen) != 0)
+			return -1;
+	}
 	c->in_data = 0;
 	return 0;
 }
@@ -401,6 +453,8 @@ one_entry(struct vctx *c, struct archive_entry *ae,
 		}
 	}
 	settle(c, &e);
+	if (c->zip)
+		gd_vzip_local(c, &e, (uint64_t)archive_read_header_position(c->a));
 	if (sk != NULL && sk->done != NULL && sk->done(sk->arg, &e, err, errlen) != 0) {
 		gd_v_broken(c, err, errlen, err);
 		goto out;
@@ -424,7 +478,11 @@ finish(struct vctx *c, char *err, size_t errlen)
 	int rc;
 
 	c->in_data = 0;
+	if (c->zip && gd_vzip_begin(c, err, errlen) != 0)
+		return -1;
 	while ((rc = gd_vsrc_next(&c->src, &b, &len)) > 0) {
+		if (c->zip && gd_vzip_feed(c, b, len, err, errlen) != 0)
+			return -1;
 		c->out += len;
 		if (c->src.gzip)
 			c->crc = gd_vsrc_crc32(c->crc, b, len);
@@ -481,6 +539,7 @@ ctx_free(struct vctx *c)
 	free(c->linkpath);
 	free(c->linktarget);
 	gd_map_free(&c->traversed);
+	gd_vzip_free(c);
 	free(c->cur);
 }
 
@@ -560,9 +619,10 @@ verify(gd_verify_read_fn rd, void *rdarg, int seekfd, const struct gd_verify_opt
 	}
 	snprintf(r->format, sizeof(r->format), "%s", archive_format_name(c.a) ?
 	    archive_format_name(c.a) : "tar");
-	if (finish(&c, err, errlen) != 0)
+	if (finish(&c, err, errlen) != 0 || (c.zip && gd_vzip_end(&c, err, errlen) != 0))
 		goto out;
 	if (seekfd >= 0 && archive_format(c.a) == ARCHIVE_FORMAT_ZIP &&
+	    c.src.code == ARCHIVE_FILTER_NONE &&
 	    gd_vzip_types(&c, seekfd, err, errlen) != 0)
 		goto out;
 	snprintf(r->filter, sizeof(r->filter), "%s", c.src.filter);

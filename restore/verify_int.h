@@ -17,9 +17,11 @@
 
 #define RAW_BUF (1u << 20)      /* one read of the raw archive */
 #define SLOT (1u << 20)         /* one block from the source to the parser */
+#define OPEN_CAP (4u << 20)    /* raw bytes the decompressor may read before its first byte out */
 #define NSLOT 4                 /* blocks in flight between the two threads */
 #define LINK_HOPS 40            /* symlinks followed in one resolution, as Linux */
 #define LINK_WORK 10000000ull   /* symlink resolution steps in one archive */
+#define ZKEEP 3                 /* zip: decompressed blocks kept for the central directory */
 #define NOT_SEEN 0xff           /* a manifest item not (yet) in the archive */
 
 struct source {
@@ -38,6 +40,10 @@ struct source {
 	int failed;                     /* an error to report after the data before it */
 	int empty;                      /* the input has no bytes at all */
 	int gzip;                       /* one gzip layer: its trailer is checked */
+	int code;                       /* the ARCHIVE_FILTER_* the magic number says */
+	int primed;                     /* raw holds a first block libarchive has not had */
+	int opening;                    /* in archive_read_open: reads are capped */
+	int sniffed;                    /* the first decompressed bytes were checked */
 	int have_trailer;
 	uint32_t trailer_crc, trailer_isize;
 	uint64_t out;                   /* bytes produced */
@@ -55,6 +61,28 @@ struct source {
 	size_t rd_slot, filled;         /* the parser's slot; slots filled, not released */
 	int held;                       /* the parser holds rd_slot */
 	int done;                       /* 1 at the end, -1 on an error */
+};
+
+/* A zip entry as its local header gave it. */
+struct zlocal {
+	uint64_t off;                   /* of its local header */
+	uint64_t size;                  /* content bytes read */
+	char *path;                     /* normalised */
+	enum gd_verify_type type;
+};
+
+/* The walk of a zip's central directory, as its bytes stream past. */
+struct zwalk {
+	struct { unsigned char *buf; size_t len; uint64_t start; } keep[ZKEEP];
+	size_t next;                    /* the keep slot to fill next */
+	struct zlocal *loc;
+	size_t nloc, caploc;
+	struct gd_map byoff;            /* "offset" -> index in loc */
+	unsigned char *used;            /* per loc: named by the central directory */
+	struct gd_buf pend;             /* central bytes not yet parsed */
+	uint64_t pos;                   /* stream offset of pend's first byte */
+	int began, ended;               /* walking; the end record was read */
+	uint64_t central, declared;     /* entries listed; the end record's count (or ~0) */
 };
 
 struct seen {
@@ -86,6 +114,9 @@ struct vctx {
 	size_t nlinks, caplinks;
 	struct gd_map traversed;    /* paths a symlink resolution went through */
 	uint64_t linkwork;
+
+	int zip;                        /* the data is a zip (starts with PK) */
+	struct zwalk zw;
 
 	char *cur;                      /* the entry being read, as stored */
 	int in_data;
@@ -121,5 +152,15 @@ const char *gd_vlink_bad_type(unsigned ft);
 
 /* verify_zip.c: a zip's central directory against its entries */
 int gd_vzip_types(struct vctx *c, int fd, char *err, size_t errlen);
+/* Keeps a copy of a block the parser got (start: its stream offset). */
+void gd_vzip_keep(struct vctx *c, const unsigned char *b, size_t len, uint64_t start);
+/* Records an entry read at local header offset off. */
+void gd_vzip_local(struct vctx *c, const struct gd_verify_entry *e, uint64_t off);
+/* At the parser's end (the central directory starts where it stopped), then
+ * for every block after it, then at the stream's end. */
+int gd_vzip_begin(struct vctx *c, char *err, size_t errlen);
+int gd_vzip_feed(struct vctx *c, const unsigned char *b, size_t len, char *err, size_t errlen);
+int gd_vzip_end(struct vctx *c, char *err, size_t errlen);
+void gd_vzip_free(struct vctx *c);
 
 #endif

@@ -179,6 +179,9 @@ gd_vlink_check_hardlink(struct vctx *c, const char *target, char **norm, char *e
 	if (gd_map_get(&c->links, *norm) != NULL)
 		return gd_v_refuse(c, err, errlen, "hard link to the symlink %.200s (its target would "
 		    "move to another directory)", target);
+	if (gd_v_seen_get(c, *norm) == NULL)
+		return gd_v_refuse(c, err, errlen, "hard link to %.200s, which is not a file of the "
+		    "archive before it: tar -x could not restore it", target);
 	return 0;
 }
 

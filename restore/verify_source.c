@@ -39,8 +39,18 @@ raw_read(struct archive *a, void *arg, const void **buf)
 	ssize_t n;
 
 	*buf = s->raw;
+	if (s->primed) {  /* the block prime() read, not yet given to libarchive */
+		s->primed = 0;
+		return (la_ssize_t)s->rawlen;
+	}
 	if (s->raw_eof)
 		return 0;
+	if (s->opening && atomic_load(&s->rawtotal) >= OPEN_CAP) {
+		snprintf(s->err, sizeof(s->err), "no data within the first %u MiB: a compression "
+		    "header that does not end (refused)", OPEN_CAP >> 20);
+		archive_set_error(a, EIO, "%s", s->err);
+		return -1;
+	}
 	/* keep the 8 bytes before the new block: the gzip trailer may straddle it */
 	if (s->rawlen >= 8) {
 		memcpy(s->prevtail, s->raw + s->rawlen - 8, 8);
@@ -91,6 +101,92 @@ take_trailer(struct source *s)
 	s->have_trailer = 1;
 }
 
+/* The compression that data starts with, from its magic number, as an
+ * ARCHIVE_FILTER_* (ARCHIVE_FILTER_NONE when none is known). lzma (.lzma,
+ * "lzma alone") has no magic: its properties byte and dictionary size are
+ * checked as libarchive's own bidder does. */
+static int
+sniff_filter(const unsigned char *p, size_t n)
+{
+	if (n >= 3 && p[0] == 0x1f && p[1] == 0x8b && p[2] == 8)
+		return ARCHIVE_FILTER_GZIP;
+	if (n >= 4 && p[0] == 'B' && p[1] == 'Z' && p[2] == 'h' && p[3] >= '1' && p[3] <= '9')
+		return ARCHIVE_FILTER_BZIP2;
+	if (n >= 6 && memcmp(p, "\xfd" "7zXZ\0", 6) == 0)
+		return ARCHIVE_FILTER_XZ;
+	if (n >= 4 && p[0] == 0x28 && p[1] == 0xb5 && p[2] == 0x2f && p[3] == 0xfd)
+		return ARCHIVE_FILTER_ZSTD;
+	if (n >= 13 && p[0] == 0x5d && p[1] == 0 && p[2] == 0 &&
+	    (p[3] & (p[3] - 1)) == 0 && (p[4] == 0 || p[4] == 0xff)) {
+		size_t i;
+		int all_ff = 1;
+
+		for (i = 5; i < 13; i++)
+			all_ff &= p[i] == 0xff;
+		if (all_ff || p[12] == 0)
+			return ARCHIVE_FILTER_LZMA;
+	}
+	if (n >= 2 && p[0] == 0x1f && (p[1] == 0x9d || p[1] == 0xa0))
+		return ARCHIVE_FILTER_COMPRESS;  /* refused: not among the filters we run */
+	return ARCHIVE_FILTER_NONE;
+}
+
+static const char *
+filter_label(int code)
+{
+	switch (code) {
+	case ARCHIVE_FILTER_GZIP: return "gzip";
+	case ARCHIVE_FILTER_BZIP2: return "bzip2";
+	case ARCHIVE_FILTER_XZ: return "xz";
+	case ARCHIVE_FILTER_ZSTD: return "zstd";
+	case ARCHIVE_FILTER_LZMA: return "lzma";
+	case ARCHIVE_FILTER_COMPRESS: return "compress (.Z)";
+	}
+	return "none";
+}
+
+/* Reads the first raw block ourselves, so that the one filter it needs is
+ * chosen from its magic and handed to libarchive without bidding: libarchive
+ * would stack filters (gzip over gzip over ...) and look ahead without a
+ * bound for a gzip header's file name, which a recursive gzip makes endless. */
+static int
+prime(struct source *s)
+{
+	char err[GD_ERRLEN];
+	ssize_t n;
+
+	while (s->rawlen < 16 && !s->raw_eof) {
+		err[0] = '\0';
+		n = s->rd(s->rdarg, s->raw + s->rawlen, RAW_BUF - s->rawlen, err, sizeof(err));
+		if (n < 0) {
+			snprintf(s->err, sizeof(s->err), "%s", err);
+			return -1;
+		}
+		if (n == 0)
+			s->raw_eof = 1;
+		s->rawlen += (size_t)n;
+	}
+	atomic_fetch_add(&s->rawtotal, (uint64_t)s->rawlen);
+	if (s->whole != NULL)
+		EVP_DigestUpdate(s->whole, s->raw, s->rawlen);
+	s->primed = 1;
+	return 0;
+}
+
+/* After the first decompressed bytes: a second layer of compression is not
+ * decompressed, it is refused (a way to hide an archive bomb). */
+static int
+nested(struct source *s, const void *buf, size_t n)
+{
+	int code = sniff_filter(buf, n);
+
+	if (code == ARCHIVE_FILTER_NONE || s->code == ARCHIVE_FILTER_NONE)
+		return 0;
+	snprintf(s->err, sizeof(s->err), "compressed twice (%s over %s): refused, a way to "
+	    "hide an archive bomb", filter_label(code), filter_label(s->code));
+	return -1;
+}
+
 static int
 source_open(struct source *s)
 {
@@ -98,32 +194,37 @@ source_open(struct source *s)
 	int rc;
 
 	s->opened = 1;
+	if (prime(s) != 0)
+		return -1;
+	if (s->rawlen == 0) {
+		s->empty = 1;
+		s->eof = 1;
+		return 0;
+	}
+	s->code = sniff_filter(s->raw, s->rawlen);
+	if (s->code == ARCHIVE_FILTER_COMPRESS) {
+		snprintf(s->err, sizeof(s->err), "compress (.Z) data: not supported (gzip, bzip2, xz, "
+		    "lzma, zstd or none)");
+		return -1;
+	}
+	snprintf(s->filter, sizeof(s->filter), "%s", filter_label(s->code));
 	s->a = archive_read_new();
-	/* only the filters built into libarchive: none that runs a program */
-	archive_read_support_filter_gzip(s->a);
-	archive_read_support_filter_bzip2(s->a);
-	archive_read_support_filter_xz(s->a);
-	archive_read_support_filter_lzma(s->a);
-	archive_read_support_filter_zstd(s->a);
 	archive_read_support_format_raw(s->a);
-	archive_read_support_format_empty(s->a);
+	if (s->code != ARCHIVE_FILTER_NONE && archive_read_append_filter(s->a, s->code) != ARCHIVE_OK)
+		goto fail;
+	s->opening = 1;  /* raw_read caps what open may consume */
 	if (archive_read_open(s->a, s, NULL, raw_read, NULL) != ARCHIVE_OK)
 		goto fail;
 	rc = archive_read_next_header(s->a, &ae);
-	if (rc == ARCHIVE_EOF || archive_format(s->a) == ARCHIVE_FORMAT_EMPTY) {
+	s->opening = 0;
+	if (rc == ARCHIVE_EOF) {
 		s->empty = 1;
 		s->eof = 1;
 		return 0;
 	}
 	if (rc != ARCHIVE_OK)
 		goto fail;
-	snprintf(s->filter, sizeof(s->filter), "%s", archive_filter_name(s->a, 0));
-	if (archive_filter_count(s->a) > 2) {
-		snprintf(s->err, sizeof(s->err), "compressed twice (%s over %s): refused, a way to "
-		    "hide an archive bomb", archive_filter_name(s->a, 0), archive_filter_name(s->a, 1));
-		return -1;
-	}
-	s->gzip = archive_filter_code(s->a, 0) == ARCHIVE_FILTER_GZIP;
+	s->gzip = s->code == ARCHIVE_FILTER_GZIP;
 	return 0;
 fail:
 	if (s->err[0] == '\0')
@@ -189,6 +290,11 @@ source_fill(struct source *s, unsigned char *buf, size_t *len)
 					    archive_error_string(s->a) : s->filter, archive_error_string(s->a) ?
 					    "" : " data corrupt or truncated");
 				goto fail;
+			}
+			if (!s->sniffed && n > 0) {
+				s->sniffed = 1;
+				if (nested(s, b, n) != 0)
+					goto fail;
 			}
 			s->pend = b;
 			s->pendlen = n;
