@@ -10,13 +10,14 @@
 
 #include "duration.h"
 #include "report.h"
+#include "result.h"
 
 static const char ha_head[] =
 "# HA tests\n"
 "\n"
 "Game days run by gameday, newest first.\n"
 "\n"
-"| Date | ID | Verdict | MTTD | MTTR | Report |\n"
+"| Date | ID | Verdict | TTD | TTR | Report |\n"
 "|---|---|---|---|---|---|\n";
 
 static int
@@ -380,6 +381,7 @@ gd_docs_commit_run(const char *docs, const json_t *res0, const char *author, cha
 	char *paths[4] = { NULL };
 	struct gd_buf data[4] = { { 0 } }, row = { 0 }, msg = { 0 };
 	char a[32], b[32], verdict[16];
+	struct gd_result_times t;
 	size_t i, npaths = 3;
 	int r, ret = -1;
 
@@ -403,8 +405,9 @@ gd_docs_commit_run(const char *docs, const json_t *res0, const char *author, cha
 	if (gd_report_svg(res, &data[2], err, errlen) != 0)
 		goto out;
 	upper_copy(verdict, gd_json_str(res, "verdict"), sizeof(verdict));
-	gd_duration_fmt(gd_report_mttd(res), a, sizeof(a));
-	gd_duration_fmt(gd_report_mttr(res), b, sizeof(b));
+	gd_result_times(res, &t);
+	gd_duration_fmt(t.ttd, a, sizeof(a));
+	gd_duration_fmt(t.ttr, b, sizeof(b));
 	gd_buf_printf(&row, "| %s | %s | %s | %s | %s | [report](%s.md) |\n", d.date, id, verdict, a, b, d.base);
 	if (npaths == 4) {
 		json_t *acts = gd_report_actions(res);
@@ -417,12 +420,12 @@ gd_docs_commit_run(const char *docs, const json_t *res0, const char *author, cha
 		gd_buf_printf(&data[3], "%s\n\n", *gd_json_str(res, "error") ? gd_json_str(res, "error") : "TODO");
 		gd_buf_adds(&data[3], "## Impact\n\nTODO\n\n");
 		gd_report_timeline_md(res, &data[3]);
-		gd_buf_printf(&data[3], "Time to detect: %s. Time to recover: %s.\n\n", a, b);
+		gd_buf_printf(&data[3], "TTD (time to detect): %s. TTR (time to resolve): %s. Both from the first injection.\n\n", a, b);
 		gd_buf_adds(&data[3], "## Root cause\n\nTODO\n\n## Action items\n\n");
 		add_actions(&data[3], acts);
 		json_decref(acts);
 	}
-	gd_buf_printf(&msg, "gameday: ha-test %s: %s (MTTD %s, MTTR %s)\n\nrun %s\n", id, verdict, a, b,
+	gd_buf_printf(&msg, "gameday: ha-test %s: %s (TTD %s, TTR %s)\n\nrun %s\n", id, verdict, a, b,
 	    gd_json_str(res, "run"));
 	r = gd_docs_commit(&d, "ha-tests", ha_head, row.data, npaths, (const char *const *)paths, data,
 	    author, msg.data, err, errlen);

@@ -1,11 +1,12 @@
 /* markdown.c: a run's result as a Markdown HA test report, and the figures
- * (MTTD, MTTR, findings, corrective actions) every report format shares. */
+ * (findings, corrective actions) every report format shares. */
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include "duration.h"
 #include "report.h"
+#include "result.h"
 
 const char *
 gd_json_str(const json_t *o, const char *key)
@@ -21,44 +22,6 @@ gd_json_num(const json_t *o, const char *key, long long dflt)
 	json_t *v = json_object_get(o, key);
 
 	return json_is_number(v) ? (long long)json_number_value(v) : dflt;
-}
-
-/* the first injection, in ms since the run started; -1 without one */
-static long long
-first_inject(const json_t *res)
-{
-	long long first = -1, t;
-	size_t i;
-	json_t *f;
-
-	json_array_foreach(json_object_get(res, "faults"), i, f) {
-		t = gd_json_num(f, "injected_ms", -1);
-		if (t >= 0 && (first < 0 || t < first))
-			first = t;
-	}
-	return first;
-}
-
-static long long
-since_inject(const json_t *res, const char *key)
-{
-	long long inj = first_inject(res), t = gd_json_num(res, key, -1);
-
-	if (inj < 0 || t < 0)
-		return -1;
-	return t > inj ? t - inj : 0;
-}
-
-long long
-gd_report_mttd(const json_t *res)
-{
-	return since_inject(res, "detected_ms");
-}
-
-long long
-gd_report_mttr(const json_t *res)
-{
-	return since_inject(res, "recovered_ms");
 }
 
 void
@@ -286,6 +249,25 @@ gd_report_timeline_md(const json_t *res, struct gd_buf *out)
 	section_timeline(res, NULL, out);
 }
 
+/* TTD, TTM, TTR: the one definition (result.h), the one formatter */
+static void
+section_times(const json_t *res, struct gd_buf *out)
+{
+	struct gd_result_times t;
+	char a[GD_DURATION_LEN];
+
+	gd_result_times(res, &t);
+	gd_buf_adds(out, "## Time to detect, mitigate and resolve\n\n");
+	gd_buf_adds(out, "| | This run |\n|---|---:|\n");
+	gd_buf_printf(out, "| TTD (time to detect) | %s |\n", gd_duration_fmt(t.ttd, a, sizeof(a)));
+	gd_buf_printf(out, "| TTM (time to mitigate) | %s |\n", gd_duration_fmt(t.ttm, a, sizeof(a)));
+	gd_buf_printf(out, "| TTR (time to resolve) | %s |\n\n", gd_duration_fmt(t.ttr, a, sizeof(a)));
+	gd_buf_adds(out, json_is_object(json_object_get(res, "live")) ?
+	    "From the first injection to the game master's marks (resolved: once the probes held again).\n\n" :
+	    "From the first injection: detected at the first failed probe, resolved when the steady state "
+	    "was back. A mitigation is marked only in live sessions.\n\n");
+}
+
 static void
 section_probes(const json_t *res, struct gd_buf *out)
 {
@@ -406,10 +388,7 @@ gd_report_markdown(const json_t *res, const char *svg_name, struct gd_buf *out, 
 
 	section_timeline(res, svg_name, out);
 
-	gd_buf_adds(out, "## Time to detect and recover\n\n");
-	gd_buf_printf(out, "- Time to detect (MTTD): %s\n", gd_duration_fmt(gd_report_mttd(res), a, sizeof(a)));
-	gd_buf_printf(out, "- Time to recover (MTTR): %s\n\n", gd_duration_fmt(gd_report_mttr(res), a, sizeof(a)));
-	gd_buf_adds(out, "Both are measured from the first injection.\n\n");
+	section_times(res, out);
 
 	section_probes(res, out);
 

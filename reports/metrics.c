@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "report.h"
+#include "result.h"
 
 /* a label value: backslash, double quote and newline escaped */
 void
@@ -53,6 +54,7 @@ gd_report_metrics(const json_t *res, struct gd_buf *out, char *err, size_t errle
 {
 	const char *id = json_string_value(json_object_get(json_object_get(res, "scenario"), "id"));
 	const char *verdict = json_string_value(json_object_get(res, "verdict"));
+	struct gd_result_times t;
 	json_t *f;
 	double ended;
 	size_t i;
@@ -75,10 +77,14 @@ gd_report_metrics(const json_t *res, struct gd_buf *out, char *err, size_t errle
 	metric(out, "gameday_run_duration_seconds", "How long the last game day took.", id,
 	    json_number_value(json_object_get(res, "duration_ms")) / 1000.0);
 	/* NaN, not 0, when nothing was detected: 0 would read as instant */
-	metric(out, "gameday_run_time_to_detect_seconds", "From the first injection to the first failed probe.",
-	    id, gd_report_mttd(res) >= 0 ? (double)gd_report_mttd(res) / 1000.0 : __builtin_nan(""));
-	metric(out, "gameday_run_time_to_recover_seconds", "From the first injection to the steady state back.",
-	    id, gd_report_mttr(res) >= 0 ? (double)gd_report_mttr(res) / 1000.0 : __builtin_nan(""));
+	gd_result_times(res, &t);
+	metric(out, "gameday_run_time_to_detect_seconds", "TTD: from the first injection to the first failed "
+	    "probe (live: the game master's mark).", id, t.ttd >= 0 ? (double)t.ttd / 1000.0 : __builtin_nan(""));
+	metric(out, "gameday_run_time_to_mitigate_seconds", "TTM: from the first injection to the game "
+	    "master's mitigated mark (live sessions only).", id, t.ttm >= 0 ? (double)t.ttm / 1000.0 :
+	    __builtin_nan(""));
+	metric(out, "gameday_run_time_to_recover_seconds", "TTR: from the first injection to the steady "
+	    "state back (live: resolved).", id, t.ttr >= 0 ? (double)t.ttr / 1000.0 : __builtin_nan(""));
 	metric(out, "gameday_run_reverts_failed", "Faults of the last game day whose revert failed.",
 	    id, failed);
 	return 0;
@@ -173,7 +179,7 @@ gd_report_drill_metrics(const json_t *drill, const char *prev, struct gd_buf *ou
 	family(out, "gameday_drill_success", "gauge", "1 if the last run of this drill passed, else 0.",
 	    "drill", id, pass);
 	family(out, "gameday_drill_rto_seconds", "gauge",
-	    "Restore time of the last run (fetch to cleanup).", "drill", id,
+	    "Restore time (RTO) of the last run: from picking the backup to the restored data verified, before teardown and cleanup.", "drill", id,
 	    secs(json_object_get(drill, "rto_ms")));
 	family(out, "gameday_drill_backup_age_seconds", "gauge",
 	    "Age of the backup the last run restored (the RPO).", "drill", id,

@@ -46,10 +46,6 @@ int gd_report_junit_write(const json_t *res, const char *path, char *err, size_t
 
 /* The "## Timeline" section alone (for postmortem stubs). */
 void gd_report_timeline_md(const json_t *res, struct gd_buf *out);
-/* Time to detect and to recover in ms, from the first injection; -1 when
- * the run has none. */
-long long gd_report_mttd(const json_t *res);
-long long gd_report_mttr(const json_t *res);
 /* Appends s with & < > " ' as XML entities and control bytes dropped. */
 void gd_report_xml_escape(struct gd_buf *b, const char *s);
 /* The corrective actions the findings call for: an array of strings (new reference). */

@@ -5,6 +5,7 @@
 
 #include "duration.h"
 #include "report.h"
+#include "result.h"
 
 #define W      960
 #define LEFT   220
@@ -76,14 +77,16 @@ axis(struct gd_buf *out, long long span, int bottom)
 	}
 }
 
+/* a mark at run time at, labelled with its figure from the first injection
+ * (the TTD or TTR every other output prints) */
 static void
 marker(struct gd_buf *b, long long at, long long span, int bottom, int ly, const char *color,
-    const char *label)
+    const char *label, long long figure)
 {
-	char t[32], s[96];
+	char t[GD_DURATION_LEN], s[96];
 	double x = xpos(at, span);
 
-	snprintf(s, sizeof(s), "%s %s", label, gd_duration_fmt(at, t, sizeof(t)));
+	snprintf(s, sizeof(s), "%s %s", label, gd_duration_fmt(figure, t, sizeof(t)));
 	gd_buf_printf(b, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\" "
 	    "stroke-width=\"2\" stroke-dasharray=\"5,3\"/>\n", x, TOP - 14, x, bottom, color);
 	/* near the right edge a centred label would be cut: end it at the line */
@@ -99,6 +102,7 @@ gd_report_svg(const json_t *res, struct gd_buf *out, char *err, size_t errlen)
 	json_t *rows = NULL, *e, *f, *r;
 	const char *title;
 	long long span, t, maxms = 1, inj;
+	struct gd_result_times tt;
 	size_t i, k, nrows;
 	int h, bottom, ret = -1;
 
@@ -193,11 +197,14 @@ gd_report_svg(const json_t *res, struct gd_buf *out, char *err, size_t errlen)
 
 	axis(out, span, bottom);
 
+	gd_result_times(res, &tt);
 	if (gd_json_num(res, "detected_ms", -1) >= 0)
-		marker(out, gd_json_num(res, "detected_ms", -1), span, bottom, TOP - 30, "#e63946", "detected");
+		marker(out, gd_json_num(res, "detected_ms", -1), span, bottom, TOP - 30, "#e63946", "detected: TTD",
+		    tt.ttd);
 	if (gd_json_num(res, "recovered_ms", -1) >= 0)
 		marker(out, gd_json_num(res, "recovered_ms", -1) + (gd_json_num(res, "recovered_ms", -1) ==
-		    gd_json_num(res, "detected_ms", -1) ? 1 : 0), span, bottom, TOP - 17, "#2a9d8f", "recovered");
+		    gd_json_num(res, "detected_ms", -1) ? 1 : 0), span, bottom, TOP - 17, "#2a9d8f",
+		    "recovered: TTR", tt.ttr);
 	gd_buf_adds(out, "</svg>\n");
 	ret = 0;
 out:
@@ -319,12 +326,12 @@ gd_report_drill_svg(const json_t *res, struct gd_buf *out, char *err, size_t err
 		text(out, LEFT + 8, TOP + ROW / 2 + 4, " font-size=\"12\" fill=\"#666666\"", "no phase ran");
 	axis(out, span, bottom);
 	if (rto >= 0)
-		marker(out, rto, span, bottom, TOP - 17, "#333333", "RTO");
+		marker(out, rto, span, bottom, TOP - 17, "#333333", "RTO", rto);
 	if (rto_obj >= 0)
 		marker(out, rto_obj, span, bottom, TOP - 30,
 		    json_is_false(json_object_get(o, "rto_met")) ? "#e63946" : "#457b9d",
 		    json_is_false(json_object_get(o, "rto_met")) ? "RTO objective (missed)" :
-		    off ? "RTO objective (off scale)" : "RTO objective");
+		    off ? "RTO objective (off scale)" : "RTO objective", rto_obj);
 
 	/* the verification counts as a caption */
 	if (json_is_object(v))

@@ -13,7 +13,8 @@
 
 #include "gd.h"
 #include "report.h"
-#include "wheel.h"
+#include "result.h"
+#include "roster.h"
 #include "yamltree.h"
 
 static const char readiness_usage[] =
@@ -233,7 +234,7 @@ latest(const json_t *hist, const char *name, const char *bank, const char *topic
 	json_array_foreach(hist, i, x) {
 		const json_t *t = NULL;
 
-		if (gd_history_kind(x) != GD_HIST_QUIZ || !gd_history_names(x, name))
+		if (gd_result_kind(x) != GD_RESULT_QUIZ || !gd_result_names(x, name))
 			continue;
 		if (bank != NULL && strcmp(json_string_value(json_object_get(x, "bank")), bank) != 0)
 			continue;
@@ -242,18 +243,18 @@ latest(const json_t *hist, const char *name, const char *bank, const char *topic
 			if (!json_is_number(json_object_get(t, "percent")) || json_number_value(json_object_get(t, "max")) <= 0)
 				continue;
 		}
-		if (best != NULL && gd_history_when(x) < when)
+		if (best != NULL && gd_result_started(x) < when)
 			continue;
 		best = x;
-		when = gd_history_when(x);
+		when = gd_result_started(x);
 		*v = json_number_value(json_object_get(topic != NULL ? t : x, "percent"));
 	}
 	return best;
 }
 
-/* Drills of kind that NAME passed within days of now. */
+/* Drills of kind (game days, restore drills) that NAME passed within days of now. */
 static long
-drills(const json_t *hist, const char *name, enum gd_hist_kind kind, long days, time_t now)
+drills(const json_t *hist, const char *name, enum gd_result_kind kind, long days, time_t now)
 {
 	const json_t *x;
 	long n = 0;
@@ -262,11 +263,11 @@ drills(const json_t *hist, const char *name, enum gd_hist_kind kind, long days, 
 	json_array_foreach(hist, i, x) {
 		const char *verdict = json_string_value(json_object_get(x, "verdict"));
 
-		if (gd_history_kind(x) != kind || !gd_history_names(x, name))
+		if (gd_result_kind(x) != kind || !gd_result_names(x, name))
 			continue;
 		if (verdict == NULL || strcmp(verdict, "pass") != 0 || json_is_true(json_object_get(x, "dry_run")))
 			continue;
-		if (gd_history_when(x) >= (long long)now - (long long)days * 86400)
+		if (gd_result_started(x) / 1000 >= (long long)now - (long long)days * 86400)
 			n++;
 	}
 	return n;
@@ -298,8 +299,13 @@ item(json_t *reqs, const char *kind, const char *rname, double value, double min
 	*missing += !ok;
 }
 
-int
-gd_cmd_readiness(int argc, char **argv)
+struct readiness {
+	const char *profile_path, *history, *roster, *name, *docs, *author, *metrics;
+};
+
+/* 0 to go on, else 1 + the exit status */
+static int
+readiness_args(struct readiness *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "profile", required_argument, NULL, 'p' },
@@ -311,129 +317,171 @@ gd_cmd_readiness(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *profile_path = NULL, *history = NULL, *roster = NULL, *name;
-	const char *docs = NULL, *author = NULL, *metrics = NULL;
-	json_t *reqs = json_array(), *res = NULL;
-	char date[32];
-	struct tm tm;
-	char err[4096], a[32], b[32];
-	struct profile p = { 0 };
-	json_t *hist = NULL;
-	size_t i, missing = 0, total;
-	time_t now = time(NULL);
-	int ch, ret = GD_EXIT_USAGE;
+	int ch;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "p:H:r:h", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'p': profile_path = optarg; break;
-		case 'H': history = optarg; break;
-		case 'r': roster = optarg; break;
-		case 'D': docs = optarg; break;
-		case 'A': author = optarg; break;
-		case 'M': metrics = optarg; break;
-		case 'h': fputs(readiness_usage, stdout); json_decref(reqs); return GD_EXIT_OK;
-		default: fputs(readiness_usage, stderr); json_decref(reqs); return GD_EXIT_USAGE;
+		case 'p': o->profile_path = optarg; break;
+		case 'H': o->history = optarg; break;
+		case 'r': o->roster = optarg; break;
+		case 'D': o->docs = optarg; break;
+		case 'A': o->author = optarg; break;
+		case 'M': o->metrics = optarg; break;
+		case 'h': fputs(readiness_usage, stdout); return 1 + GD_EXIT_OK;
+		default: fputs(readiness_usage, stderr); return 1 + GD_EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1 || profile_path == NULL || history == NULL) {
-		gd_warnx("readiness: give NAME, --profile FILE and --history DIR");
+	if (o->history == NULL)
+		o->history = o->docs;
+	if (optind != argc - 1 || o->profile_path == NULL || o->history == NULL) {
+		gd_warnx("readiness: give NAME, --profile FILE and --history DIR (or --docs DIR)");
 		fputs(readiness_usage, stderr);
-		json_decref(reqs);
-		return GD_EXIT_USAGE;
+		return 1 + GD_EXIT_USAGE;
 	}
-	name = argv[optind];
-	if (profile_load(&p, profile_path, err, sizeof(err)) != 0) {
+	o->name = argv[optind];
+	return 0;
+}
+
+/* 0 when name is a participant of the roster file; -1 (said why) */
+static int
+in_roster(const char *roster, const char *name)
+{
+	struct gd_roster r;
+	char err[4096];
+	size_t i;
+	int found = 0;
+
+	if (gd_roster_load(&r, roster, err, sizeof(err)) != 0) {
 		gd_warnx("%s", err);
-		goto out;
+		return -1;
 	}
-	if (roster != NULL) {
-		struct gd_roster r;
-		int found = 0;
+	for (i = 0; i < r.npeople; i++)
+		found |= strcmp(r.people[i].name, name) == 0;
+	gd_roster_free(&r);
+	if (!found)
+		gd_warnx("%s is not a participant in %s", name, roster);
+	return found ? 0 : -1;
+}
 
-		if (gd_roster_load(&r, roster, err, sizeof(err)) != 0) {
-			gd_warnx("%s", err);
-			goto out;
+/* Each score requirement (banks, topics) printed and recorded in reqs. */
+static void
+check_scores(const struct profile *p, const json_t *hist, const char *name, json_t *reqs, size_t *missing)
+{
+	char a[32], b[32];
+	size_t i, k;
+
+	for (k = 0; k < 2; k++) {
+		const struct need *v = k == 0 ? p->banks : p->topics;
+		const char *what = k == 0 ? "bank" : "topic";
+
+		for (i = 0; i < (k == 0 ? p->nbanks : p->ntopics); i++) {
+			double val = 0;
+			int ok;
+
+			if (latest(hist, name, k == 0 ? v[i].name : NULL, k == 0 ? NULL : v[i].name, &val) == NULL) {
+				item(reqs, what, v[i].name, NAN, v[i].min, 0, 0, missing, "%s %s: no result", what,
+				    v[i].name);
+				continue;
+			}
+			ok = val >= v[i].min;
+			item(reqs, what, v[i].name, val, v[i].min, 0, ok, missing, "%s %s: %s %s %s", what, v[i].name,
+			    pct(val, a, sizeof(a)), ok ? ">=" : "<", pct(v[i].min, b, sizeof(b)));
 		}
-		for (i = 0; i < r.npeople; i++)
-			found |= strcmp(r.people[i].name, name) == 0;
-		gd_roster_free(&r);
-		if (!found) {
-			gd_warnx("%s is not a participant in %s", name, roster);
-			goto out;
-		}
 	}
-	if (gd_history_load(history, &hist, err, sizeof(err)) != 0) {
-		gd_warnx("%s", err);
-		goto out;
-	}
+}
 
-	printf("readiness of %s against %s (%s)\n", name, p.id, profile_path);
-	for (i = 0; i < p.nbanks; i++) {
-		double v = 0;
+/* The drill requirements (live game days, restore drills). */
+static void
+check_drills(const struct profile *p, const json_t *hist, const char *name, time_t now, json_t *reqs,
+    size_t *missing)
+{
+	long n;
 
-		if (latest(hist, name, p.banks[i].name, NULL, &v) == NULL)
-			item(reqs, "bank", p.banks[i].name, NAN, p.banks[i].min, 0, 0, &missing,
-			    "bank %s: no result", p.banks[i].name);
-		else
-			item(reqs, "bank", p.banks[i].name, v, p.banks[i].min, 0, v >= p.banks[i].min, &missing,
-			    "bank %s: %s %s %s", p.banks[i].name, pct(v, a, sizeof(a)),
-			    v >= p.banks[i].min ? ">=" : "<", pct(p.banks[i].min, b, sizeof(b)));
+	if (p->live.name != NULL) {
+		n = drills(hist, name, GD_RESULT_RUN, p->live.days, now);
+		item(reqs, "drills", "live", (double)n, p->live.min, p->live.days, n >= p->live.min, missing,
+		    "live drills in %ld days: %ld of %.0f", p->live.days, n, p->live.min);
 	}
-	for (i = 0; i < p.ntopics; i++) {
-		double v = 0;
+	if (p->restore.name != NULL) {
+		n = drills(hist, name, GD_RESULT_DRILL, p->restore.days, now);
+		item(reqs, "drills", "restore", (double)n, p->restore.min, p->restore.days,
+		    n >= p->restore.min, missing, "restore drills in %ld days: %ld of %.0f", p->restore.days, n,
+		    p->restore.min);
+	}
+}
 
-		if (latest(hist, name, NULL, p.topics[i].name, &v) == NULL)
-			item(reqs, "topic", p.topics[i].name, NAN, p.topics[i].min, 0, 0, &missing,
-			    "topic %s: no result", p.topics[i].name);
-		else
-			item(reqs, "topic", p.topics[i].name, v, p.topics[i].min, 0, v >= p.topics[i].min, &missing,
-			    "topic %s: %s %s %s", p.topics[i].name,
-			    pct(v, a, sizeof(a)), v >= p.topics[i].min ? ">=" : "<", pct(p.topics[i].min, b, sizeof(b)));
-	}
-	if (p.live.name != NULL) {
-		long n = drills(hist, name, GD_HIST_RUN, p.live.days, now);
+/* The check as a result, its metrics and its report; the exit status. */
+static int
+readiness_outputs(const struct readiness *o, const struct profile *p, json_t *reqs, size_t missing,
+    size_t total, time_t now, int ret)
+{
+	char date[32], err[4096];
+	struct tm tm;
+	json_t *res;
 
-		item(reqs, "drills", "live", (double)n, p.live.min, p.live.days, n >= p.live.min, &missing,
-		    "live drills in %ld days: %ld of %.0f", p.live.days, n, p.live.min);
-	}
-	if (p.restore.name != NULL) {
-		long n = drills(hist, name, GD_HIST_DRILL, p.restore.days, now);
-
-		item(reqs, "drills", "restore", (double)n, p.restore.min, p.restore.days, n >= p.restore.min,
-		    &missing, "restore drills in %ld days: %ld of %.0f", p.restore.days, n,
-		    p.restore.min);
-	}
-	total = p.nbanks + p.ntopics + (p.live.name != NULL) + (p.restore.name != NULL);
-	if (missing == 0) {
-		printf("READY: %s meets all %zu requirement%s\n", name, total, total == 1 ? "" : "s");
-		ret = GD_EXIT_OK;
-	} else {
-		printf("NOT READY: %s misses %zu of %zu requirement%s\n", name, missing, total, total == 1 ? "" : "s");
-		ret = GD_EXIT_FAIL;
-	}
-	fflush(stdout);
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	res = json_pack("{s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:O}", "name", name, "profile", p.id,
-	    "profile_file", profile_path, "date", date, "ready", missing == 0, "missing",
+	res = json_pack("{s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:O}", "name", o->name, "profile", p->id,
+	    "profile_file", o->profile_path, "date", date, "ready", missing == 0, "missing",
 	    (json_int_t)missing, "total", (json_int_t)total, "requirements", reqs);
-	if (metrics != NULL && gd_report_readiness_metrics_write(res, metrics, err, sizeof(err)) != 0) {
+	gd_result_envelope(res, GD_RESULT_READINESS, NULL, 0);
+	if (o->metrics != NULL && gd_report_readiness_metrics_write(res, o->metrics, err, sizeof(err)) != 0) {
 		gd_warnx("%s", err);
 		ret = GD_EXIT_USAGE;
 	}
-	if (docs != NULL) {
-		int rc = gd_docs_commit_readiness(docs, res, author, err, sizeof(err));
-
-		if (rc != 0) {
+	if (o->docs != NULL) {
+		if (gd_docs_commit_readiness(o->docs, res, o->author, err, sizeof(err)) != 0) {
 			gd_warnx("%s", err);
 			ret = GD_EXIT_USAGE;
 		} else {
-			printf("report committed to %s\n", docs);
+			printf("report committed to %s\n", o->docs);
 		}
 	}
-out:
 	json_decref(res);
+	return ret;
+}
+
+int
+gd_cmd_readiness(int argc, char **argv)
+{
+	struct readiness o = { 0 };
+	struct profile p = { 0 };
+	json_t *reqs = NULL, *hist = NULL;
+	char err[4096];
+	size_t missing = 0, total;
+	time_t now = time(NULL);
+	int ret;
+
+	if ((ret = readiness_args(&o, argc, argv)) != 0)
+		return ret - 1;
+	ret = GD_EXIT_USAGE;
+	if (profile_load(&p, o.profile_path, err, sizeof(err)) != 0) {
+		gd_warnx("%s", err);
+		goto out;
+	}
+	if (o.roster != NULL && in_roster(o.roster, o.name) != 0)
+		goto out;
+	if (gd_results_load(o.history, &hist, err, sizeof(err)) != 0) {
+		gd_warnx("%s", err);
+		goto out;
+	}
+	reqs = json_array();
+	printf("readiness of %s against %s (%s)\n", o.name, p.id, o.profile_path);
+	check_scores(&p, hist, o.name, reqs, &missing);
+	check_drills(&p, hist, o.name, now, reqs, &missing);
+	total = p.nbanks + p.ntopics + (p.live.name != NULL) + (p.restore.name != NULL);
+	if (missing == 0) {
+		printf("READY: %s meets all %zu requirement%s\n", o.name, total, total == 1 ? "" : "s");
+		ret = GD_EXIT_OK;
+	} else {
+		printf("NOT READY: %s misses %zu of %zu requirement%s\n", o.name, missing, total,
+		    total == 1 ? "" : "s");
+		ret = GD_EXIT_FAIL;
+	}
+	fflush(stdout);
+	ret = readiness_outputs(&o, &p, reqs, missing, total, now, ret);
+out:
 	json_decref(reqs);
 	json_decref(hist);
 	profile_free(&p);

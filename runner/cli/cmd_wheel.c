@@ -17,6 +17,8 @@
 #include "report.h"
 #include "runner.h"
 #include "script.h"
+#include "result.h"
+#include "roster.h"
 #include "wheel.h"
 
 static const char wheel_usage[] =
@@ -304,8 +306,30 @@ read_small(const char *path)
 	return gd_read_file(path, 1u << 20, NULL, err, sizeof(err));
 }
 
-int
-gd_cmd_wheel(int argc, char **argv)
+/* What a spin needs and makes: the options, the roster, the catalog, the pick. */
+struct wheel {
+	const char *roster_opt, *catalog_opt, *history, *metrics;
+	int json, tabletop, live, have_seed, have_norep;
+	unsigned long long seed, norep;
+	struct gd_run_opts ro;
+	long long limit_ms;
+	char *catalog, *roster_path;
+	struct gd_roster r;
+	struct gd_wheel_play *plays;
+	size_t nplays;
+	json_t *hist;
+	const char **recent;
+	size_t nrecent;
+	struct scn *cat;
+	size_t ncat;
+	struct gd_wheel_scn *ws;
+	struct gd_wheel_person *wp;
+	struct gd_wheel_pick pick;
+};
+
+/* 0 to go on, else 1 + the exit status (help, bad usage) */
+static int
+wheel_args(struct wheel *w, int argc, char **argv)
 {
 	enum { O_LIMIT = 256, O_STATE, O_KNOWN, O_ACCEPT, O_DOCS, O_AUTHOR, O_METRICS };
 	static const struct option longopts[] = {
@@ -328,266 +352,350 @@ gd_cmd_wheel(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *roster_opt = NULL, *catalog_opt = NULL, *history = NULL, *metrics = NULL;
-	char err[4096], *catalog = NULL, *roster_path = NULL;
-	struct gd_roster r = { 0 };
-	struct gd_wheel_play *plays = NULL;
-	struct gd_wheel_scn *ws = NULL;
-	struct gd_wheel_person *wp = NULL;
-	struct gd_wheel_pick pick;
-	struct scn *cat = NULL;
-	size_t ncat = 0, nplays = 0, nrecent = 0, i, j;
-	const char **recent = NULL;
-	unsigned long long seed = 0, norep = 3, v;
-	json_t *hist = NULL, *x;
-	int ch, json = 0, tabletop = 0, live = 0, have_seed = 0, have_norep = 0;
-	int ret = GD_EXIT_USAGE, docs_failed = 0;
-	struct gd_run_opts ro = { 0 };
-	long long limit_ms = 15 * 60000;
-	char *run_prom = NULL;
+	int ch;
 
-	ro.inventory = getenv("GAMEDAY_INVENTORY");
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "r:c:s:n:thi:", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'r': roster_opt = optarg; break;
-		case 'c': catalog_opt = optarg; break;
-		case 'H': history = optarg; break;
+		case 'r': w->roster_opt = optarg; break;
+		case 'c': w->catalog_opt = optarg; break;
+		case 'H': w->history = optarg; break;
 		case 's':
-			if (parse_count(optarg, "--seed", INT64_MAX, &seed) != 0)
-				return GD_EXIT_USAGE;
-			have_seed = 1;
+			if (parse_count(optarg, "--seed", INT64_MAX, &w->seed) != 0)
+				return 1 + GD_EXIT_USAGE;
+			w->have_seed = 1;
 			break;
 		case 'n':
-			if (parse_count(optarg, "--no-repeat", 1000, &norep) != 0)
-				return GD_EXIT_USAGE;
-			have_norep = 1;
+			if (parse_count(optarg, "--no-repeat", 1000, &w->norep) != 0)
+				return 1 + GD_EXIT_USAGE;
+			w->have_norep = 1;
 			break;
-		case 't': tabletop = 1; break;
-		case 'L': live = 1; break;
-		case 'j': json = 1; break;
-		case 'i': ro.inventory = optarg; break;
+		case 't': w->tabletop = 1; break;
+		case 'L': w->live = 1; break;
+		case 'j': w->json = 1; break;
+		case 'i': w->ro.inventory = optarg; break;
 		case O_LIMIT:
-			if (parse_limit(optarg, &limit_ms) != 0)
-				return GD_EXIT_USAGE;
+			if (parse_limit(optarg, &w->limit_ms) != 0)
+				return 1 + GD_EXIT_USAGE;
 			break;
-		case O_STATE: ro.state_dir = optarg; break;
-		case O_KNOWN: ro.known_hosts = optarg; break;
-		case O_ACCEPT: ro.accept_new = 1; break;
-		case O_DOCS: ro.docs = optarg; break;
-		case O_AUTHOR: ro.author = optarg; break;
-		case O_METRICS: metrics = optarg; break;
-		case 'h': fputs(wheel_usage, stdout); return GD_EXIT_OK;
-		default: fputs(wheel_usage, stderr); return GD_EXIT_USAGE;
+		case O_STATE: w->ro.state_dir = optarg; break;
+		case O_KNOWN: w->ro.known_hosts = optarg; break;
+		case O_ACCEPT: w->ro.accept_new = 1; break;
+		case O_DOCS: w->ro.docs = optarg; break;
+		case O_AUTHOR: w->ro.author = optarg; break;
+		case O_METRICS: w->metrics = optarg; break;
+		case 'h': fputs(wheel_usage, stdout); return 1 + GD_EXIT_OK;
+		default: fputs(wheel_usage, stderr); return 1 + GD_EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
 		gd_warnx("wheel: unexpected argument '%s'", argv[optind]);
-		return GD_EXIT_USAGE;
+		return 1 + GD_EXIT_USAGE;
 	}
-	if (live && tabletop) {
+	if (w->live && w->tabletop) {
 		gd_warnx("wheel: --live and --tabletop are two ways to play: give one");
-		return GD_EXIT_USAGE;
+		return 1 + GD_EXIT_USAGE;
 	}
-	if (live && ro.inventory == NULL) {
+	if (w->live && w->ro.inventory == NULL) {
 		gd_warnx("wheel --live needs the lab's inventory: give -i FILE or set GAMEDAY_INVENTORY");
-		return GD_EXIT_USAGE;
+		return 1 + GD_EXIT_USAGE;
 	}
-	if (catalog_opt != NULL) {
-		catalog = gd_xstrdup(catalog_opt);
+	return 0;
+}
+
+/* Plays: the roster's, then every game day and wheel session of the history
+ * (one per participant it names; one of nobody when it names none). */
+static int
+wheel_plays(struct wheel *w, char *err, size_t errlen)
+{
+	json_t *x, *p;
+	size_t i, j, n = w->r.nplays + 1;
+
+	if (w->history != NULL) {
+		if (gd_results_load(w->history, &w->hist, err, errlen) != 0)
+			return -1;
+		json_array_foreach(w->hist, i, x)
+			n += json_array_size(json_object_get(x, "participants")) + 1;
+	}
+	w->plays = gd_xcalloc(n, sizeof(*w->plays));
+	for (i = 0; i < w->r.nplays; i++)
+		w->plays[w->nplays++] = w->r.plays[i];   /* borrowed from r */
+	json_array_foreach(w->hist, i, x) {
+		enum gd_result_kind k = gd_result_kind(x);
+		const json_t *who = json_object_get(x, "participants");
+		struct gd_wheel_play pl;
+
+		if (k != GD_RESULT_RUN && k != GD_RESULT_WHEEL)
+			continue;
+		pl.scenario = (char *)json_string_value(json_object_get(x, "id"));
+		pl.participant = NULL;
+		pl.when = gd_result_started(x) / 1000;
+		if (json_array_size(who) == 0)
+			w->plays[w->nplays++] = pl;
+		json_array_foreach(who, j, p) {
+			pl.participant = (char *)json_string_value(p);
+			w->plays[w->nplays++] = pl;
+		}
+	}
+	return 0;
+}
+
+/* The roster, the plays, the catalog and the pick; an exit status when it
+ * cannot pick, else -1. */
+static int
+wheel_spin(struct wheel *w)
+{
+	char err[4096];
+	size_t i, j;
+	json_t *x;
+
+	if (w->catalog_opt != NULL) {
+		w->catalog = gd_xstrdup(w->catalog_opt);
 	} else {
 		char *lua = gd_lua_dir();
 
-		catalog = gd_xasprintf("%s/../scenarios", lua);
+		w->catalog = gd_xasprintf("%s/../scenarios", lua);
 		free(lua);
 	}
-	roster_path = roster_opt != NULL ? gd_xstrdup(roster_opt) : gd_xasprintf("%s/roster.yaml", catalog);
-	if (gd_roster_load(&r, roster_path, err, sizeof(err)) != 0) {
+	w->roster_path = w->roster_opt != NULL ? gd_xstrdup(w->roster_opt) :
+	    gd_xasprintf("%s/roster.yaml", w->catalog);
+	if (gd_roster_load(&w->r, w->roster_path, err, sizeof(err)) != 0) {
 		gd_warnx("%s", err);
-		if (roster_opt == NULL)
+		if (w->roster_opt == NULL)
 			gd_warnx("give the participants with --roster FILE (see scenarios/roster.yaml)");
-		goto out;
+		return GD_EXIT_USAGE;
 	}
-	if (!have_norep && r.no_repeat >= 0)
-		norep = (unsigned long long)r.no_repeat;
-
-	/* plays: the roster's, then the history's game days */
-	plays = gd_xcalloc(r.nplays + 1, sizeof(*plays));
-	for (i = 0; i < r.nplays; i++)
-		plays[nplays++] = r.plays[i];   /* borrowed from r */
-	if (history != NULL) {
-		if (gd_history_load(history, &hist, err, sizeof(err)) != 0) {
-			gd_warnx("%s", err);
-			goto out;
-		}
-		plays = gd_xrealloc(plays, (nplays + json_array_size(hist) + 1) * sizeof(*plays));
-		json_array_foreach(hist, i, x) {
-			json_t *p = json_object_get(x, "participant");
-
-			if (gd_history_kind(x) != GD_HIST_RUN)
-				continue;
-			plays[nplays].scenario = (char *)json_string_value(json_object_get(json_object_get(x,
-			    "scenario"), "id"));
-			plays[nplays].participant = json_is_string(p) ? (char *)json_string_value(p) : NULL;
-			plays[nplays++].when = gd_history_when(x);
-		}
-	}
-	recent = gd_xcalloc(norep + 1, sizeof(*recent));
-	nrecent = gd_wheel_recent(plays, nplays, norep, recent);
-
-	if (load_catalog(catalog, &cat, &ncat, err, sizeof(err)) != 0) {
+	if (!w->have_norep && w->r.no_repeat >= 0)
+		w->norep = (unsigned long long)w->r.no_repeat;
+	if (wheel_plays(w, err, sizeof(err)) != 0) {
 		gd_warnx("%s", err);
-		goto out;
+		return GD_EXIT_USAGE;
 	}
-	ws = gd_xcalloc(ncat + 1, sizeof(*ws));
-	for (i = 0; i < ncat; i++) {
-		json_t *tags = json_object_get(cat[i].desc, "tags");
+	w->recent = gd_xcalloc(w->norep + 1, sizeof(*w->recent));
+	w->nrecent = gd_wheel_recent(w->plays, w->nplays, w->norep, w->recent);
+	if (load_catalog(w->catalog, &w->cat, &w->ncat, err, sizeof(err)) != 0) {
+		gd_warnx("%s", err);
+		return GD_EXIT_USAGE;
+	}
+	w->ws = gd_xcalloc(w->ncat + 1, sizeof(*w->ws));
+	for (i = 0; i < w->ncat; i++) {
+		json_t *tags = json_object_get(w->cat[i].desc, "tags");
 		const char **tv = gd_xcalloc(json_array_size(tags) + 1, sizeof(*tv));
 
 		json_array_foreach(tags, j, x)
 			tv[j] = json_string_value(x);
-		ws[i].id = jstr(cat[i].desc, "id");
-		ws[i].weight = gd_wheel_weight(tv, json_array_size(tags), r.weights, r.nweights);
+		w->ws[i].id = jstr(w->cat[i].desc, "id");
+		w->ws[i].weight = gd_wheel_weight(tv, json_array_size(tags), w->r.weights, w->r.nweights);
 		free(tv);
 	}
-	wp = gd_xcalloc(r.npeople + 1, sizeof(*wp));
-	for (i = 0; i < r.npeople; i++) {
-		wp[i].name = r.people[i].name;
-		for (j = 0; j < nplays; j++)
-			wp[i].plays += plays[j].participant != NULL && strcmp(plays[j].participant, wp[i].name) == 0;
+	w->wp = gd_xcalloc(w->r.npeople + 1, sizeof(*w->wp));
+	for (i = 0; i < w->r.npeople; i++) {
+		w->wp[i].name = w->r.people[i].name;
+		for (j = 0; j < w->nplays; j++)
+			w->wp[i].plays += w->plays[j].participant != NULL &&
+			    strcmp(w->plays[j].participant, w->wp[i].name) == 0;
 	}
-	if (!have_seed) {
+	if (!w->have_seed) {
 		uint64_t st = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 
-		seed = gd_wheel_rand(&st) & INT64_MAX;
+		w->seed = gd_wheel_rand(&st) & INT64_MAX;
 	}
-	if (gd_wheel_pick(ws, ncat, recent, nrecent, wp, r.npeople, seed, &pick, err, sizeof(err)) != 0) {
+	if (gd_wheel_pick(w->ws, w->ncat, w->recent, w->nrecent, w->wp, w->r.npeople, w->seed, &w->pick,
+	    err, sizeof(err)) != 0) {
 		gd_warnx("%s", err);
-		ret = ncat > 0 && r.npeople > 0 ? GD_EXIT_FAIL : GD_EXIT_USAGE;
-		goto out;
+		return w->ncat > 0 && w->r.npeople > 0 ? GD_EXIT_FAIL : GD_EXIT_USAGE;
 	}
-	if (!json && gd_use_color(stderr)) {
-		for (i = 0; i < ncat; i++)   /* the spin shows only what could be picked */
-			for (j = 0; j < nrecent; j++)
-				if (strcmp(ws[i].id, recent[j]) == 0)
-					ws[i].weight = 0;
-		spin(ws, ncat, pick.scenario, seed);
+	if (!w->json && gd_use_color(stderr)) {
+		for (i = 0; i < w->ncat; i++)   /* the spin shows only what could be picked */
+			for (j = 0; j < w->nrecent; j++)
+				if (strcmp(w->ws[i].id, w->recent[j]) == 0)
+					w->ws[i].weight = 0;
+		spin(w->ws, w->ncat, w->pick.scenario, w->seed);
 	}
+	return -1;
+}
 
-	if (live) {
-		json_t *extra;
+/* The picked scenario played live on the lab: a run of the one engine. */
+static int
+wheel_live(struct wheel *w)
+{
+	const struct gd_wheel_pick *pick = &w->pick;
+	char err[GD_ERRLEN], *run_prom, *text;
+	json_t *extra;
+	int ret;
 
-		/* the pick goes to stderr with --json: stdout is the session's result */
-		fprintf(json ? stderr : stdout, "seed: %llu  (replay: gameday wheel --seed %llu)\n"
-		    "scenario: %s: %s\nparticipant: %s, playing live\n", seed, seed, ws[pick.scenario].id,
-		    jstr(cat[pick.scenario].desc, "title"), wp[pick.person].name);
-		fflush(stdout);
-		ro.lab = 1;
-		ro.json = json;
-		ro.seed = (long)seed;
-		extra = json_pack("{s:b, s:I, s:s}", "live", 1, "limit_ms", (json_int_t)limit_ms,
-		    "participant", wp[pick.person].name);
-		ro.extra = extra;
-		/* the run writes its metrics beside FILE; then FILE gets the pick and them */
-		run_prom = metrics != NULL ? gd_xasprintf("%s.run.%ld", metrics, (long)getpid()) : NULL;
-		ro.metrics = run_prom;
-		ret = gd_run_scenario(&ro, cat[pick.scenario].file);
-		json_decref(extra);
-		if (metrics != NULL) {
-			char *text = read_small(run_prom);
-
-			unlink(run_prom);
-			if (gd_report_wheel_metrics_write(ws[pick.scenario].id, wp[pick.person].name, text,
-			    metrics, err, sizeof(err)) != 0) {
-				gd_warnx("wheel: %s", err);
-				if (ret == GD_EXIT_OK)
-					ret = GD_EXIT_UNREACHABLE;
-			}
-			free(text);
+	/* the pick goes to stderr with --json: stdout is the session's result */
+	fprintf(w->json ? stderr : stdout, "seed: %llu  (replay: gameday wheel --seed %llu)\n"
+	    "scenario: %s: %s\nparticipant: %s, playing live\n", w->seed, w->seed, w->ws[pick->scenario].id,
+	    jstr(w->cat[pick->scenario].desc, "title"), w->wp[pick->person].name);
+	fflush(stdout);
+	w->ro.lab = 1;
+	w->ro.json = w->json;
+	w->ro.seed = (long)w->seed;
+	extra = json_pack("{s:b, s:I, s:s}", "live", 1, "limit_ms", (json_int_t)w->limit_ms,
+	    "participant", w->wp[pick->person].name);
+	w->ro.extra = extra;
+	/* the run writes its metrics beside FILE; then FILE gets the pick and them */
+	run_prom = w->metrics != NULL ? gd_xasprintf("%s.run.%ld", w->metrics, (long)getpid()) : NULL;
+	w->ro.metrics = run_prom;
+	ret = gd_run_scenario(&w->ro, w->cat[pick->scenario].file);
+	json_decref(extra);
+	if (w->metrics != NULL) {
+		text = read_small(run_prom);
+		unlink(run_prom);
+		if (gd_report_wheel_metrics_write(w->ws[pick->scenario].id, w->wp[pick->person].name, text,
+		    w->metrics, err, sizeof(err)) != 0) {
+			gd_warnx("wheel: %s", err);
+			if (ret == GD_EXIT_OK)
+				ret = GD_EXIT_UNREACHABLE;
 		}
-		goto out;
+		free(text);
 	}
-	if (json || ro.docs != NULL) {
-		json_t *o = json_object(), *ex = json_array(), *d = cat[pick.scenario].desc;
+	free(run_prom);
+	return ret;
+}
 
-		for (i = 0; i < nrecent; i++)
-			json_array_append_new(ex, json_string(recent[i]));
-		json_object_set_new(o, "scenario", json_string(ws[pick.scenario].id));
-		json_object_set_new(o, "title", json_string(jstr(d, "title")));
-		json_object_set_new(o, "file", json_string(cat[pick.scenario].file));
-		json_object_set_new(o, "participant", json_string(wp[pick.person].name));
-		json_object_set_new(o, "played", json_integer(wp[pick.person].plays));
-		json_object_set_new(o, "seed", json_integer((json_int_t)seed));
-		json_object_set_new(o, "excluded", ex);
-		if (tabletop)
-			json_object_set_new(o, "tabletop", json_pack("{s:s, s:O, s:O, s:O}", "narrative",
-			    jstr(d, "narrative"), "injects", json_object_get(d, "injects"), "hints",
-			    json_object_get(d, "hints"), "questions", json_object_get(d, "questions")));
-		if (json) {
+/* The spin as a result: pick, exclusions and, with --tabletop, the script. */
+static json_t *
+wheel_result(const struct wheel *w)
+{
+	json_t *o = json_object(), *ex = json_array(), *d = w->cat[w->pick.scenario].desc;
+	const struct gd_wheel_person *who = &w->wp[w->pick.person];
+	size_t i;
+
+	for (i = 0; i < w->nrecent; i++)
+		json_array_append_new(ex, json_string(w->recent[i]));
+	json_object_set_new(o, "scenario", json_string(w->ws[w->pick.scenario].id));
+	json_object_set_new(o, "title", json_string(jstr(d, "title")));
+	json_object_set_new(o, "file", json_string(w->cat[w->pick.scenario].file));
+	json_object_set_new(o, "participant", json_string(who->name));
+	json_object_set_new(o, "played", json_integer(who->plays));
+	json_object_set_new(o, "seed", json_integer((json_int_t)w->seed));
+	json_object_set_new(o, "excluded", ex);
+	if (w->tabletop)
+		json_object_set_new(o, "tabletop", json_pack("{s:s, s:O, s:O, s:O}", "narrative",
+		    jstr(d, "narrative"), "injects", json_object_get(d, "injects"), "hints",
+		    json_object_get(d, "hints"), "questions", json_object_get(d, "questions")));
+	json_object_set_new(o, "started", json_integer((json_int_t)gd_epoch_ms()));
+	gd_result_envelope(o, GD_RESULT_WHEEL, NULL, 0);
+	return o;
+}
+
+/* --docs: the report keeps the debrief asked, the standard one when the
+ * scenario has none. 0, or -1 (said why). */
+static int
+wheel_commit(const struct wheel *w, json_t *o)
+{
+	json_t *tt = json_object_get(o, "tabletop");
+	char date[32], err[4096];
+	time_t now = time(NULL);
+	struct tm tm;
+	size_t i;
+
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	json_object_set_new(o, "date", json_string(date));
+	if (json_is_object(tt) && json_array_size(json_object_get(tt, "questions")) == 0) {
+		json_t *qs = json_array();
+
+		for (i = 0; i < sizeof(debrief) / sizeof(debrief[0]); i++)
+			json_array_append_new(qs, json_string(debrief[i]));
+		json_object_set_new(tt, "questions", qs);
+	}
+	if (gd_docs_commit_wheel(w->ro.docs, o, w->ro.author, err, sizeof(err)) != 0) {
+		gd_warnx("wheel: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+wheel_print(const struct wheel *w, int committed)
+{
+	const struct gd_wheel_person *who = &w->wp[w->pick.person];
+	unsigned long long v = who->plays;
+	size_t i;
+
+	printf("seed: %llu  (replay: gameday wheel --seed %llu)\n", w->seed, w->seed);
+	printf("scenario: %s: %s\n", w->ws[w->pick.scenario].id, jstr(w->cat[w->pick.scenario].desc, "title"));
+	printf("participant: %s (played %llu time%s%s)\n", who->name, v, v == 1 ? "" : "s",
+	    w->pick.ties > 1 ? ", a tie broken by the seed" : "");
+	if (w->nrecent > 0) {
+		printf("not picked (last %zu played):", w->nrecent);
+		for (i = 0; i < w->nrecent; i++)
+			printf(" %s", w->recent[i]);
+		putchar('\n');
+	}
+	if (w->tabletop)
+		print_tabletop(w->cat[w->pick.scenario].desc, who->name);
+	if (committed)
+		printf("\nreport committed to %s\n", w->ro.docs);
+}
+
+/* A spin that is not played live: the pick (and tabletop) printed, as JSON,
+ * into the doc repo and the metrics. */
+static int
+wheel_report(const struct wheel *w)
+{
+	char err[4096];
+	json_t *o = NULL;
+	int failed = 0;
+
+	if (w->json || w->ro.docs != NULL) {
+		o = wheel_result(w);
+		if (w->json) {
 			json_dumpf(o, stdout, JSON_INDENT(2));
 			fputc('\n', stdout);
 		}
-		if (ro.docs != NULL) {
-			json_t *tt = json_object_get(o, "tabletop");
-			char date[32];
-			time_t now = time(NULL);
-			struct tm tm;
-
-			gmtime_r(&now, &tm);
-			strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
-			json_object_set_new(o, "date", json_string(date));
-			/* the report keeps the debrief asked, the standard one when the scenario has none */
-			if (json_is_object(tt) && json_array_size(json_object_get(tt, "questions")) == 0) {
-				json_t *qs = json_array();
-
-				for (i = 0; i < sizeof(debrief) / sizeof(debrief[0]); i++)
-					json_array_append_new(qs, json_string(debrief[i]));
-				json_object_set_new(tt, "questions", qs);
-			}
-			if (gd_docs_commit_wheel(ro.docs, o, ro.author, err, sizeof(err)) != 0) {
-				gd_warnx("wheel: %s", err);
-				docs_failed = 1;
-			}
-		}
+		if (w->ro.docs != NULL && wheel_commit(w, o) != 0)
+			failed = 1;
 		json_decref(o);
 	}
-	if (metrics != NULL && gd_report_wheel_metrics_write(ws[pick.scenario].id, wp[pick.person].name,
-	    NULL, metrics, err, sizeof(err)) != 0) {
+	if (w->metrics != NULL && gd_report_wheel_metrics_write(w->ws[w->pick.scenario].id,
+	    w->wp[w->pick.person].name, NULL, w->metrics, err, sizeof(err)) != 0) {
 		gd_warnx("wheel: %s", err);
-		docs_failed = 1;
+		failed = 1;
 	}
-	if (!json) {
-		v = wp[pick.person].plays;
-		printf("seed: %llu  (replay: gameday wheel --seed %llu)\n", seed, seed);
-		printf("scenario: %s: %s\n", ws[pick.scenario].id, jstr(cat[pick.scenario].desc, "title"));
-		printf("participant: %s (played %llu time%s%s)\n", wp[pick.person].name, v, v == 1 ? "" : "s",
-		    pick.ties > 1 ? ", a tie broken by the seed" : "");
-		if (nrecent > 0) {
-			printf("not picked (last %zu played):", nrecent);
-			for (i = 0; i < nrecent; i++)
-				printf(" %s", recent[i]);
-			putchar('\n');
-		}
-		if (tabletop)
-			print_tabletop(cat[pick.scenario].desc, wp[pick.person].name);
-		if (ro.docs != NULL && !docs_failed)
-			printf("\nreport committed to %s\n", ro.docs);
+	if (!w->json)
+		wheel_print(w, w->ro.docs != NULL && !failed);
+	return failed ? GD_EXIT_USAGE : GD_EXIT_OK;
+}
+
+static void
+wheel_free(struct wheel *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->ncat; i++) {
+		free(w->cat[i].file);
+		json_decref(w->cat[i].desc);
 	}
-	ret = docs_failed ? GD_EXIT_USAGE : GD_EXIT_OK;
-out:
-	for (i = 0; i < ncat; i++) {
-		free(cat[i].file);
-		json_decref(cat[i].desc);
-	}
-	free(cat);
-	free(ws);
-	free(wp);
-	free(recent);
-	free(plays);
-	json_decref(hist);
-	gd_roster_free(&r);
-	free(roster_path);
-	free(catalog);
-	free(run_prom);
+	free(w->cat);
+	free(w->ws);
+	free(w->wp);
+	free(w->recent);
+	free(w->plays);
+	json_decref(w->hist);
+	gd_roster_free(&w->r);
+	free(w->roster_path);
+	free(w->catalog);
+}
+
+int
+gd_cmd_wheel(int argc, char **argv)
+{
+	struct wheel w;
+	int ret;
+
+	memset(&w, 0, sizeof(w));
+	w.norep = 3;
+	w.limit_ms = 15 * 60000;
+	w.ro.inventory = getenv("GAMEDAY_INVENTORY");
+	if ((ret = wheel_args(&w, argc, argv)) != 0)
+		return ret - 1;
+	ret = wheel_spin(&w);
+	if (ret < 0)
+		ret = w.live ? wheel_live(&w) : wheel_report(&w);
+	wheel_free(&w);
 	return ret;
 }

@@ -1,9 +1,7 @@
-/* history.c: distributions of times and scores across past results, and
- * the dates of doc-repo twins (for gameday history). */
-#include <ctype.h>
+/* history.c: distributions of times and scores across past results (for
+ * gameday history). */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "gd.h"
 #include "history.h"
@@ -53,64 +51,53 @@ gd_dist_pct(struct gd_dist *d, int p)
 	return d->v[rank - 1];
 }
 
-void
-gd_dist_hist(struct gd_dist *d, size_t nb, size_t *counts, long long *lo, long long *width)
+/* the edges of nb buckets from min to max: whole numbers, the last max */
+static void
+edges_of(long long min, long long max, size_t nb, long long *edges)
 {
-	long long min, max;
-	size_t i, b;
+	size_t i;
 
-	memset(counts, 0, nb * sizeof(*counts));
-	*lo = *width = 0;
-	if (d->n == 0 || nb == 0)
-		return;
-	min = gd_dist_pct(d, 0);
-	max = gd_dist_pct(d, 100);
-	*lo = min;
-	*width = (max - min + (long long)nb - 1) / (long long)nb;  /* whole ms, covering max */
-	if (*width == 0 && max > min)
-		*width = 1;
-	for (i = 0; i < d->n; i++) {
-		b = *width == 0 ? 0 : (size_t)((d->v[i] - min) / *width);
-		if (b >= nb)
-			b = nb - 1;
-		counts[b]++;
-	}
+	for (i = 0; i <= nb; i++)
+		edges[i] = min + (long long)(((double)(max - min) * (double)i) / (double)nb);
+	edges[nb] = max;
 }
 
-int
-gd_history_date(const char *name, const json_t *twin, char date[11])
+size_t
+gd_dist_hist(struct gd_dist *d, size_t nb, size_t *counts, long long *edges,
+    const char *(*fmt)(long long v, char *buf, size_t len))
 {
-	const char *s;
-	long long ms = -1;
-	time_t t;
-	struct tm tm;
-	int i;
+	char a[64], b[64];
+	long long min, max;
+	size_t i, k;
 
-	for (i = 0; i < 10; i++)
-		if (!(i == 4 || i == 7 ? name[i] == '-' : isdigit((unsigned char)name[i])))
-			break;
-	if (i == 10) {
-		memcpy(date, name, 10);
-		date[10] = '\0';
+	if (d->n == 0 || nb == 0)
 		return 0;
+	min = gd_dist_pct(d, 0);
+	max = gd_dist_pct(d, 100);
+	if (max == min) {
+		nb = 1;
+		edges[0] = edges[1] = min;
+	} else {
+		/* fewer buckets until every edge reads differently: no two labels alike */
+		for (; nb > 1; nb--) {
+			edges_of(min, max, nb, edges);
+			for (i = 0; i < nb; i++)
+				if (edges[i] == edges[i + 1] || (fmt != NULL &&
+				    strcmp(fmt(edges[i], a, sizeof(a)), fmt(edges[i + 1], b, sizeof(b))) == 0))
+					break;
+			if (i == nb)
+				break;
+		}
+		if (nb == 1)
+			edges_of(min, max, 1, edges);
 	}
-	s = json_string_value(json_object_get(twin, "date"));
-	if (s != NULL && strlen(s) >= 10) {
-		memcpy(date, s, 10);
-		date[10] = '\0';
-		return 0;
+	memset(counts, 0, nb * sizeof(*counts));
+	for (i = 0; i < d->n; i++) {
+		for (k = 0; k + 1 < nb && d->v[i] >= edges[k + 1]; k++)
+			;
+		counts[k]++;
 	}
-	if (json_is_number(json_object_get(twin, "started")))
-		ms = (long long)json_number_value(json_object_get(twin, "started"));
-	else if (json_is_number(json_object_get(twin, "ended")))
-		ms = (long long)json_number_value(json_object_get(twin, "ended"));
-	if (ms <= 0)
-		return -1;
-	t = (time_t)(ms / 1000);
-	if (gmtime_r(&t, &tm) == NULL)
-		return -1;
-	strftime(date, 11, "%Y-%m-%d", &tm);
-	return 0;
+	return nb;
 }
 
 int

@@ -1,5 +1,4 @@
-/* wheel.h: the wheel of misfortune's pick, the roster, and the history of
- * past results that `gameday wheel` and `gameday readiness` read.
+/* wheel.h: the wheel of misfortune's pick.
  *
  * The pick is a pure function of its inputs and a seed, so that a spin can
  * be replayed and tested over many seeds. */
@@ -8,8 +7,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-
-#include <jansson.h>
 
 /* splitmix64 (Steele, Lea, Flood 2014): one 64-bit state, one add and a
  * mix per draw; small, fast, and the same on every platform. */
@@ -59,46 +56,5 @@ struct gd_wheel_play {
 /* The last n distinct scenario ids played, newest first, into ids (room
  * for n); returns how many. Sorts plays by time. Borrowed from plays. */
 size_t gd_wheel_recent(struct gd_wheel_play *plays, size_t nplays, size_t n, const char **ids);
-
-struct gd_roster_person {
-	char *name, *start;    /* start: on-call start date as written, may be NULL */
-	size_t line;
-};
-
-struct gd_roster {
-	char *path;
-	struct gd_roster_person *people;
-	size_t npeople;
-	struct gd_wheel_weight *weights;
-	size_t nweights;
-	struct gd_wheel_play *plays;
-	size_t nplays;
-	long no_repeat;        /* -1 when the roster does not say */
-};
-
-/* Reads a roster (YAML). -1 with "FILE: line N: what"; r is then empty. */
-int gd_roster_load(struct gd_roster *r, const char *path, char *err, size_t errlen);
-void gd_roster_free(struct gd_roster *r);
-
-/* "2024-05-02", "2024-05-02T10:00:00Z" or "2024-05-02 10:00" as seconds
- * since the epoch, UTC. -1 when it is not a date. */
-int gd_wheel_date(const char *s, long long *when);
-
-/* Every *.json in dir, sorted by name, each an object with "__file" added:
- * a JSON array, caller decrefs. -1 with err naming the file that is not
- * JSON or not an object. */
-int gd_history_load(const char *dir, json_t **out, char *err, size_t errlen);
-
-/* What a history object is: quiz results have participant, bank, percent;
- * game days a scenario object with its id; restore drills a drill object. */
-enum gd_hist_kind { GD_HIST_OTHER, GD_HIST_QUIZ, GD_HIST_RUN, GD_HIST_DRILL };
-enum gd_hist_kind gd_history_kind(const json_t *o);
-
-/* When the result was made (started in ms, or date), 0 when unknown. */
-long long gd_history_when(const json_t *o);
-
-/* 1 when the result names name as its participant (participant: NAME, or
- * participants: [..., NAME]). */
-int gd_history_names(const json_t *o, const char *name);
 
 #endif

@@ -17,14 +17,15 @@ run_cmd "$T/out" "$T/err" "$GD" history --docs "$FIX"
 expect_rc "history" 0
 expect_in "nearest rank documented" "$T/out" "percentiles by nearest rank"
 expect_in "web-killed header" "$T/out" "scenario web-killed: The web service is killed and must come back by itself (3 runs)"
-# web-killed: detect 1 s, 2 s, 5 s; recover 3 s, 4 s, 10 s (from the first inject)
-expect_in "web-killed detect p50/p90/max" "$T/out" "detect     count 3  p50 2.000 s  p90 5.000 s  max 5.000 s"
-expect_in "web-killed resolve p50/p90/max" "$T/out" "resolve    count 3  p50 4.000 s  p90 10.0 s  max 10.0 s"
-expect_in "web-killed not live" "$T/out" "mitigate   no live session mitigated"
-expect_in "db-failover live mitigate" "$T/out" "mitigate   count 1  p50 60.0 s  p90 60.0 s  max 60.0 s"
-expect_in "overall detect" "$T/out" "detect     count 4  p50 2.000 s  p90 30.0 s  max 30.0 s"
-expect_in "drill RTO" "$T/out" "RTO        count 2  p50 10m00s  p90 15m00s  max 15m00s"
+# web-killed: TTD 1 s, 2 s, 5 s; TTR 3 s, 4 s, 10 s (from the first inject)
+expect_in "web-killed detect p50/p90/max" "$T/out" "TTD      count 3  p50 2.000 s  p90 5.000 s  max 5.000 s"
+expect_in "web-killed resolve p50/p90/max" "$T/out" "TTR      count 3  p50 4.000 s  p90 10.0 s  max 10.0 s"
+expect_in "web-killed not live" "$T/out" "TTM      no live session mitigated"
+expect_in "db-failover live mitigate" "$T/out" "TTM      count 1  p50 60.0 s  p90 60.0 s  max 60.0 s"
+expect_in "overall detect" "$T/out" "TTD      count 4  p50 2.000 s  p90 30.0 s  max 30.0 s"
+expect_in "drill RTO" "$T/out" "RTO      count 2  p50 10m00s  p90 15m00s  max 15m00s"
 expect_in "histogram bar" "$T/out" "|######################## 1"
+expect_in "a failed drill apart from the RTO" "$T/out" "failed   count 1  p50 45.0 s"
 expect_in "quiz topic per month" "$T/out" "backups                      2026-11      2   50.0   50.0"
 expect_not_in "no bare average" "$T/out" "mean"
 if [ "$(grep -c '|' "$T/out")" -ge 8 ]; then ok "histogram lines"; else bad "histogram lines"; fi
@@ -40,14 +41,29 @@ g = d["game_days"]
 assert g["overall"]["runs"] == 4
 w = g["scenarios"]["web-killed"]
 assert w["runs"] == 3
-assert (w["detect"]["count"], w["detect"]["p50"], w["detect"]["p90"], w["detect"]["max"]) == (3, 2000, 5000, 5000)
-assert (w["resolve"]["p50"], w["resolve"]["max"]) == (4000, 10000)
-assert w["mitigate"] == {"count": 0}
-assert sum(b["count"] for b in w["detect"]["histogram"]) == 3 and len(w["detect"]["histogram"]) == 8
+assert (w["ttd"]["count"], w["ttd"]["p50"], w["ttd"]["p90"], w["ttd"]["max"]) == (3, 2000, 5000, 5000)
+assert (w["ttr"]["p50"], w["ttr"]["max"]) == (4000, 10000)
+assert w["ttm"] == {"count": 0}
+assert sum(b["count"] for b in w["ttd"]["histogram"]) == 3 and len(w["ttd"]["histogram"]) == 8
 db = g["scenarios"]["db-failover"]
-assert (db["detect"]["p50"], db["mitigate"]["p50"], db["resolve"]["p50"]) == (30000, 60000, 120000)
+assert (db["ttd"]["p50"], db["ttm"]["p50"], db["ttr"]["p50"]) == (30000, 60000, 120000)
 r = d["drills"]["drills"]["pg-nightly"]["rto"]
 assert (r["count"], r["p50"], r["p90"], r["max"]) == (2, 600000, 900000, 900000)
+# the failed drill's 45 s is kept apart, not in the RTO
+assert d["drills"]["drills"]["pg-nightly"]["runs"] == 3
+assert d["drills"]["drills"]["pg-nightly"]["failed"]["max"] == 45000
+# every histogram runs from the minimum to the maximum, its labels distinct
+def hists(o):
+    if isinstance(o, dict):
+        if "histogram" in o:
+            yield o
+        for v in o.values():
+            yield from hists(v)
+for h in hists(d):
+    b = h["histogram"]
+    assert b[0]["from"] == h["min"] and b[-1]["to"] == h["max"], h
+    assert all(x["to"] == y["from"] for x, y in zip(b, b[1:]))
+    assert len({x["from"] for x in b}) == len(b) and sum(x["count"] for x in b) == h["count"]
 b = d["quizzes"]["topics"]["backups"]
 assert [(m["month"], m["count"], m["p50"], m["min"]) for m in b] == [("2026-10", 1, 75, 75), ("2026-11", 2, 50, 50)]
 assert d["quizzes"]["count"] == 3
@@ -61,7 +77,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["since"] == "2026-11-05"
 assert d["game_days"]["scenarios"]["web-killed"]["runs"] == 1
-assert d["game_days"]["scenarios"]["web-killed"]["detect"]["p50"] == 5000
+assert d["game_days"]["scenarios"]["web-killed"]["ttd"]["p50"] == 5000
 assert d["drills"]["overall"]["runs"] == 0
 assert d["quizzes"]["count"] == 1
 ' "$T/since"

@@ -20,7 +20,8 @@ day_ms=86400000
 # result KIND FILE NAME VERDICT DAYS_AGO [EXTRA]: a game day (run) or restore drill (drill) result
 result() {
 	local obj='"scenario": {"id": "db-latency", "title": "t"}'
-	[ "$1" = drill ] && obj='"drill": {"id": "orders-restore"}'
+	# a restore drill as `gameday drill --json` writes it: no drill object
+	[ "$1" = drill ] && obj='"id": "orders-restore", "rto_ms": 498, "backup": {"host": "lab1", "age_ms": 3600000}'
 	printf '{%s, "verdict": "%s", "started": %s, "participant": "%s"%s}\n' "$obj" "$4" \
 		$((now_ms - $5 * day_ms)) "$3" "${6:-}" >"$H/$2.json"
 }

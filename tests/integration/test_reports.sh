@@ -31,7 +31,7 @@ run_cmd "$O" "$E" "$GD" run scenarios/web-killed.lua -i "$INV" --state-dir "$T/s
 	--docs "$DOCS" --junit "$T/junit.xml" --metrics "$T/metrics.prom"
 expect_rc "run --docs" 0
 git -C "$DOCS" log --format='%an|%s' >"$T/log"
-expect_in "commit message" "$T/log" "Doc Keeper|gameday: ha-test web-killed: PASS (MTTD"
+expect_in "commit message" "$T/log" "Doc Keeper|gameday: ha-test web-killed: PASS (TTD"
 git -C "$DOCS" show --stat --format= >"$T/show"
 expect_in "show: report" "$T/show" "-web-killed.md"
 expect_in "show: json twin" "$T/show" "-web-killed.json"

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "duration.h"
 #include "gd.h"
 #include "history.h"
 #include "runbook.h"
@@ -70,19 +71,27 @@ test_pct_known(void **state)
 	gd_dist_free(&e);
 }
 
+static const char *
+fmt(long long v, char *buf, size_t len)
+{
+	return gd_duration_fmt(v, buf, len);
+}
+
 static void
 test_hist(void **state)
 {
 	static const long long v[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10, 10, 16 };
-	struct gd_dist d = { 0 }, same = { 0 };
+	struct gd_dist d = { 0 }, same = { 0 }, two = { 0 }, near = { 0 }, tiny = { 0 };
 	size_t c[8], i, total = 0;
-	long long lo, w;
+	long long e[9];
+	char a[32], b[32];
 
 	(void)state;
 	fill(&d, v, sizeof(v) / sizeof(v[0]));
-	gd_dist_hist(&d, 8, c, &lo, &w);
-	assert_int_equal(lo, 0);
-	assert_int_equal(w, 2);
+	assert_int_equal(gd_dist_hist(&d, 8, c, e, fmt), 8);
+	assert_int_equal(e[0], 0);
+	assert_int_equal(e[1], 2);
+	assert_int_equal(e[8], 16);  /* the last edge is the maximum */
 	assert_int_equal(c[0], 2);  /* 0 1 */
 	assert_int_equal(c[1], 2);  /* 2 3 */
 	assert_int_equal(c[4], 2);  /* 8 9 */
@@ -92,40 +101,52 @@ test_hist(void **state)
 	for (i = 0; i < 8; i++)
 		total += c[i];
 	assert_int_equal(total, d.n);
+	/* 0 and 10 over 8 buckets: the edges run to 10, not past it */
+	gd_dist_add(&two, 0);
+	gd_dist_add(&two, 10);
+	assert_int_equal(gd_dist_hist(&two, 8, c, e, fmt), 8);
+	assert_int_equal(e[0], 0);
+	assert_int_equal(e[8], 10);
+	for (i = 0; i < 8; i++)
+		assert_true(e[i] < e[i + 1]);
+	assert_int_equal(c[0], 1);
+	assert_int_equal(c[7], 1);
+	/* 1000..1003 ms: 8 buckets would repeat "1.000 s"; 3 read distinctly */
+	for (i = 0; i < 4; i++)
+		gd_dist_add(&tiny, 1000 + (long long)i);
+	assert_int_equal(gd_dist_hist(&tiny, 8, c, e, fmt), 3);
+	for (i = 0; i < 3; i++)
+		assert_string_not_equal(fmt(e[i], a, sizeof(a)), fmt(e[i + 1], b, sizeof(b)));
+	assert_int_equal(c[2], 2);  /* 1002 and the maximum 1003 */
+	/* 12.30 s .. 12.34 s all read "12.3 s": one bucket */
+	gd_dist_add(&near, 12300);
+	gd_dist_add(&near, 12340);
+	assert_int_equal(gd_dist_hist(&near, 8, c, e, fmt), 1);
+	assert_int_equal(e[0], 12300);
+	assert_int_equal(e[1], 12340);
+	assert_int_equal(c[0], 2);
 	gd_dist_add(&same, 5);
 	gd_dist_add(&same, 5);
-	gd_dist_hist(&same, 8, c, &lo, &w);
-	assert_int_equal(lo, 5);
-	assert_int_equal(w, 0);
+	assert_int_equal(gd_dist_hist(&same, 8, c, e, fmt), 1);
+	assert_int_equal(e[0], 5);
+	assert_int_equal(e[1], 5);
 	assert_int_equal(c[0], 2);
 	gd_dist_free(&d);
 	gd_dist_free(&same);
+	gd_dist_free(&two);
+	gd_dist_free(&near);
+	gd_dist_free(&tiny);
 }
 
 static void
 test_since(void **state)
 {
-	json_t *quiz = json_pack("{s:s}", "date", "2026-03-04T10:00:00Z");
-	json_t *run = json_pack("{s:I}", "started", (json_int_t)1795243922888LL);  /* 2026-11-21 */
-	json_t *none = json_object();
-	char date[11];
-
 	(void)state;
-	assert_int_equal(gd_history_date("2026-10-05-web-killed.json", none, date), 0);
-	assert_string_equal(date, "2026-10-05");
-	assert_int_equal(gd_history_date("alice.json", quiz, date), 0);
-	assert_string_equal(date, "2026-03-04");
-	assert_int_equal(gd_history_date("run.json", run, date), 0);
-	assert_string_equal(date, "2026-11-21");
-	assert_int_equal(gd_history_date("x.json", none, date), -1);
 	assert_true(gd_history_since("2026-10-05", NULL));
 	assert_true(gd_history_since("2026-10-05", "2026-10-05"));  /* on the day counts */
 	assert_true(gd_history_since("2026-10-06", "2026-10-05"));
 	assert_false(gd_history_since("2026-10-04", "2026-10-05"));
 	assert_false(gd_history_since("2025-12-31", "2026-01-01"));
-	json_decref(quiz);
-	json_decref(run);
-	json_decref(none);
 }
 
 static struct gd_runbook_template deftpl;

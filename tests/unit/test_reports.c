@@ -86,7 +86,7 @@ golden(const char *name)
 	assert_non_null(strstr(md.data, "## Summary\n"));
 	assert_non_null(strstr(md.data, "## Hypothesis\n"));
 	assert_non_null(strstr(md.data, "## Hosts and faults\n"));
-	assert_non_null(strstr(md.data, "## Time to detect and recover\n"));
+	assert_non_null(strstr(md.data, "## Time to detect, mitigate and resolve\n"));
 	assert_non_null(strstr(md.data, "## Probes before and after\n"));
 	assert_non_null(strstr(md.data, "## Reverts verified\n"));
 	assert_non_null(strstr(md.data, "## Findings\n"));
@@ -419,8 +419,8 @@ test_docrepo(void **state)
 	assert_int_equal(gd_docs_commit_run(dir, fail, NULL, err, sizeof(err)), 0);
 
 	s = shell("git -C %s log --format='%%an <%%ae>|%%s'", dir);
-	assert_non_null(strstr(s, "|gameday: ha-test web-killed: FAIL (MTTD 13 ms, MTTR 2.017 s)\n"));
-	assert_non_null(strstr(s, "Ann Example <ann@example.org>|gameday: ha-test web-killed: PASS (MTTD"));
+	assert_non_null(strstr(s, "|gameday: ha-test web-killed: FAIL (TTD 13 ms, TTR 2.017 s)\n"));
+	assert_non_null(strstr(s, "Ann Example <ann@example.org>|gameday: ha-test web-killed: PASS (TTD"));
 	assert_int_equal(count(s, "\n"), 2);
 	free(s);
 	s = shell("git -C %s show --stat --format=", dir);

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "gd.h"
+#include "date.h"
+#include "roster.h"
 #include "wheel.h"
 
 static const struct gd_wheel_scn six[] = {
@@ -167,14 +169,14 @@ test_date(void **state)
 	long long t;
 
 	(void)state;
-	assert_int_equal(gd_wheel_date("1970-01-02", &t), 0);
+	assert_int_equal(gd_date_parse("1970-01-02", &t), 0);
 	assert_true(t == 86400);
-	assert_int_equal(gd_wheel_date("2024-05-02T10:00:00Z", &t), 0);
+	assert_int_equal(gd_date_parse("2024-05-02T10:00:00Z", &t), 0);
 	assert_true(t == 1714644000LL);
-	assert_int_equal(gd_wheel_date("2024-05-02 10:00", &t), 0);
-	assert_int_equal(gd_wheel_date("2024-13-02", &t), -1);
-	assert_int_equal(gd_wheel_date("yesterday", &t), -1);
-	assert_int_equal(gd_wheel_date("2024-05-02x", &t), -1);
+	assert_int_equal(gd_date_parse("2024-05-02 10:00", &t), 0);
+	assert_int_equal(gd_date_parse("2024-13-02", &t), -1);
+	assert_int_equal(gd_date_parse("yesterday", &t), -1);
+	assert_int_equal(gd_date_parse("2024-05-02x", &t), -1);
 }
 
 static char *
