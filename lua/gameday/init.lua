@@ -46,7 +46,7 @@ local function validate(t)
     end
   end
   t.steady_state = list_of(t, "steady_state", function(x) return type(x) == "table" and x.__probe end,
-    "a probe (probe.http, probe.exec, probe.tcp)")
+    "a probe (probe.http, probe.exec, probe.tcp, probe.prometheus, probe.alert)")
   t.faults = list_of(t, "faults", function(x) return type(x) == "table" and x.__fault end,
     "a fault (fault.disk_fill, fault.net_delay, ...)")
   t.expect = t.expect or "recover"
@@ -122,7 +122,7 @@ function M.sandbox_env()
   for _, lib in ipairs { "string", "table", "math", "utf8" } do env[lib] = util.copy(_G[lib]) end
   env._VERSION = _VERSION
   env.gameday = { scenario = M.scenario, drill = drill.drill, version = M.version }
-  env.probe = constructors(probe, { "http", "exec", "tcp" })
+  env.probe = constructors(probe, { "http", "exec", "tcp", "prometheus", "alert" })
   local kinds = {}
   for k in pairs(fault.kinds) do kinds[#kinds + 1] = k end
   env.fault = constructors(fault, kinds)

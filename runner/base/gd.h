@@ -84,5 +84,6 @@ int gd_cmd_readiness(int argc, char **argv);
 int gd_cmd_drill(int argc, char **argv);
 int gd_cmd_schedule(int argc, char **argv);
 int gd_cmd_history(int argc, char **argv);
+int gd_cmd_probe(int argc, char **argv);
 
 #endif

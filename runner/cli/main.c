@@ -30,6 +30,7 @@ static const struct command commands[] = {
 	{ "readiness", gd_cmd_readiness, "readiness NAME --profile FILE", "the pre-on-call readiness check" },
 	{ "history", gd_cmd_history, "history [--docs DIR]", "MTTx and score distributions across past runs" },
 	{ "schedule", gd_cmd_schedule, "schedule PLAN", "write a systemd timer for a recurring drill" },
+	{ "probe", gd_cmd_probe, "probe [SCENARIO | --http URL] [--every D] [--for D]", "the synthetic user on demand: SLIs" },
 };
 
 static void

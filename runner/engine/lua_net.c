@@ -4,6 +4,12 @@
  *     -> { ok=, ms=, status=, body=, body_bytes=, error= }
  *   net.tcp{ host=, port=, timeout_ms= } -> { ok=, ms=, error= }
  *   net.match(regex, subject) -> boolean
+ *   net.prom_query{ url=, query=, timeout_ms= }
+ *     -> { outcome=, ms=, series={ { labels={}, value= } }, error= }
+ *   net.prom_alerts{ url=, source=, timeout_ms= }
+ *     -> { outcome=, ms=, source=, alerts={ { labels, annotations, state,
+ *          active_at_ms, value } }, error= }
+ *   outcome: "ok", "empty", "query-error", "unreachable" or "bad-reply"
  *
  * Misuse raises; a refused or slow service is a result (ok=false, error). */
 #include <string.h>
@@ -11,6 +17,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 
+#include "lua_bind.h"
 #include "probe.h"
 
 #define RESULT_MT "gameday.net.result"
@@ -20,6 +27,8 @@ static const char *const http_fields[] = {
 	"url", "method", "body", "headers", "timeout_ms", "max_body", "insecure", NULL,
 };
 static const char *const tcp_fields[] = { "host", "port", "timeout_ms", NULL };
+static const char *const query_fields[] = { "url", "query", "timeout_ms", NULL };
+static const char *const alerts_fields[] = { "url", "source", "timeout_ms", NULL };
 
 static int
 field_error(lua_State *L, int arg, const char *k, const char *what)
@@ -233,8 +242,77 @@ net_match(lua_State *L)
 	return 1;
 }
 
+/* The result table of a Prometheus API call; r is freed here. */
+static int
+push_prom(lua_State *L, struct gd_prom_result *r, const char *items)
+{
+	lua_createtable(L, 0, 5);
+	lua_pushstring(L, gd_prom_outcome_name(r->outcome));
+	lua_setfield(L, -2, "outcome");
+	lua_pushinteger(L, (lua_Integer)r->ms);
+	lua_setfield(L, -2, "ms");
+	if (r->source[0] != '\0') {
+		lua_pushstring(L, r->source);
+		lua_setfield(L, -2, "source");
+	}
+	if (r->error[0] != '\0') {
+		lua_pushstring(L, r->error);
+		lua_setfield(L, -2, "error");
+	}
+	if (r->items != NULL)
+		gd_lua_push_json(L, r->items);
+	else
+		lua_newtable(L);
+	lua_setfield(L, -2, items);
+	gd_prom_result_free(r);
+	return 1;
+}
+
+static int
+net_prom_query(lua_State *L)
+{
+	struct gd_prom_result r;
+	const char *url, *query;
+	lua_Integer timeout;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	check_fields(L, 1, query_fields);
+	if ((url = opt_string(L, 1, "url", NULL)) == NULL)
+		field_error(L, 1, "url", "a string");
+	if ((query = opt_string(L, 1, "query", NULL)) == NULL)
+		field_error(L, 1, "query", "a string");
+	timeout = opt_integer(L, 1, "timeout_ms", 0, 1, 86400000);
+	if (gd_prom_query(url, query, (long)timeout, &r) < 0) {
+		gd_prom_result_free(&r);
+		return luaL_argerror(L, 1, lua_pushstring(L, r.error));
+	}
+	return push_prom(L, &r, "series");
+}
+
+static int
+net_prom_alerts(lua_State *L)
+{
+	struct gd_prom_result r;
+	const char *url, *source;
+	lua_Integer timeout;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	check_fields(L, 1, alerts_fields);
+	if ((url = opt_string(L, 1, "url", NULL)) == NULL)
+		field_error(L, 1, "url", "a string");
+	source = opt_string(L, 1, "source", NULL);
+	timeout = opt_integer(L, 1, "timeout_ms", 0, 1, 86400000);
+	if (gd_prom_alerts(url, source, (long)timeout, &r) < 0) {
+		gd_prom_result_free(&r);
+		return luaL_argerror(L, 1, lua_pushstring(L, r.error));
+	}
+	return push_prom(L, &r, "alerts");
+}
+
 static const luaL_Reg net_funcs[] = {
 	{ "http", net_http },
+	{ "prom_query", net_prom_query },
+	{ "prom_alerts", net_prom_alerts },
 	{ "tcp", net_tcp },
 	{ "match", net_match },
 	{ NULL, NULL },

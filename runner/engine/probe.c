@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <netdb.h>
 #include <poll.h>
 #include <regex.h>
@@ -12,6 +13,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -428,5 +430,277 @@ out:
 	free(copy);
 #endif
 	regfree(&rx);
+	return ret;
+}
+
+/* ---- Prometheus and Alertmanager HTTP APIs ---- */
+
+#define PROM_MAX_BODY (32 << 20)
+
+const char *
+gd_prom_outcome_name(enum gd_prom_outcome o)
+{
+	static const char *const names[] = { "ok", "empty", "query-error", "unreachable",
+	    "bad-reply" };
+
+	return (unsigned)o < sizeof(names) / sizeof(names[0]) ? names[o] : "bad-reply";
+}
+
+void
+gd_prom_result_free(struct gd_prom_result *r)
+{
+	json_decref(r->items);
+	r->items = NULL;
+}
+
+long long
+gd_rfc3339_ms(const char *s)
+{
+	struct tm tm;
+	const char *p;
+	long long ms = 0, scale = 100;
+	int oh = 0, om = 0, sign = 0;
+	time_t t;
+
+	if (s == NULL)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	if ((p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
+		return -1;
+	if (*p == '.')
+		for (p++; isdigit((unsigned char)*p); p++, scale /= 10)
+			ms += (*p - '0') * scale;
+	if (*p == 'Z' || *p == 'z')
+		p++;
+	else if ((*p == '+' || *p == '-') && sscanf(p + 1, "%2d:%2d", &oh, &om) == 2) {
+		sign = *p == '+' ? 1 : -1;
+		p += 6;
+	} else
+		return -1;
+	if (*p != '\0' || (t = timegm(&tm)) == (time_t)-1)
+		return -1;
+	return ((long long)t - sign * (oh * 3600LL + om * 60LL)) * 1000 + ms;
+}
+
+/* GET url; on an answer, *body is its JSON (NULL when it is not JSON) and
+ * *status the HTTP status. Returns 0, or -1 with r filled (unreachable or
+ * misuse: *misuse says which). */
+static int
+api_get(const char *url, long timeout_ms, struct gd_prom_result *r, json_t **body, long *status,
+    int *misuse)
+{
+	static const char *const hdrs[] = { "Accept: application/json", NULL };
+	struct gd_http_req req = { .url = url, .timeout_ms = timeout_ms, .max_body = PROM_MAX_BODY,
+	    .headers = hdrs };
+	struct gd_probe_result hr;
+	int rc;
+
+	*body = NULL;
+	*misuse = 0;
+	rc = gd_probe_http(&req, &hr);
+	r->ms += hr.ms;
+	if (rc < 0 || !hr.ok) {
+		*misuse = rc < 0;
+		r->outcome = GD_PROM_UNREACHABLE;
+		snprintf(r->error, sizeof(r->error), "%s", hr.error);
+		gd_probe_result_free(&hr);
+		return -1;
+	}
+	*status = hr.status;
+	if (hr.body_total <= hr.body.len && hr.body.len > 0)
+		*body = json_loadb(hr.body.data, hr.body.len, 0, NULL);
+	else if (hr.body_total > hr.body.len)
+		gd_errf(r->error, sizeof(r->error), "%s: the reply is over %d MiB", url,
+		    PROM_MAX_BODY >> 20);
+	gd_probe_result_free(&hr);
+	return 0;
+}
+
+/* Prometheus's error envelope ({"status":"error","errorType","error"}) or
+ * another reply that is not what was asked for. */
+static void
+api_refused(const char *url, long status, json_t *body, struct gd_prom_result *r)
+{
+	const char *type = json_string_value(json_object_get(body, "errorType"));
+	const char *msg = json_string_value(json_object_get(body, "error"));
+
+	if (msg != NULL && json_is_string(json_object_get(body, "status"))) {
+		r->outcome = GD_PROM_QUERY_ERROR;
+		gd_errf(r->error, sizeof(r->error), "%s: %s", type != NULL ? type : "error", msg);
+	} else {
+		r->outcome = GD_PROM_BAD_REPLY;
+		if (r->error[0] == '\0')
+			gd_errf(r->error, sizeof(r->error), "%s: HTTP %ld, not the API's JSON (is "
+			    "this the server's base URL?)", url, status);
+	}
+}
+
+static char *
+api_url(const char *base, const char *path, const char *arg)
+{
+	size_t n = strlen(base);
+	char *esc = NULL, *url;
+	CURL *h;
+
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	if (arg != NULL && (h = curl_easy_init()) != NULL) {
+		esc = curl_easy_escape(h, arg, 0);
+		curl_easy_cleanup(h);
+	}
+	url = gd_xasprintf("%.*s%s%s", (int)n, base, path, esc != NULL ? esc : "");
+	curl_free(esc);
+	return url;
+}
+
+/* One sample's value: Prometheus sends numbers as strings ("NaN", "+Inf"). */
+static double
+sample_value(json_t *v)
+{
+	const char *s = json_string_value(v);
+
+	return s != NULL ? strtod(s, NULL) : json_number_value(v);
+}
+
+/* { labels, value, text }: JSON has no NaN or infinity, so value is left
+ * out when the sample is not finite; text is what the server sent. */
+static json_t *
+sample_item(json_t *labels, json_t *v)
+{
+	double d = sample_value(v);
+	json_t *o = json_pack("{s:O, s:s}", "labels", json_is_object(labels) ? labels :
+	    json_object(), "text", json_string_value(v) != NULL ? json_string_value(v) : "");
+
+	if (isfinite(d))
+		json_object_set_new(o, "value", json_real(d));
+	return o;
+}
+
+int
+gd_prom_query(const char *base, const char *query, long timeout_ms, struct gd_prom_result *r)
+{
+	json_t *body = NULL, *data, *res, *e;
+	const char *type;
+	char *url = NULL;
+	long status = 0;
+	size_t i;
+	int misuse, ret = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (base == NULL || query == NULL || query[0] == '\0') {
+		r->outcome = GD_PROM_QUERY_ERROR;
+		return gd_errf(r->error, sizeof(r->error), "a query and a server url are needed");
+	}
+	url = api_url(base, "/api/v1/query?query=", query);
+	if (api_get(url, timeout_ms, r, &body, &status, &misuse) == -1) {
+		ret = misuse ? -1 : 0;
+		goto out;
+	}
+	data = json_object_get(body, "data");
+	type = json_string_value(json_object_get(data, "resultType"));
+	res = json_object_get(data, "result");
+	if (status != 200 || type == NULL ||
+	    !json_is_string(json_object_get(body, "status")) ||
+	    strcmp(json_string_value(json_object_get(body, "status")), "success") != 0) {
+		api_refused(url, status, body, r);
+		goto out;
+	}
+	r->items = json_array();
+	if (strcmp(type, "vector") == 0) {
+		json_array_foreach(res, i, e)
+			json_array_append_new(r->items, sample_item(json_object_get(e, "metric"),
+			    json_array_get(json_object_get(e, "value"), 1)));
+	} else if (strcmp(type, "scalar") == 0) {
+		json_array_append_new(r->items, sample_item(NULL, json_array_get(res, 1)));
+	} else {
+		r->outcome = GD_PROM_QUERY_ERROR;
+		gd_errf(r->error, sizeof(r->error), "the query gives a %s, not an instant vector or "
+		    "a scalar (a range selector [5m] needs a function such as rate())", type);
+		goto out;
+	}
+	r->outcome = json_array_size(r->items) > 0 ? GD_PROM_OK : GD_PROM_EMPTY;
+out:
+	json_decref(body);
+	free(url);
+	return ret;
+}
+
+/* Alertmanager answers /api/v2/status with its versionInfo; Prometheus
+ * has no /api/v2. */
+static int
+detect_source(const char *base, long timeout_ms, struct gd_prom_result *r, int *misuse)
+{
+	json_t *body;
+	long status = 0;
+	char *url = api_url(base, "/api/v2/status", NULL);
+	int rc = api_get(url, timeout_ms, r, &body, &status, misuse);
+
+	free(url);
+	if (rc == -1)
+		return -1;
+	snprintf(r->source, sizeof(r->source), "%s", status == 200 &&
+	    json_is_object(json_object_get(body, "versionInfo")) ? "alertmanager" : "prometheus");
+	json_decref(body);
+	return 0;
+}
+
+static json_t *
+alert_item(json_t *a, int am)
+{
+	const char *state, *at;
+
+	if (am) {
+		state = json_string_value(json_object_get(json_object_get(a, "status"), "state"));
+		state = state == NULL ? "pending" : strcmp(state, "active") == 0 ? "firing" :
+		    strcmp(state, "suppressed") == 0 ? "suppressed" : "pending";
+		at = json_string_value(json_object_get(a, "startsAt"));
+	} else {
+		state = json_string_value(json_object_get(a, "state"));
+		at = json_string_value(json_object_get(a, "activeAt"));
+	}
+	return json_pack("{s:O, s:O, s:s, s:I}",
+	    "labels", json_is_object(json_object_get(a, "labels")) ? json_object_get(a, "labels") :
+	    json_object(), "annotations", json_is_object(json_object_get(a, "annotations")) ?
+	    json_object_get(a, "annotations") : json_object(), "state", state ? state : "pending",
+	    "active_at_ms", (json_int_t)gd_rfc3339_ms(at));
+}
+
+int
+gd_prom_alerts(const char *base, const char *source, long timeout_ms, struct gd_prom_result *r)
+{
+	json_t *body = NULL, *list, *a;
+	char *url = NULL;
+	long status = 0;
+	size_t i;
+	int misuse = 0, am, ret = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (base == NULL)
+		return gd_errf(r->error, sizeof(r->error), "a server url is needed");
+	if (source != NULL && strcmp(source, "prometheus") != 0 && strcmp(source, "alertmanager") != 0)
+		return gd_errf(r->error, sizeof(r->error), "source must be prometheus or alertmanager, "
+		    "not '%s'", source);
+	if (source != NULL)
+		snprintf(r->source, sizeof(r->source), "%s", source);
+	else if (detect_source(base, timeout_ms, r, &misuse) == -1)
+		return misuse ? -1 : 0;
+	am = strcmp(r->source, "alertmanager") == 0;
+	url = api_url(base, am ? "/api/v2/alerts" : "/api/v1/alerts", NULL);
+	if (api_get(url, timeout_ms, r, &body, &status, &misuse) == -1) {
+		ret = misuse ? -1 : 0;
+		goto out;
+	}
+	list = am ? body : json_object_get(json_object_get(body, "data"), "alerts");
+	if (status != 200 || !json_is_array(list)) {
+		api_refused(url, status, body, r);
+		goto out;
+	}
+	r->items = json_array();
+	json_array_foreach(list, i, a)
+		json_array_append_new(r->items, alert_item(a, am));
+	r->outcome = json_array_size(r->items) > 0 ? GD_PROM_OK : GD_PROM_EMPTY;
+out:
+	json_decref(body);
+	free(url);
 	return ret;
 }

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "gd.h"
 
 struct gd_probe_result {
@@ -50,6 +52,51 @@ void gd_probe_result_free(struct gd_probe_result *r);
  * NULs are part of the subject where REG_STARTEND exists (glibc, BSD);
  * elsewhere the subject ends at the first NUL. */
 int gd_regex_match(const char *re, const char *subject, size_t len, char *err, size_t errlen);
+
+/* What a call to Prometheus's or Alertmanager's HTTP API came to: each a
+ * distinct outcome, so a probe never takes a dead server for a quiet one. */
+enum gd_prom_outcome {
+	GD_PROM_OK,             /* an answer with one or more series or alerts */
+	GD_PROM_EMPTY,          /* an answer with none */
+	GD_PROM_QUERY_ERROR,    /* the server refused the query (bad PromQL, a range vector) */
+	GD_PROM_UNREACHABLE,    /* no answer: refused, timed out, name not resolved */
+	GD_PROM_BAD_REPLY,      /* an answer that is not the API's JSON (a wrong URL) */
+};
+
+struct gd_prom_result {
+	enum gd_prom_outcome outcome;
+	long long ms;
+	/* owned; an array. Query: { labels = {..}, value = n, text = "n" } per
+	 * series (value left out when NaN or infinite: JSON has neither).
+	 * Alerts: { labels, annotations, state = "firing" | "pending" |
+	 * "suppressed", active_at_ms (since the epoch, -1 unknown) }. */
+	json_t *items;
+	char source[16];        /* alerts: "prometheus" or "alertmanager" */
+	char error[GD_ERRLEN];
+};
+
+/* The outcome's word: "ok", "empty", "query-error", "unreachable", "bad-reply". */
+const char *gd_prom_outcome_name(enum gd_prom_outcome o);
+
+/* An instant query (GET base/api/v1/query). base is the server's URL
+ * ("http://10.231.0.1:9090", a path prefix allowed). 0 when it ran (the
+ * outcome says how), -1 on misuse (bad url), both with r->error filled
+ * when something failed. Free r with gd_prom_result_free. */
+int gd_prom_query(const char *base, const char *query, long timeout_ms,
+    struct gd_prom_result *r);
+
+/* The alerts a server knows: Prometheus's /api/v1/alerts (firing and
+ * pending) or Alertmanager's /api/v2/alerts (what would page). source is
+ * "prometheus", "alertmanager" or NULL to ask the server which it is
+ * (Alertmanager answers /api/v2/status). 0 or -1 as gd_prom_query. */
+int gd_prom_alerts(const char *base, const char *source, long timeout_ms,
+    struct gd_prom_result *r);
+
+void gd_prom_result_free(struct gd_prom_result *r);
+
+/* "2024-05-01T12:00:03.123Z" (RFC 3339, any offset) to ms since the
+ * epoch; -1 when it is not such a time. */
+long long gd_rfc3339_ms(const char *s);
 
 /* The Lua binding (lua_net.c); declared here without lua.h. */
 struct lua_State;

@@ -60,6 +60,12 @@ respond(int fd, const char *status, const char *extra, const char *body, size_t 
 }
 
 static void
+respond_s(int fd, const char *status, const char *body)
+{
+	respond(fd, status, "Content-Type: application/json\r\n", body, strlen(body));
+}
+
+static void
 serve(int fd)
 {
 	static char req[16384];
@@ -100,6 +106,31 @@ serve(int fd)
 		respond(fd, "301 Moved Permanently", "Location: /ok\r\n", "moved", 5);
 	else if (strncmp(strchr(req, ' ') + 1, "/echo ", 6) == 0)
 		respond(fd, "200 OK", "", req, len);
+	/* canned replies of Prometheus's and Alertmanager's APIs */
+	else if (strncmp(strchr(req, ' ') + 1, "/prom/api/v1/query?query=vec ", 29) == 0)
+		respond_s(fd, "200 OK", "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\","
+		    "\"result\":[{\"metric\":{\"host\":\"lab1\"},\"value\":[1,\"2.5\"]},"
+		    "{\"metric\":{\"host\":\"lab2\"},\"value\":[1,\"NaN\"]}]}}");
+	else if (strncmp(strchr(req, ' ') + 1, "/prom/api/v1/query?query=none ", 30) == 0)
+		respond_s(fd, "200 OK", "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\","
+		    "\"result\":[]}}");
+	else if (strncmp(strchr(req, ' ') + 1, "/prom/api/v1/query?query=up%5B5m%5D ", 36) == 0)
+		respond_s(fd, "200 OK", "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\","
+		    "\"result\":[]}}");
+	else if (strncmp(strchr(req, ' ') + 1, "/prom/api/v1/query?query=", 25) == 0)
+		respond_s(fd, "400 Bad Request", "{\"status\":\"error\",\"errorType\":\"bad_data\","
+		    "\"error\":\"parse error\"}");
+	else if (strncmp(strchr(req, ' ') + 1, "/prom/api/v1/alerts ", 20) == 0)
+		respond_s(fd, "200 OK", "{\"status\":\"success\",\"data\":{\"alerts\":[{\"labels\":"
+		    "{\"alertname\":\"WebDown\"},\"annotations\":{},\"state\":\"firing\","
+		    "\"activeAt\":\"2024-05-01T12:00:03.250Z\",\"value\":\"0e+00\"}]}}");
+	else if (strncmp(strchr(req, ' ') + 1, "/am/api/v2/status ", 18) == 0)
+		respond_s(fd, "200 OK", "{\"versionInfo\":{\"version\":\"0.25.0\"}}");
+	else if (strncmp(strchr(req, ' ') + 1, "/am/api/v2/alerts ", 18) == 0)
+		respond_s(fd, "200 OK", "[{\"labels\":{\"alertname\":\"DiskAlmostFull\"},"
+		    "\"startsAt\":\"2024-05-01T14:00:00+02:00\",\"status\":{\"state\":\"suppressed\"}}]");
+	else if (strncmp(strchr(req, ' ') + 1, "/html/", 6) == 0)
+		respond_s(fd, "200 OK", "<html>not an API</html>");
 	else
 		respond(fd, "404 Not Found", "", "no", 2);
 	shutdown(fd, SHUT_WR);
@@ -598,6 +629,103 @@ test_lua_misuse(void **state)
 	lua_raises(L, "net.http{}", "[string \"net.http{}\"]:1:");
 }
 
+static void
+test_rfc3339(void **state)
+{
+	(void)state;
+	assert_int_equal(gd_rfc3339_ms("1970-01-01T00:00:01Z"), 1000);
+	assert_int_equal(gd_rfc3339_ms("2024-05-01T12:00:03.250Z"), 1714564803250LL);
+	assert_int_equal(gd_rfc3339_ms("2024-05-01T12:00:03.123456789Z"), 1714564803123LL);
+	assert_int_equal(gd_rfc3339_ms("2024-05-01T14:00:03+02:00"), 1714564803000LL);
+	assert_int_equal(gd_rfc3339_ms("2024-05-01T10:00:03-02:00"), 1714564803000LL);
+	assert_int_equal(gd_rfc3339_ms("2024-05-01 12:00:03"), -1);
+	assert_int_equal(gd_rfc3339_ms("2024-05-01T12:00:03"), -1);
+	assert_int_equal(gd_rfc3339_ms("0001-01-01T00:00:00Zjunk"), -1);
+	assert_int_equal(gd_rfc3339_ms(NULL), -1);
+}
+
+static void
+prom_query(const char *path, const char *q, enum gd_prom_outcome want, size_t n)
+{
+	struct gd_prom_result r;
+	char url[128];
+
+	snprintf(url, sizeof(url), "%s%s", base_url, path);
+	assert_int_equal(gd_prom_query(url, q, 3000, &r), 0);
+	if (r.outcome != want)
+		fail_msg("%s %s: outcome %s, want %s (%s)", path, q, gd_prom_outcome_name(r.outcome),
+		    gd_prom_outcome_name(want), r.error);
+	assert_int_equal(json_array_size(r.items), n);
+	gd_prom_result_free(&r);
+}
+
+static void
+test_prom_query(void **state)
+{
+	struct gd_prom_result r;
+	char url[128];
+
+	(void)state;
+	snprintf(url, sizeof(url), "%s/prom/", base_url);  /* a trailing slash is fine */
+	assert_int_equal(gd_prom_query(url, "vec", 3000, &r), 0);
+	assert_int_equal(r.outcome, GD_PROM_OK);
+	assert_int_equal(json_array_size(r.items), 2);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    json_array_get(r.items, 0), "labels"), "host")), "lab1");
+	assert_true(json_real_value(json_object_get(json_array_get(r.items, 0), "value")) == 2.5);
+	assert_null(json_object_get(json_array_get(r.items, 1), "value"));  /* NaN */
+	assert_string_equal(json_string_value(json_object_get(json_array_get(r.items, 1), "text")), "NaN");
+	gd_prom_result_free(&r);
+
+	prom_query("/prom", "none", GD_PROM_EMPTY, 0);
+	prom_query("/prom", "up{", GD_PROM_QUERY_ERROR, 0);
+	prom_query("/prom", "up[5m]", GD_PROM_QUERY_ERROR, 0);
+	prom_query("/html", "up", GD_PROM_BAD_REPLY, 0);
+	prom_query("/nothing-here", "up", GD_PROM_BAD_REPLY, 0);
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", closed_port);
+	assert_int_equal(gd_prom_query(url, "up", 2000, &r), 0);
+	assert_int_equal(r.outcome, GD_PROM_UNREACHABLE);
+	assert_non_null(strstr(r.error, "refused"));
+	gd_prom_result_free(&r);
+	assert_int_equal(gd_prom_query("ftp://x/", "up", 2000, &r), -1);  /* misuse */
+	gd_prom_result_free(&r);
+}
+
+static void
+test_prom_alerts(void **state)
+{
+	struct gd_prom_result r;
+	char url[128];
+	json_t *a;
+
+	(void)state;
+	snprintf(url, sizeof(url), "%s/prom", base_url);
+	assert_int_equal(gd_prom_alerts(url, NULL, 3000, &r), 0);  /* no /api/v2: prometheus */
+	assert_int_equal(r.outcome, GD_PROM_OK);
+	assert_string_equal(r.source, "prometheus");
+	a = json_array_get(r.items, 0);
+	assert_string_equal(json_string_value(json_object_get(a, "state")), "firing");
+	assert_int_equal(json_integer_value(json_object_get(a, "active_at_ms")), 1714564803250LL);
+	gd_prom_result_free(&r);
+
+	snprintf(url, sizeof(url), "%s/am", base_url);
+	assert_int_equal(gd_prom_alerts(url, NULL, 3000, &r), 0);
+	assert_int_equal(r.outcome, GD_PROM_OK);
+	assert_string_equal(r.source, "alertmanager");
+	a = json_array_get(r.items, 0);
+	assert_string_equal(json_string_value(json_object_get(a, "state")), "suppressed");
+	assert_int_equal(json_integer_value(json_object_get(a, "active_at_ms")), 1714564800000LL);
+	gd_prom_result_free(&r);
+
+	assert_int_equal(gd_prom_alerts(url, "grafana", 3000, &r), -1);
+	gd_prom_result_free(&r);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", closed_port);
+	assert_int_equal(gd_prom_alerts(url, "alertmanager", 2000, &r), 0);
+	assert_int_equal(r.outcome, GD_PROM_UNREACHABLE);
+	gd_prom_result_free(&r);
+}
+
 int
 main(void)
 {
@@ -613,6 +741,9 @@ main(void)
 		cmocka_unit_test(test_http_misuse),
 		cmocka_unit_test(test_tcp),
 		cmocka_unit_test(test_regex),
+		cmocka_unit_test(test_rfc3339),
+		cmocka_unit_test(test_prom_query),
+		cmocka_unit_test(test_prom_alerts),
 		cmocka_unit_test_setup_teardown(test_lua_http, lua_setup, lua_teardown),
 		cmocka_unit_test_setup_teardown(test_lua_tcp_match, lua_setup, lua_teardown),
 		cmocka_unit_test_setup_teardown(test_lua_misuse, lua_setup, lua_teardown),
