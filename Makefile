@@ -16,7 +16,8 @@ DEB_PKGS = build-essential pkg-config libssh2-1-dev liblua5.4-dev libyaml-dev \
            libarchive-dev libcmocka-dev libgit2-dev libcurl4-openssl-dev \
            libjansson-dev libssl-dev libreadline-dev zlib1g-dev openssh-server openssh-client iproute2 \
            procps util-linux time python3 ansible-core nftables \
-           libxml2-utils librsvg2-bin prometheus postgresql
+           libxml2-utils librsvg2-bin prometheus prometheus-alertmanager \
+           prometheus-node-exporter postgresql
 BENCH_DEB_PKGS = pssh ansible-core hyperfine
 
 WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings

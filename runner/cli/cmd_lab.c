@@ -9,12 +9,15 @@
 
 #include "gd.h"
 #include "lab.h"
+#include "lab_monitor_cli.h"
+#include "monitor.h"
 
 #define LAB_DEFAULT_DIR ".lab"
 #define LAB_DEFAULT_HOSTS 3
 
 static const char usage_up[] =
-	"usage: gameday lab up [--hosts N] [--services] [--srv-size MiB] [--dir DIR]\n";
+	"usage: gameday lab up [--hosts N] [--services] [--srv-size MiB] [--dir DIR]\n"
+	"                     [--monitoring [--rules FILE]...]\n";
 static const char usage_down[] =
 	"usage: gameday lab down [--dir DIR]\n";
 static const char usage_status[] =
@@ -67,6 +70,15 @@ static const char options[] =
 	"              supervisor; pidfiles /run/web.pid, /run/web-supervisor.pid\n"
 	"  --dir DIR   the lab's state dir (default .lab); letters, digits\n"
 	"              and . _ / - only\n"
+	"  --monitoring  (up) also runs Prometheus and Alertmanager on the bridge\n"
+	"              (10.231.K.1:9090 and :9093, scrape and evaluation every 1s)\n"
+	"              and a node exporter inside every host (:9100); with\n"
+	"              --services Prometheus also scrapes each web service's\n"
+	"              /metrics. The inventory gets gameday_prometheus_url and\n"
+	"              gameday_alertmanager_url; down stops it all by pid\n"
+	"  --rules FILE  (up, with --monitoring) alerting rules to load, checked\n"
+	"              with promtool; repeatable (default: the shipped\n"
+	"              scenarios/monitoring/lab-rules.yml)\n"
 	"  -h, --help  this help\n"
 	"\n"
 	"examples:\n"
@@ -106,7 +118,8 @@ help(FILE *f, const char *action)
 }
 
 static int
-cmd_up(const char *dir, int nhosts, int services, int srv_mb)
+cmd_up(const char *dir, int nhosts, int services, int srv_mb, int monitoring,
+    const char *const *rules, int nrules)
 {
 	char err[GD_ERRLEN];
 	long long t0 = gd_now_ms();
@@ -124,6 +137,11 @@ cmd_up(const char *dir, int nhosts, int services, int srv_mb)
 	}
 	printf("lab: %d host%s up in %.1f s; inventory: %s/inventory.yaml\n",
 	    nhosts, nhosts == 1 ? "" : "s", (gd_now_ms() - t0) / 1000.0, dir);
+	if (monitoring && gd_lab_cli_monitor_up(dir, rules, nrules) == -1) {
+		if (gd_lab_down(dir, err, sizeof err) == -1)
+			gd_warnx("lab down: %s", err);
+		return GD_EXIT_UNREACHABLE;
+	}
 	return GD_EXIT_OK;
 }
 
@@ -133,6 +151,10 @@ cmd_down(const char *dir)
 	char err[GD_ERRLEN];
 	long long t0 = gd_now_ms();
 
+	if (gd_lab_monitor_down(dir, err, sizeof err) == -1) {
+		gd_warnx("lab down: monitoring: %s", err);
+		return GD_EXIT_UNREACHABLE;
+	}
 	if (!gd_lab_present(dir)) {
 		/* still tidies what an up killed in its first milliseconds left */
 		if (gd_lab_down(dir, err, sizeof err) == -1)
@@ -163,6 +185,8 @@ cmd_status(const char *dir)
 		gd_warnx("lab status: %s", err);
 		return GD_EXIT_UNREACHABLE;
 	}
+	if (gd_lab_monitor_status(dir, stdout) > 0 && r == 0)
+		r = 1;
 	return r == 0 ? GD_EXIT_OK : GD_EXIT_FAIL;
 }
 
@@ -174,11 +198,15 @@ gd_cmd_lab(int argc, char **argv)
 		{ "services", no_argument, NULL, 's' },
 		{ "srv-size", required_argument, NULL, 'S' },
 		{ "dir", required_argument, NULL, 'd' },
+		{ "monitoring", no_argument, NULL, 'M' },
+		{ "rules", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *action, *dir = LAB_DEFAULT_DIR;
 	int c, nhosts = LAB_DEFAULT_HOSTS, have_hosts = 0, services = 0, srv_mb = 64;
+	int monitoring = 0, nrules = 0;
+	const char *rules[32];
 	char err[GD_ERRLEN], *end;
 	long v;
 
@@ -215,6 +243,16 @@ gd_cmd_lab(int argc, char **argv)
 		case 's':
 			services = 1;
 			break;
+		case 'M':
+			monitoring = 1;
+			break;
+		case 'R':
+			if (nrules == 32) {
+				gd_warnx("lab %s: at most 32 --rules files", action);
+				return GD_EXIT_USAGE;
+			}
+			rules[nrules++] = optarg;
+			break;
 		case 'S':
 			errno = 0;
 			v = strtol(optarg, &end, 10);
@@ -240,8 +278,13 @@ gd_cmd_lab(int argc, char **argv)
 		gd_warnx("lab %s: unexpected argument %s", action, argv[optind + 1]);
 		return GD_EXIT_USAGE;
 	}
-	if ((have_hosts || services) && strcmp(action, "up") != 0) {
-		gd_warnx("lab %s: --hosts and --services are only for lab up", action);
+	if ((have_hosts || services || monitoring || nrules) && strcmp(action, "up") != 0) {
+		gd_warnx("lab %s: --hosts, --services, --monitoring and --rules are only for lab up",
+		    action);
+		return GD_EXIT_USAGE;
+	}
+	if (nrules > 0 && !monitoring) {
+		gd_warnx("lab up: --rules needs --monitoring");
 		return GD_EXIT_USAGE;
 	}
 	if (gd_lab_check_dir(dir, err, sizeof err) == -1) {
@@ -254,7 +297,7 @@ gd_cmd_lab(int argc, char **argv)
 		return GD_EXIT_USAGE;
 	}
 	if (strcmp(action, "up") == 0)
-		return cmd_up(dir, nhosts, services, srv_mb);
+		return cmd_up(dir, nhosts, services, srv_mb, monitoring, rules, nrules);
 	if (strcmp(action, "down") == 0)
 		return cmd_down(dir);
 	return cmd_status(dir);
