@@ -1,21 +1,18 @@
 /* cmd_drill.c: `gameday drill`, a R.A.D. restore drill from a Lua plan: the
- * options, the inventory, the journal and the final recover pass; the drill
- * itself is lua/gameday/drill.lua over the restore.stream primitive. */
+ * options and the outputs, in a session (inventory, journal, connections, the
+ * final recover pass); the drill itself is lua/gameday/drill.lua over the
+ * restore.stream primitive. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
-#include "inventory.h"
-#include "journal.h"
 #include "report.h"
 #include "script.h"
-#include "ssh.h"
+#include "session.h"
 
 static const char drill_usage[] =
 "usage: gameday drill PLAN.lua -i INVENTORY [options]\n"
@@ -51,12 +48,12 @@ struct drill_opts {
 /* The drill's Prometheus textfile, from its result; a failed drill keeps the
  * last success time the file had. */
 static int
-metrics(const json_t *res, const char *path)
+write_metrics(const json_t *res, const char *path, const char *author, char *err, size_t errlen)
 {
-	char err[GD_ERRLEN];
 	json_t *m;
 	int rc;
 
+	(void)author;
 	m = json_pack("{s:O?, s:s, s:I, s:O?, s:O?, s:O?}",
 	    "id", json_object_get(res, "id"),
 	    "verdict", json_is_string(json_object_get(res, "verdict")) &&
@@ -65,136 +62,95 @@ metrics(const json_t *res, const char *path)
 	    "rto_ms", json_object_get(res, "rto_ms"),
 	    "backup_age_ms", json_object_get(json_object_get(res, "backup"), "age_ms"),
 	    "verified_bytes", json_object_get(json_object_get(res, "verify"), "bytes"));
-	rc = m != NULL ? gd_report_drill_metrics_write(m, path, err, sizeof(err)) :
-	    gd_errf(err, sizeof(err), "no drill result to write");
-	if (rc != 0)
-		gd_warnx("metrics: %s", err);
+	rc = m != NULL ? gd_report_drill_metrics_write(m, path, err, errlen) :
+	    gd_errf(err, errlen, "no drill result to write");
+	if (rc != 0 && m != NULL) {
+		char e[GD_ERRLEN];
+
+		snprintf(e, sizeof(e), "metrics: %s", err);
+		snprintf(err, errlen, "%s", e);
+	}
 	json_decref(m);
 	return rc;
 }
 
-static char *
-run_id(char token[16])
+static int
+write_junit(const json_t *res, const char *path, const char *author, char *err, size_t errlen)
 {
-	unsigned char b[3] = { 0, 0, 0 };
-	FILE *f = fopen("/dev/urandom", "r");
-	time_t now = time(NULL);
-	struct tm tm;
-	char stamp[32];
-
-	if (f != NULL) {
-		if (fread(b, 1, sizeof(b), f) != sizeof(b))
-			b[0] = (unsigned char)getpid();
-		fclose(f);
-	}
-	snprintf(token, 16, "%02x%02x%02x", b[0], b[1], b[2]);
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-	return gd_xasprintf("%s-%s", stamp, token);
+	(void)author;
+	return gd_report_drill_junit_write(res, path, err, errlen);
 }
 
 static int
-drill(const struct drill_opts *d, const char *file)
+write_docs(const json_t *res, const char *path, const char *author, char *err, size_t errlen)
 {
-	struct gd_inventory inv = { 0 };
-	struct gd_ssh_opts so;
-	struct gd_journal *j = NULL;
-	struct gd_script *s = NULL;
-	struct gd_script_env env = { 0 };
-	char err[4096], token[16], *id = NULL, *luadir = NULL, *state = NULL;
-	char *result = NULL, *text = NULL;
-	json_t *args = NULL, *res = NULL;
-	int ret = GD_EXIT_USAGE, rc;
+	return gd_docs_commit_drill(path, res, author, err, errlen);
+}
 
-	if (gd_inventory_load(&inv, d->inventory, err, sizeof(err)) != 0) {
-		gd_warnx("%s", err);
-		goto out;
-	}
-	gd_ssh_opts_default(&so);
-	so.known_hosts = d->known_hosts;
-	so.accept_new = d->accept_new;
-	id = run_id(token);
-	state = gd_state_dir(d->state_dir);
-	if (!d->dry_run && gd_journal_create(state, id, &j, err, sizeof(err)) != 0) {
-		gd_warnx("%s", err);
-		ret = GD_EXIT_UNREACHABLE;
-		goto out;
-	}
-	env.inv = &inv;
-	env.ssh = &so;
-	env.journal = j;
-	luadir = gd_lua_dir();
-	s = gd_script_new(luadir, &env, err, sizeof(err));
-	if (s == NULL) {
-		gd_warnx("%s", err);
-		ret = GD_EXIT_UNREACHABLE;
-		goto out;
-	}
-	if (!d->quiet && j != NULL)
-		gd_warnx("drill %s; journal %s", id, gd_journal_path(j));
-	args = json_pack("{s:s, s:s, s:s, s:b, s:b}", "file", file, "run_id", id, "token", token,
-	    "dry_run", d->dry_run, "quiet", d->quiet);
-	text = json_dumps(args, JSON_COMPACT);
-	gd_abort_on_signals();
-	rc = gd_script_call(s, "gameday.drill", "run", text, &result, err, sizeof(err));
-	free(text);
-	text = NULL;
-	if (rc != 0)
-		gd_warnx("drill error: %s", err);
+static void
+print_result(struct gd_session *s, const struct drill_opts *d, const json_t *res)
+{
+	char err[GD_ERRLEN];
+	json_t *t;
 
-	/* whatever the drill did, its target may not stay behind */
-	if (j != NULL) {
-		char rerr[GD_ERRLEN];
-		struct stat st;
-
-		if (gd_recover_journal_report(gd_journal_path(j), &so, j, stderr, 1, NULL, NULL, rerr,
-		    sizeof(rerr)) < 0)
-			gd_warnx("%s", rerr);
-		if (stat(gd_journal_path(j), &st) == 0 && st.st_size == 0)
-			unlink(gd_journal_path(j));
-	}
-	if (rc != 0) {
-		ret = gd_abort_signal ? GD_EXIT_ABORTED : GD_EXIT_USAGE;
-		goto out;
-	}
-	res = json_loads(result, 0, NULL);
-	ret = (int)json_integer_value(json_object_get(res, "exit"));
-	if (d->metrics != NULL && !d->dry_run && metrics(res, d->metrics) != 0)
-		ret = ret == GD_EXIT_OK ? GD_EXIT_UNREACHABLE : ret;
-	if (d->junit != NULL && !d->dry_run && res != NULL &&
-	    gd_report_drill_junit_write(res, d->junit, err, sizeof(err)) != 0) {
-		gd_warnx("%s", err);
-		ret = ret == GD_EXIT_OK ? GD_EXIT_UNREACHABLE : ret;
-	}
-	if (d->docs != NULL && !d->dry_run && res != NULL &&
-	    gd_docs_commit_drill(d->docs, res, d->author, err, sizeof(err)) != 0) {
-		gd_warnx("%s", err);
-		ret = ret == GD_EXIT_OK ? GD_EXIT_UNREACHABLE : ret;
-	}
-	if (json_is_string(json_object_get(res, "error")) && ret != GD_EXIT_OK && d->quiet)
-		gd_warnx("%s", json_string_value(json_object_get(res, "error")));
 	if (d->json) {
 		json_dumpf(res, stdout, JSON_INDENT(2));
 		fputc('\n', stdout);
-	} else if (gd_script_call(s, "gameday.drill", "text", result, &text, err, sizeof(err)) == 0) {
-		json_t *t = json_loads(text, JSON_DECODE_ANY, NULL);
-
+	} else if ((t = gd_session_call(s, "gameday.drill", "text", res, err, sizeof(err))) != NULL) {
 		fputs(json_string_value(t) != NULL ? json_string_value(t) : "", stdout);
 		json_decref(t);
 	} else {
 		gd_warnx("report: %s", err);
 	}
+}
+
+static int
+drill(const struct drill_opts *d, const char *file)
+{
+	struct gd_session_opts so = { 0 };
+	struct gd_session *s = NULL;
+	struct gd_output outs[3] = {
+		{ d->metrics, write_metrics, NULL },
+		{ d->junit, write_junit, NULL },
+		{ d->docs, write_docs, d->author },
+	};
+	char err[4096];
+	json_t *args = NULL, *res = NULL;
+	int ret;
+
+	so.what = "drill";
+	so.inventory = d->inventory;
+	so.state_dir = d->state_dir;
+	so.known_hosts = d->known_hosts;
+	so.accept_new = d->accept_new;
+	so.dry_run = d->dry_run;
+	so.quiet = d->quiet;
+	if ((ret = gd_session_open(&s, &so, err, sizeof(err))) != GD_EXIT_OK) {
+		gd_warnx("%s", err);
+		return ret;
+	}
+	args = json_pack("{s:s, s:s, s:s, s:b, s:b}", "file", file, "run_id", gd_session_run_id(s),
+	    "token", gd_session_token(s), "dry_run", d->dry_run, "quiet", d->quiet);
+	gd_abort_on_signals();
+	res = gd_session_call(s, "gameday.drill", "run", args, err, sizeof(err));
+	if (res == NULL)
+		gd_warnx("drill error: %s", err);
+	/* whatever the drill did, its target may not stay behind */
+	gd_session_recover(s);
+	if (res == NULL) {
+		ret = gd_abort_signal ? GD_EXIT_ABORTED : GD_EXIT_USAGE;
+		goto out;
+	}
+	ret = (int)json_integer_value(json_object_get(res, "exit"));
+	if (!d->dry_run)
+		ret = gd_session_finish(s, ret, res, outs, sizeof(outs) / sizeof(outs[0]));
+	if (json_is_string(json_object_get(res, "error")) && ret != GD_EXIT_OK && d->quiet)
+		gd_warnx("%s", json_string_value(json_object_get(res, "error")));
+	print_result(s, d, res);
 out:
 	json_decref(args);
 	json_decref(res);
-	free(result);
-	free(text);
-	gd_script_free(s);
-	gd_journal_close(j);
-	free(luadir);
-	free(state);
-	free(id);
-	gd_inventory_free(&inv);
+	gd_session_close(s);
 	return ret;
 }
 

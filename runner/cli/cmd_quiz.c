@@ -26,6 +26,7 @@
 #include "report.h"
 #include "inventory.h"
 #include "score.h"
+#include "session.h"
 #include "ssh.h"
 
 static const char quiz_usage[] =
@@ -112,8 +113,8 @@ struct prac {
 
 struct lab {
 	const char *path;
-	struct gd_inventory inv;
-	struct gd_ssh *ssh;
+	struct gd_session *s;       /* inventory, connections; NULL until opened */
+	const struct gd_inventory *inv;
 	long limit_s;               /* --practical-limit; 0 for twice the target */
 	struct prac *p;             /* one per bank question */
 	int watch;                  /* stdin is a terminal: Enter and 'skip' */
@@ -160,8 +161,7 @@ lab_free(struct lab *l, size_t nq)
 		free(l->p[i].idx);
 	}
 	free(l->p);
-	gd_ssh_free(l->ssh);
-	gd_inventory_free(&l->inv);
+	gd_session_close(l->s);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -172,30 +172,26 @@ static int
 lab_run(struct lab *l, const size_t *idx, size_t n, const char *cmd, int timeout_ms,
     struct gd_ssh_result *res, char *err, size_t errlen)
 {
-	size_t nh = l->inv.nhosts, i;
-	const char **cmds = gd_xcalloc(nh, sizeof(*cmds));
-	struct gd_ssh_result *all = gd_xcalloc(nh, sizeof(*all));
+	struct gd_pool *pool = gd_session_pool(l->s);
+	const char **cmds = gd_xcalloc(n + 1, sizeof(*cmds));
+	size_t *conn = gd_xcalloc(n + 1, sizeof(*conn)), i;
 	struct gd_buf why = { 0 };
 	int ret = 0;
 
-	for (i = 0; i < n; i++)
-		cmds[idx[i]] = cmd;
-	gd_ssh_set_timeout(l->ssh, timeout_ms);
-	gd_ssh_exec(l->ssh, cmds, nh, all);
 	for (i = 0; i < n; i++) {
-		res[i] = all[idx[i]];
-		memset(&all[idx[i]], 0, sizeof(all[idx[i]]));
+		cmds[i] = cmd;
+		conn[i] = gd_pool_host(pool, idx[i]);
+	}
+	gd_pool_exec(pool, conn, cmds, n, timeout_ms, res);
+	for (i = 0; i < n; i++)
 		if (res[i].status == GD_SSH_UNREACHABLE)
 			gd_buf_printf(&why, "%s%s: unreachable: %s", why.len ? "; " : "",
-			    l->inv.hosts[idx[i]].name, res[i].errmsg);
-	}
+			    l->inv->hosts[idx[i]].name, res[i].errmsg);
 	if (why.len > 0) {
 		l->unreachable = 1;
 		ret = gd_errf(err, errlen, "%s", why.data);
 	}
-	for (i = 0; i < nh; i++)
-		gd_ssh_result_free(&all[i]);
-	free(all);
+	free(conn);
 	free(cmds);
 	gd_buf_free(&why);
 	return ret;
@@ -215,24 +211,30 @@ results_free(struct gd_ssh_result *res, size_t n)
 static int
 lab_open(struct lab *l, const struct gd_bank *b, const char *path, char *err, size_t errlen)
 {
-	struct gd_ssh_opts o;
+	struct gd_session_opts so = { 0 };
 	struct gd_ssh_result *res = NULL;
 	size_t *all = NULL, nall = 0, i, k;
 	char *used = NULL;
 	int ret = -1;
 
 	l->path = path;
-	if (gd_inventory_load(&l->inv, path, err, errlen) < 0)
+	so.what = "quiz";
+	so.inventory = path;
+	so.dry_run = 1;
+	so.quiet = 1;
+	so.max_output = 16384;
+	if (gd_session_open(&l->s, &so, err, errlen) != GD_EXIT_OK)
 		goto out;
+	l->inv = gd_session_inventory(l->s);
 	l->p = gd_xcalloc(b->nq, sizeof(*l->p));
-	used = gd_xcalloc(l->inv.nhosts + 1, 1);
+	used = gd_xcalloc(l->inv->nhosts + 1, 1);
 	for (i = 0; i < b->nq; i++) {
 		const struct gd_question *q = &b->q[i];
 		char e[GD_ERRLEN];
 
 		if (q->type != GD_Q_PRACTICAL)
 			continue;
-		if (gd_inventory_match(&l->inv, q->probe_on, &l->p[i].idx, &l->p[i].n, e,
+		if (gd_inventory_match(l->inv, q->probe_on, &l->p[i].idx, &l->p[i].n, e,
 		    sizeof(e)) < 0) {
 			gd_errf(err, errlen, "%s: question '%s': probe 'on': %s", b->path, q->id, e);
 			goto out;
@@ -245,12 +247,8 @@ lab_open(struct lab *l, const struct gd_bank *b, const char *path, char *err, si
 		for (k = 0; k < l->p[i].n; k++)
 			used[l->p[i].idx[k]] = 1;
 	}
-	gd_ssh_opts_default(&o);
-	o.max_output = 16384;
-	l->ssh = gd_ssh_new(&o);
-	all = gd_xcalloc(l->inv.nhosts + 1, sizeof(*all));
-	for (i = 0; i < l->inv.nhosts; i++) {
-		gd_ssh_add(l->ssh, &l->inv.hosts[i]);
+	all = gd_xcalloc(l->inv->nhosts + 1, sizeof(*all));
+	for (i = 0; i < l->inv->nhosts; i++) {
 		if (used[i])
 			all[nall++] = i;
 	}
@@ -334,10 +332,10 @@ practical(struct lab *l, const struct gd_bank *b, size_t j, size_t shown, size_t
 				l->unreachable = 1;   /* the lab is not as the bank expects */
 				if (res[k].status == GD_SSH_TIMEOUT)
 					gd_errf(err, errlen, "question '%s': setup timed out on %s",
-					    q->id, l->inv.hosts[p->idx[k]].name);
+					    q->id, l->inv->hosts[p->idx[k]].name);
 				else
 					gd_errf(err, errlen, "question '%s': setup failed on %s: "
-					    "exit %d: %s", q->id, l->inv.hosts[p->idx[k]].name,
+					    "exit %d: %s", q->id, l->inv->hosts[p->idx[k]].name,
 					    res[k].exit_code, first_line(&res[k], line, sizeof(line)));
 				goto out;
 			}
@@ -403,7 +401,7 @@ out:
 			for (k = 0; k < p->n; k++)
 				if (res[k].status != GD_SSH_OK || res[k].exit_code != 0) {
 					snprintf(p->cleanup, sizeof(p->cleanup), "failed on %s: exit %d: %s",
-					    l->inv.hosts[p->idx[k]].name, res[k].exit_code,
+					    l->inv->hosts[p->idx[k]].name, res[k].exit_code,
 					    first_line(&res[k], line, sizeof(line)));
 					break;
 				}
@@ -638,7 +636,7 @@ practical_json(json_t *qo, const struct lab *l, const struct gd_question *q,
 		const struct gd_ssh_result *r = p->last != NULL ? &p->last[k] : NULL;
 		json_t *h = json_object();
 
-		json_object_set_new(h, "host", jstr(l->inv.hosts[p->idx[k]].name));
+		json_object_set_new(h, "host", jstr(l->inv->hosts[p->idx[k]].name));
 		if (r != NULL && p->ran) {
 			json_object_set_new(h, "exit", r->status == GD_SSH_OK ?
 			    json_integer(r->exit_code) : json_null());

@@ -12,6 +12,7 @@
 
 #include "gd.h"
 #include "journal.h"
+#include "recover.h"
 #include "report.h"
 #include "ssh.h"
 
@@ -153,6 +154,7 @@ gd_cmd_recover(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct gd_recover_stats st;
+	struct gd_recover_opts ro = { 0 };
 	struct gd_ssh_opts o;
 	const char *state_arg = NULL, *metrics = NULL;
 	char *state = NULL, *runs = NULL, **paths = NULL, err[GD_ERRLEN];
@@ -200,10 +202,14 @@ gd_cmd_recover(int argc, char **argv)
 		goto out;
 	}
 
+	ro.ssh = &o;
+	ro.pool = gd_pool_new(&o, NULL);  /* one connection per host for every journal */
+	ro.log = log;
+	ro.quiet = optind == argc;  /* alone, a run says "nothing to do"; in a scan only journals with work speak */
+	ro.st = &st;
+	ro.results = results;
 	for (i = 0; i < n; i++) {
-		/* alone, a run says "nothing to do"; in a scan only journals with work speak */
-		if (gd_recover_journal_report(paths[i], &o, NULL, log, optind == argc, &st, results,
-		    err, sizeof(err)) < 0) {
+		if (gd_recover_journal_report(paths[i], &ro, err, sizeof(err)) < 0) {
 			gd_warnx("recover: %s", err);
 			bad_input = 1;
 		}
@@ -229,6 +235,7 @@ gd_cmd_recover(int argc, char **argv)
 usage:
 	fputs("try 'gameday recover --help'\n", stderr);
 out:
+	gd_pool_free(ro.pool);
 	for (i = 0; i < n; i++)
 		free(paths[i]);
 	free(paths);

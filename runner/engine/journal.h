@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include <jansson.h>
 
@@ -31,14 +32,6 @@ const char *gd_journal_path(const struct gd_journal *j);
 
 void gd_journal_close(struct gd_journal *j);
 
-/* Reverts every open intent of the journal at path (newest first), verifies
- * each revert with its check command, disarms dead-man timers, and appends
- * the outcomes. Skips a journal another live process holds unless held_by_me.
- * Progress and results go to log. Returns 0 when nothing is left open,
- * 1 when some revert failed or some host could not be reached, -1 on error. */
-int gd_recover_journal(const char *path, const struct gd_ssh_opts *o, struct gd_journal *held_by_me,
-    FILE *log, char *err, size_t errlen);
-
 /* Opens an existing journal at path to append to it (recover, on a dead
  * run's journal), taking its flock without waiting. Returns 0; 1 when a live
  * process holds the journal (*j is then NULL); -1 on error. */
@@ -49,28 +42,16 @@ int gd_journal_open(const char *path, struct gd_journal **j, char *err, size_t e
  * *torn set when torn is not NULL; any other line that is not a valid record
  * is an error "PATH: line N: what is wrong". */
 int gd_journal_read(const char *path, json_t **recs, int *torn, char *err, size_t errlen);
+/* gd_journal_read, and *good_end: the bytes of its whole lines (what follows is torn). */
+int gd_journal_read_whole(const char *path, json_t **recs, off_t *good_end, int *torn, char *err,
+    size_t errlen);
+/* Cuts the journal back to len bytes (its torn last line off); the caller holds it. */
+int gd_journal_truncate(struct gd_journal *j, off_t len, char *err, size_t errlen);
 
 /* The intents of recs still open, in journal order: a new array (the caller
  * owns it) sharing its records with recs. An intent is open until a
  * `reverted` record of its seq says ok and verified (or ok, when it has no
  * check). */
 json_t *gd_journal_open_intents(const json_t *recs);
-
-/* What gd_recover_journal_report did, added to across calls. */
-struct gd_recover_stats {
-	size_t journals;      /* journals that had open intents */
-	size_t reverted;      /* intents reverted (and verified, where they can be) */
-	size_t failed;        /* reverts that failed or that the check refuted */
-	size_t unreachable;   /* intents left open because their host was unreachable */
-	size_t skipped_live;  /* open intents of journals a live run holds */
-};
-
-/* gd_recover_journal with details: counts into st (when not NULL), appends
- * one {run, host, seq, fault, label, result, error} object per intent to
- * results (when not NULL), and when quiet says nothing about a journal that
- * has nothing open. */
-int gd_recover_journal_report(const char *path, const struct gd_ssh_opts *o,
-    struct gd_journal *held_by_me, FILE *log, int quiet, struct gd_recover_stats *st,
-    json_t *results, char *err, size_t errlen);
 
 #endif

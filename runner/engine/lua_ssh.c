@@ -1,64 +1,20 @@
-/* lua_ssh.c: gameday.ssh: the inventory and the SSH transport for scripts.
- * One connection set per Lua state; connections stay open between calls. */
+/* lua_ssh.c: gameday.ssh: the inventory and the SSH transport for scripts,
+ * over the session's connection pool (connections stay open between calls). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "lua_bind.h"
 
-#define SET_META "gameday.ssh_set"
-
-struct set {
-	struct gd_ssh *m;
-	const struct gd_inventory *inv;
-	size_t *conn;  /* inventory host index -> connection index + 1; 0 when not added */
-};
-
-static int
-set_gc(lua_State *L)
-{
-	struct set *s = luaL_checkudata(L, 1, SET_META);
-
-	gd_ssh_free(s->m);
-	s->m = NULL;
-	free(s->conn);
-	s->conn = NULL;
-	return 0;
-}
-
-/* The state's connection set, made on first use. */
-static struct set *
-get_set(lua_State *L)
+/* The session's connections: one per host, shared with everything else the
+ * session runs (drill streams, quiz practicals, the recover pass). */
+static struct gd_pool *
+pool(lua_State *L)
 {
 	const struct gd_script_env *env = gd_lua_env(L);
-	struct set *s;
-	struct gd_ssh_opts o;
 
-	lua_getfield(L, LUA_REGISTRYINDEX, SET_META);
-	if (!lua_isnil(L, -1)) {
-		s = lua_touserdata(L, -1);
-		lua_pop(L, 1);
-		return s;
-	}
-	lua_pop(L, 1);
-	if (env == NULL || env->inv == NULL)
+	if (env == NULL || env->inv == NULL || env->pool == NULL)
 		luaL_error(L, "no inventory: give -i FILE");
-	s = lua_newuserdatauv(L, sizeof(*s), 0);
-	memset(s, 0, sizeof(*s));
-	if (env->ssh != NULL)
-		o = *env->ssh;
-	else
-		gd_ssh_opts_default(&o);
-	o.progress = NULL;
-	s->m = gd_ssh_new(&o);
-	s->inv = env->inv;
-	s->conn = gd_xcalloc(env->inv->nhosts, sizeof(*s->conn));
-	if (luaL_newmetatable(L, SET_META)) {
-		lua_pushcfunction(L, set_gc);
-		lua_setfield(L, -2, "__gc");
-	}
-	lua_setmetatable(L, -2);
-	lua_setfield(L, LUA_REGISTRYINDEX, SET_META);
-	return s;
+	return env->pool;
 }
 
 static const struct gd_inventory *
@@ -158,16 +114,66 @@ status_name(enum gd_ssh_status st)
 	}
 }
 
+static void
+push_result(lua_State *L, const char *host, const struct gd_ssh_result *r)
+{
+	lua_createtable(L, 0, 9);
+	set_str(L, "host", host);
+	set_str(L, "status", status_name(r->status));
+	if (r->status == GD_SSH_OK && r->exit_code >= 0) {
+		lua_pushinteger(L, r->exit_code);
+		lua_setfield(L, -2, "exit");
+	}
+	if (r->exit_signal[0] != '\0')
+		set_str(L, "signal", r->exit_signal);
+	lua_pushlstring(L, r->out.data != NULL ? r->out.data : "", r->out.len);
+	lua_setfield(L, -2, "stdout");
+	lua_pushlstring(L, r->err.data != NULL ? r->err.data : "", r->err.len);
+	lua_setfield(L, -2, "stderr");
+	lua_pushinteger(L, r->ms);
+	lua_setfield(L, -2, "ms");
+	if (r->local_addr[0] != '\0')
+		set_str(L, "local_addr", r->local_addr);
+	if (r->status != GD_SSH_OK)
+		set_str(L, "error", r->errmsg);
+}
+
+/* Item i of the job list at index 1: its host's inventory index and its
+ * command (left on the stack, which keeps it alive); raises on a bad item. */
+static long
+job(lua_State *L, const struct gd_inventory *inv, size_t i, const char **cmd)
+{
+	const char *name;
+	long h;
+
+	lua_rawgeti(L, 1, (lua_Integer)i + 1);
+	if (!lua_istable(L, -1))
+		return luaL_error(L, "ssh.exec: item %d is not a table", (int)i + 1);
+	lua_getfield(L, -1, "host");
+	name = lua_tostring(L, -1);
+	h = name != NULL ? host_index(inv, name) : -1;
+	if (h < 0)
+		return luaL_error(L, "ssh.exec: item %d: no host '%s' in the inventory", (int)i + 1,
+		    name != NULL ? name : "?");
+	lua_getfield(L, -2, "cmd");
+	*cmd = lua_tostring(L, -1);
+	if (*cmd == NULL)
+		return luaL_error(L, "ssh.exec: item %d has no cmd string", (int)i + 1);
+	lua_replace(L, -3);  /* the cmd stays, in the item's slot */
+	lua_pop(L, 1);
+	return h;
+}
+
 /* ssh.exec({ {host=, cmd=}, ... } [, { timeout_ms = }]) -> { results } in the same order:
  * { host, status = "ok"|"timeout"|"unreachable", exit, signal, stdout, stderr, ms, error } */
 static int
 l_exec(lua_State *L)
 {
-	struct set *s;
-	const struct gd_inventory *inv;
-	const char **cmds;
+	const struct gd_inventory *inv = inventory(L);
+	struct gd_pool *p = pool(L);
 	struct gd_ssh_result *res;
-	size_t n, i, nconn;
+	const char **cmds;
+	size_t n, i, j, *conn;
 	long *which;
 	int timeout = -1;
 
@@ -178,89 +184,30 @@ l_exec(lua_State *L)
 			timeout = (int)luaL_checkinteger(L, -1);
 		lua_pop(L, 1);
 	}
-	s = get_set(L);
-	inv = s->inv;
 	n = lua_rawlen(L, 1);
-	which = gd_xcalloc(n, sizeof(*which));
+	luaL_checkstack(L, (int)n + 8, "ssh.exec: too many items");
+	/* Lua-owned scratch: a raised error frees it */
+	which = lua_newuserdatauv(L, (n + 1) * sizeof(*which), 0);
+	conn = lua_newuserdatauv(L, (n + 1) * sizeof(*conn), 0);
+	cmds = lua_newuserdatauv(L, (n + 1) * sizeof(*cmds), 0);
 	for (i = 0; i < n; i++) {
-		const char *name;
-		size_t j;
-
-		lua_rawgeti(L, 1, (lua_Integer)i + 1);
-		if (!lua_istable(L, -1)) {
-			free(which);
-			return luaL_error(L, "ssh.exec: item %d is not a table", (int)i + 1);
-		}
-		lua_getfield(L, -1, "host");
-		name = lua_tostring(L, -1);
-		which[i] = name != NULL ? host_index(inv, name) : -1;
-		if (which[i] < 0) {
-			free(which);
-			return luaL_error(L, "ssh.exec: item %d: no host '%s' in the inventory",
-			    (int)i + 1, name != NULL ? name : "?");
-		}
-		lua_pop(L, 2);
+		which[i] = job(L, inv, i, &cmds[i]);
 		for (j = 0; j < i; j++)
-			if (which[j] == which[i]) {
-				free(which);
-				return luaL_error(L, "ssh.exec: host '%s' twice in one call", name);
-			}
-		if (s->conn[which[i]] == 0)
-			s->conn[which[i]] = gd_ssh_add(s->m, &inv->hosts[which[i]]) + 1;
+			if (which[j] == which[i])
+				return luaL_error(L, "ssh.exec: host '%s' twice in one call",
+				    inv->hosts[which[i]].name);
+		conn[i] = gd_pool_host(p, (size_t)which[i]);
 	}
-
-	/* one slot per connection; hosts not in this call stay NULL */
-	for (nconn = 0, i = 0; i < inv->nhosts; i++)
-		if (s->conn[i] > nconn)
-			nconn = s->conn[i];
-	cmds = gd_xcalloc(nconn ? nconn : 1, sizeof(*cmds));
-	res = gd_xcalloc(nconn ? nconn : 1, sizeof(*res));
-	for (i = 0; i < n; i++) {
-		lua_rawgeti(L, 1, (lua_Integer)i + 1);
-		lua_getfield(L, -1, "cmd");
-		cmds[s->conn[which[i]] - 1] = lua_tostring(L, -1);  /* stays on the stack below */
-		lua_remove(L, -2);
-		if (cmds[s->conn[which[i]] - 1] == NULL) {
-			free(which);
-			free(cmds);
-			free(res);
-			return luaL_error(L, "ssh.exec: item %d has no cmd string", (int)i + 1);
-		}
-	}
-	if (timeout >= 0)
-		gd_ssh_set_timeout(s->m, timeout);
-	gd_ssh_exec(s->m, cmds, nconn, res);
-
+	res = gd_xcalloc(n + 1, sizeof(*res));
+	gd_pool_exec(p, conn, cmds, n, timeout, res);
 	lua_createtable(L, (int)n, 0);
 	for (i = 0; i < n; i++) {
-		struct gd_ssh_result *r = &res[s->conn[which[i]] - 1];
-
-		lua_createtable(L, 0, 9);
-		set_str(L, "host", inv->hosts[which[i]].name);
-		set_str(L, "status", status_name(r->status));
-		if (r->status == GD_SSH_OK && r->exit_code >= 0) {
-			lua_pushinteger(L, r->exit_code);
-			lua_setfield(L, -2, "exit");
-		}
-		if (r->exit_signal[0] != '\0')
-			set_str(L, "signal", r->exit_signal);
-		lua_pushlstring(L, r->out.data != NULL ? r->out.data : "", r->out.len);
-		lua_setfield(L, -2, "stdout");
-		lua_pushlstring(L, r->err.data != NULL ? r->err.data : "", r->err.len);
-		lua_setfield(L, -2, "stderr");
-		lua_pushinteger(L, r->ms);
-		lua_setfield(L, -2, "ms");
-		if (r->local_addr[0] != '\0')
-			set_str(L, "local_addr", r->local_addr);
-		if (r->status != GD_SSH_OK)
-			set_str(L, "error", r->errmsg);
+		push_result(L, inv->hosts[which[i]].name, &res[i]);
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
-	for (i = 0; i < nconn; i++)
+	for (i = 0; i < n; i++)
 		gd_ssh_result_free(&res[i]);
 	free(res);
-	free(cmds);
-	free(which);
 	return 1;
 }
 

@@ -8,6 +8,7 @@
 
 #include "inventory.h"
 #include "journal.h"
+#include "pool.h"
 #include "ssh.h"
 
 /* What the Lua bindings may use; all borrowed, any may be NULL. */
@@ -15,6 +16,7 @@ struct gd_script_env {
 	const struct gd_inventory *inv;
 	const struct gd_ssh_opts *ssh;
 	struct gd_journal *journal;
+	struct gd_pool *pool;      /* the session's connections (over inv) */
 };
 
 struct gd_script;

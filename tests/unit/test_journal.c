@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "journal.h"
+#include "recover.h"
 
 /* Every test gets a fresh state dir, removed after. */
 struct fx {
