@@ -194,8 +194,16 @@ parse_secs(const char *opt, const char *s, long long min, int *bad)
 	return (int)ms;
 }
 
-int
-gd_cmd_exec(int argc, char **argv)
+struct exec_args {
+	const char *invpath, *pattern, *metrics;
+	struct gd_buf cmd;
+	int json, quiet;
+};
+
+/* Reads the options into a and o. Returns 0 to go on, 1 after --help, -1 on
+ * a usage error (already said). */
+static int
+parse_args(int argc, char **argv, struct exec_args *a, struct gd_ssh_opts *o)
 {
 	enum { O_CONNECT = 256, O_KNOWN, O_ACCEPT, O_MAXOUT, O_JSON, O_METRICS };
 	static const struct option longopts[] = {
@@ -212,86 +220,56 @@ gd_cmd_exec(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct gd_inventory inv = { 0 };
-	struct gd_ssh_opts o;
-	struct gd_ssh *m = NULL;
-	struct gd_ssh_result *res = NULL;
-	struct progress prog = { 0 };
-	const char *invpath = getenv("GAMEDAY_INVENTORY"), *pattern, *metrics = NULL;
-	const char **cmds = NULL;
-	struct gd_buf cmd = { 0 };
-	char err[GD_ERRLEN], why[GD_ERRLEN + 64];
-	size_t *idx = NULL, n = 0, i, nfail = 0, nunreach = 0;
-	int ch, json = 0, quiet = 0, bad = 0, ret = GD_EXIT_USAGE;
-	long long t0;
+	int ch, bad = 0, i;
 
-	gd_ssh_opts_default(&o);
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "i:f:t:qh", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'i': invpath = optarg; break;
-		case 'f': o.forks = (int)parse_num("--forks", optarg, 1, 1000, &bad); break;
-		case 't': o.cmd_timeout_ms = parse_secs("--timeout", optarg, 0, &bad); break;
+		case 'i': a->invpath = optarg; break;
+		case 'f': o->forks = (int)parse_num("--forks", optarg, 1, 1000, &bad); break;
+		case 't': o->cmd_timeout_ms = parse_secs("--timeout", optarg, 0, &bad); break;
 		case O_CONNECT:
-			o.connect_timeout_ms = parse_secs("--connect-timeout", optarg, 1, &bad);
+			o->connect_timeout_ms = parse_secs("--connect-timeout", optarg, 1, &bad);
 			break;
-		case O_KNOWN: o.known_hosts = optarg; break;
-		case O_ACCEPT: o.accept_new = 1; break;
-		case O_MAXOUT: o.max_output = (size_t)parse_num("--max-output", optarg, 0, 1L << 30, &bad); break;
-		case O_JSON: json = 1; break;
-		case O_METRICS: metrics = optarg; break;
-		case 'q': quiet = 1; break;
-		case 'h': fputs(exec_usage, stdout); return GD_EXIT_OK;
+		case O_KNOWN: o->known_hosts = optarg; break;
+		case O_ACCEPT: o->accept_new = 1; break;
+		case O_MAXOUT: o->max_output = (size_t)parse_num("--max-output", optarg, 0, 1L << 30, &bad); break;
+		case O_JSON: a->json = 1; break;
+		case O_METRICS: a->metrics = optarg; break;
+		case 'q': a->quiet = 1; break;
+		case 'h': fputs(exec_usage, stdout); return 1;
 		default: bad = 1; break;
 		}
 	}
 	if (bad)
-		goto usage;
-	if (invpath == NULL) {
+		return -1;
+	if (a->invpath == NULL) {
 		gd_warnx("exec: no inventory: give -i FILE or set GAMEDAY_INVENTORY");
-		goto usage;
+		return -1;
 	}
 	if (argc - optind < 2) {
 		gd_warnx("exec: give a host pattern and a command");
-		goto usage;
+		return -1;
 	}
-	pattern = argv[optind++];
-	for (i = (size_t)optind; i < (size_t)argc; i++)
-		gd_buf_printf(&cmd, "%s%s", i > (size_t)optind ? " " : "", argv[i]);
+	a->pattern = argv[optind++];
+	for (i = optind; i < argc; i++)
+		gd_buf_printf(&a->cmd, "%s%s", i > optind ? " " : "", argv[i]);
+	return 0;
+}
 
-	if (gd_inventory_load(&inv, invpath, err, sizeof(err)) != 0) {
-		gd_warnx("%s", err);
-		goto out;
-	}
-	if (gd_inventory_match(&inv, pattern, &idx, &n, err, sizeof(err)) != 0) {
-		gd_warnx("%s: %s", invpath, err);
-		goto out;
-	}
-	if (n == 0) {
-		gd_warnx("exec: pattern '%s' matches no host in %s", pattern, invpath);
-		ret = GD_EXIT_FAIL;
-		goto out;
-	}
+/* Prints the results and the summary; returns the exit code. */
+static int
+report(const struct exec_args *a, const struct gd_inventory *inv, const size_t *idx, size_t n,
+    struct gd_ssh_result *res, long long t0)
+{
+	char err[GD_ERRLEN], why[GD_ERRLEN + 64];
+	size_t i, nfail = 0, nunreach = 0;
+	int ret;
 
-	prog.on = !quiet && isatty(STDERR_FILENO);
-	o.progress = show_progress;
-	o.progress_arg = &prog;
-	m = gd_ssh_new(&o);
-	cmds = gd_xcalloc(n, sizeof(*cmds));
-	res = gd_xcalloc(n, sizeof(*res));
-	for (i = 0; i < n; i++) {
-		gd_ssh_add(m, &inv.hosts[idx[i]]);
-		cmds[i] = cmd.data;
-	}
-	t0 = gd_now_ms();
-	gd_ssh_exec(m, cmds, n, res);
-	if (prog.on)
-		fputs("\r\033[K", stderr);
-
-	if (json)
-		print_json(inv.hosts, idx, n, res);
+	if (a->json)
+		print_json(inv->hosts, idx, n, res);
 	else
-		print_text(inv.hosts, idx, n, res, gd_use_color(stdout));
+		print_text(inv->hosts, idx, n, res, gd_use_color(stdout));
 	for (i = 0; i < n; i++) {
 		if (res[i].status == GD_SSH_UNREACHABLE)
 			nunreach++;
@@ -299,23 +277,75 @@ gd_cmd_exec(int argc, char **argv)
 			nfail++;
 		else
 			continue;
-		if (!quiet || json)
-			gd_warnx("%s: %s", inv.hosts[idx[i]].name, reason(&res[i], why, sizeof(why)));
+		if (!a->quiet || a->json)
+			gd_warnx("%s: %s", inv->hosts[idx[i]].name, reason(&res[i], why, sizeof(why)));
 	}
-	if (!quiet)
+	if (!a->quiet)
 		gd_warnx("exec: %zu host%s: %zu ok, %zu failed, %zu unreachable (%.1f s)", n,
 		    n == 1 ? "" : "s", n - nfail - nunreach, nfail, nunreach,
 		    (gd_now_ms() - t0) / 1000.0);
 	ret = nunreach > 0 ? GD_EXIT_UNREACHABLE : nfail > 0 ? GD_EXIT_FAIL : GD_EXIT_OK;
-	if (metrics != NULL && gd_report_exec_metrics_write(pattern, n, nfail, nunreach,
-	    gd_now_ms() - t0, metrics, err, sizeof(err)) != 0) {
+	if (a->metrics != NULL && gd_report_exec_metrics_write(a->pattern, n, nfail, nunreach,
+	    gd_now_ms() - t0, a->metrics, err, sizeof(err)) != 0) {
 		gd_warnx("exec: %s", err);
 		if (ret == GD_EXIT_OK)
 			ret = GD_EXIT_USAGE;
 	}
-	goto out;
-usage:
-	fputs("try 'gameday exec --help'\n", stderr);
+	return ret;
+}
+
+int
+gd_cmd_exec(int argc, char **argv)
+{
+	struct exec_args a = { .invpath = getenv("GAMEDAY_INVENTORY") };
+	struct gd_inventory inv = { 0 };
+	struct gd_ssh_opts o;
+	struct gd_ssh *m = NULL;
+	struct gd_ssh_result *res = NULL;
+	struct progress prog = { 0 };
+	const char **cmds = NULL;
+	char err[GD_ERRLEN];
+	size_t *idx = NULL, n = 0, i;
+	int ret = GD_EXIT_USAGE;
+	long long t0;
+
+	gd_ssh_opts_default(&o);
+	switch (parse_args(argc, argv, &a, &o)) {
+	case 1:
+		return GD_EXIT_OK;
+	case -1:
+		fputs("try 'gameday exec --help'\n", stderr);
+		goto out;
+	}
+	if (gd_inventory_load(&inv, a.invpath, err, sizeof(err)) != 0) {
+		gd_warnx("%s", err);
+		goto out;
+	}
+	if (gd_inventory_match(&inv, a.pattern, &idx, &n, err, sizeof(err)) != 0) {
+		gd_warnx("%s: %s", a.invpath, err);
+		goto out;
+	}
+	if (n == 0) {
+		gd_warnx("exec: pattern '%s' matches no host in %s", a.pattern, a.invpath);
+		ret = GD_EXIT_FAIL;
+		goto out;
+	}
+
+	prog.on = !a.quiet && isatty(STDERR_FILENO);
+	o.progress = show_progress;
+	o.progress_arg = &prog;
+	m = gd_ssh_new(&o);
+	cmds = gd_xcalloc(n, sizeof(*cmds));
+	res = gd_xcalloc(n, sizeof(*res));
+	for (i = 0; i < n; i++) {
+		gd_ssh_add(m, &inv.hosts[idx[i]]);
+		cmds[i] = a.cmd.data;
+	}
+	t0 = gd_now_ms();
+	gd_ssh_exec(m, cmds, n, res);
+	if (prog.on)
+		fputs("\r\033[K", stderr);
+	ret = report(&a, &inv, idx, n, res, t0);
 out:
 	if (res != NULL)
 		for (i = 0; i < n; i++)
@@ -324,7 +354,7 @@ out:
 	free(cmds);
 	gd_ssh_free(m);
 	free(idx);
-	gd_buf_free(&cmd);
+	gd_buf_free(&a.cmd);
 	gd_inventory_free(&inv);
 	return ret;
 }
