@@ -217,9 +217,9 @@ gd_docs_commit(struct gd_docs *d, const char *folder, const char *index_head, co
 	git_oid oid, head;
 	const char **all = gd_xcalloc(nfiles + 1, sizeof(*all));
 	struct gd_buf readme = { 0 };
-	char *readme_path = gd_xasprintf("%s/README.md", folder);
+	char *readme_path = folder != NULL ? gd_xasprintf("%s/README.md", folder) : NULL;
 	unsigned int flags;
-	size_t i, n = nfiles + 1;
+	size_t i, n = nfiles + (folder != NULL);
 	int r, ret = -1;
 
 	for (i = 0; i < nfiles; i++)
@@ -242,7 +242,8 @@ gd_docs_commit(struct gd_docs *d, const char *folder, const char *index_head, co
 		ret = -2;
 		goto out;
 	}
-	readme_update(d->dir, readme_path, index_head, row, &readme);
+	if (folder != NULL)
+		readme_update(d->dir, readme_path, index_head, row, &readme);
 
 	/* write, each atomically */
 	for (i = 0; i < n; i++) {

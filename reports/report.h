@@ -125,7 +125,7 @@ void gd_docs_close(struct gd_docs *d);
  * until FOLDER/BASE.md and .json are both free. */
 void gd_docs_base(struct gd_docs *d, const char *folder, time_t when, const char *name);
 /* Writes the files (paths relative to the work tree, data[i] each) and
- * FOLDER/README.md with row first in its index table (index_head: a new
+ * (unless folder is NULL) FOLDER/README.md with row first in its index table (index_head: a new
  * README's text; from its "| " line on, the table put below a README that
  * has none), each atomically, and commits only those on HEAD with msg.
  * Refuses (-2, nothing written) when one of them has uncommitted changes;

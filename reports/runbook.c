@@ -192,12 +192,12 @@ mark(const char *heading, const struct gd_runbook_template *t, char *found)
 	free(h);
 }
 
-size_t
-gd_runbook_missing(const char *text, const struct gd_runbook_template *t, struct gd_buf *missing)
+void
+gd_runbook_headings(const char *text, void (*fn)(const char *heading, void *arg), void *arg)
 {
-	char *found = gd_xcalloc(t->n ? t->n : 1, 1), fch = 0, ch;
+	char fch = 0, ch;
 	const char *line, *next, *prev = NULL;
-	size_t flen = 0, len, prevlen = 0, i, nmissing = 0;
+	size_t flen = 0, len, prevlen = 0;
 
 	for (line = text; *line != '\0'; line = next) {
 		char *h;
@@ -227,14 +227,14 @@ gd_runbook_missing(const char *text, const struct gd_runbook_template *t, struct
 			continue;
 		}
 		if ((h = atx_heading(line, len)) != NULL) {
-			mark(h, t, found);
+			fn(h, arg);
 			free(h);
 			prev = NULL;
 			continue;
 		}
 		if (prev != NULL && setext_underline(line, len)) {
 			h = trimmed(prev, prevlen);
-			mark(h, t, found);
+			fn(h, arg);
 			free(h);
 			prev = NULL;
 			continue;
@@ -250,14 +250,102 @@ gd_runbook_missing(const char *text, const struct gd_runbook_template *t, struct
 			prevlen = len;
 		}
 	}
+}
+
+struct marks {
+	const struct gd_runbook_template *t;
+	char *found;
+};
+
+static void
+mark_one(const char *heading, void *arg)
+{
+	struct marks *m = arg;
+
+	mark(heading, m->t, m->found);
+}
+
+size_t
+gd_runbook_missing(const char *text, const struct gd_runbook_template *t, struct gd_buf *missing)
+{
+	struct marks m = { t, gd_xcalloc(t->n ? t->n : 1, 1) };
+	size_t i, nmissing = 0;
+
+	gd_runbook_headings(text, mark_one, &m);
 	for (i = 0; i < t->n; i++) {
-		if (found[i])
+		if (m.found[i])
 			continue;
 		gd_buf_printf(missing, "%s%s", nmissing ? ", " : "", t->names[i]);
 		nmissing++;
 	}
-	free(found);
+	free(m.found);
 	return nmissing;
+}
+
+void
+gd_runbook_slug(const char *heading, struct gd_buf *out)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)heading; *p != '\0'; p++) {
+		if (isalnum(*p) || *p == '-' || *p == '_' || *p >= 0x80)
+			gd_buf_add(out, (const char[]){ (char)(*p < 0x80 ? tolower(*p) : *p) }, 1);
+		else if (*p == ' ' || *p == '\t')
+			gd_buf_add(out, "-", 1);
+	}
+	if (out->data == NULL)
+		gd_buf_adds(out, "");
+}
+
+struct anchors {
+	const char *want;
+	char **seen;
+	size_t n;
+	int found;
+};
+
+/* GitHub's rule: a slug seen before gets -1, -2... */
+static void
+anchor_one(const char *heading, void *arg)
+{
+	struct anchors *a = arg;
+	struct gd_buf slug = { 0 }, again = { 0 };
+	size_t i, dup = 0;
+
+	gd_runbook_slug(heading, &slug);
+	for (i = 0; i < a->n; i++)
+		dup += strcmp(a->seen[i], slug.data) == 0;
+	if (dup > 0)
+		gd_buf_printf(&again, "%s-%zu", slug.data, dup);
+	if (strcmp(dup > 0 ? again.data : slug.data, a->want) == 0)
+		a->found = 1;
+	a->seen = gd_xrealloc(a->seen, (a->n + 1) * sizeof(*a->seen));
+	a->seen[a->n++] = gd_xstrdup(slug.data);
+	gd_buf_free(&slug);
+	gd_buf_free(&again);
+}
+
+int
+gd_runbook_has_anchor(const char *text, const char *anchor)
+{
+	struct anchors a = { anchor, NULL, 0, 0 };
+	char *html;
+	size_t i;
+
+	gd_runbook_headings(text, anchor_one, &a);
+	for (i = 0; i < a.n; i++)
+		free(a.seen[i]);
+	free(a.seen);
+	if (a.found)
+		return 1;
+	/* an explicit <a id="x"> or <a name="x"> anchor */
+	html = gd_xasprintf("id=\"%s\"", anchor);
+	a.found = strstr(text, html) != NULL;
+	free(html);
+	html = gd_xasprintf("name=\"%s\"", anchor);
+	a.found |= strstr(text, html) != NULL;
+	free(html);
+	return a.found;
 }
 
 static int

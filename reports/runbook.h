@@ -28,6 +28,18 @@ void gd_runbook_template_free(struct gd_runbook_template *t);
 size_t gd_runbook_missing(const char *text, const struct gd_runbook_template *t,
     struct gd_buf *missing);
 
+/* Calls fn with the text of every heading of Markdown text, in order, as
+ * gd_runbook_missing sees them. */
+void gd_runbook_headings(const char *text, void (*fn)(const char *heading, void *arg), void *arg);
+
+/* The anchor GitHub and GitLab give a heading ("Restart the web!" ->
+ * "restart-the-web"), appended to out. */
+void gd_runbook_slug(const char *heading, struct gd_buf *out);
+
+/* Whether Markdown text has the anchor (without '#'): a heading whose slug
+ * it is (a repeated one with -1, -2...), or <a id=".."> / <a name="..">. */
+int gd_runbook_has_anchor(const char *text, const char *anchor);
+
 /* Checks every .md file in DIR/runbooks, printing one line per runbook that lacks a
  * section ("runbooks/web.md: missing sections: Alerts") to out. Returns the
  * number of incomplete runbooks, or -1 with err filled. */

@@ -85,5 +85,8 @@ int gd_cmd_drill(int argc, char **argv);
 int gd_cmd_schedule(int argc, char **argv);
 int gd_cmd_history(int argc, char **argv);
 int gd_cmd_probe(int argc, char **argv);
+/* check --alerts (cmd_check_alerts.c), entered from gd_cmd_check. */
+int gd_check_alerts_wanted(int argc, char **argv);
+int gd_cmd_check_alerts(int argc, char **argv);
 
 #endif

@@ -18,6 +18,7 @@
 
 static const char check_usage[] =
 "usage: gameday check [--docs DIR] FILE...\n"
+"       gameday check --alerts RULES.yml... --docs DIR [--write-stubs] (see check --alerts --help)\n"
 "\n"
 "Validates scenarios (.lua), question banks and inventories (.yaml, .yml)\n"
 "without touching a host: Lua syntax and sandbox rules, every field of\n"
@@ -125,6 +126,8 @@ gd_cmd_check(int argc, char **argv)
 		fputs(check_usage, argc < 2 ? stderr : stdout);
 		return argc < 2 ? GD_EXIT_USAGE : GD_EXIT_OK;
 	}
+	if (gd_check_alerts_wanted(argc, argv))
+		return gd_cmd_check_alerts(argc, argv);
 	luadir = gd_lua_dir();
 	for (i = 1; i < argc; i++) {
 		const char *f = argv[i];
