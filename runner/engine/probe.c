@@ -568,7 +568,7 @@ static json_t *
 sample_item(json_t *labels, json_t *v)
 {
 	double d = sample_value(v);
-	json_t *o = json_pack("{s:O, s:s}", "labels", json_is_object(labels) ? labels :
+	json_t *o = json_pack("{s:o, s:s}", "labels", json_is_object(labels) ? json_incref(labels) :
 	    json_object(), "text", json_string_value(v) != NULL ? json_string_value(v) : "");
 
 	if (isfinite(d))
@@ -658,10 +658,11 @@ alert_item(json_t *a, int am)
 		state = json_string_value(json_object_get(a, "state"));
 		at = json_string_value(json_object_get(a, "activeAt"));
 	}
-	return json_pack("{s:O, s:O, s:s, s:I}",
-	    "labels", json_is_object(json_object_get(a, "labels")) ? json_object_get(a, "labels") :
-	    json_object(), "annotations", json_is_object(json_object_get(a, "annotations")) ?
-	    json_object_get(a, "annotations") : json_object(), "state", state ? state : "pending",
+	return json_pack("{s:o, s:o, s:s, s:I}",
+	    "labels", json_is_object(json_object_get(a, "labels")) ?
+	    json_incref(json_object_get(a, "labels")) : json_object(),
+	    "annotations", json_is_object(json_object_get(a, "annotations")) ?
+	    json_incref(json_object_get(a, "annotations")) : json_object(), "state", state ? state : "pending",
 	    "active_at_ms", (json_int_t)gd_rfc3339_ms(at));
 }
 

@@ -9,7 +9,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 
-GD=$PWD/gameday
+GD=${GD:-$PWD/gameday}
 T=$(mktemp -d /tmp/gd-chka-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 M=tests/integration/monitoring
