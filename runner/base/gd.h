@@ -88,5 +88,8 @@ int gd_cmd_probe(int argc, char **argv);
 /* check --alerts (cmd_check_alerts.c), entered from gd_cmd_check. */
 int gd_check_alerts_wanted(int argc, char **argv);
 int gd_cmd_check_alerts(int argc, char **argv);
+/* history --alerts (cmd_history_alerts.c), entered from gd_cmd_history. */
+int gd_history_alerts_wanted(int argc, char **argv);
+int gd_cmd_history_alerts(int argc, char **argv);
 
 #endif

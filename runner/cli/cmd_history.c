@@ -18,6 +18,7 @@
 
 static const char history_usage[] =
 "usage: gameday history [--docs DIR] [--since YYYY-MM-DD] [--scenario ID] [--json]\n"
+"       gameday history --alerts RULES.yml... [--docs DIR] [--json]   (alert coverage)\n"
 "\n"
 "Reads the results that `--docs DIR` wrote into the doc repo and shows how the\n"
 "team really does, as distributions rather than averages (one slow night hides\n"
@@ -486,6 +487,8 @@ gd_cmd_history(int argc, char **argv)
 	json_t *o = NULL;
 	int json = 0, ret;
 
+	if (gd_history_alerts_wanted(argc, argv))
+		return gd_cmd_history_alerts(argc, argv);
 	if ((ret = history_args(&h, &json, argc, argv)) != 0)
 		return ret - 1;
 	ret = GD_EXIT_USAGE;
