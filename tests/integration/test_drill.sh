@@ -6,30 +6,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 
-GD=$PWD/gameday
-T=$(mktemp -d /tmp/gd-drill-XXXXXX)
-LAB=$T/lab
-STATE=$T/state
-cleanup() {
-	"$GD" lab down --dir "$LAB" >/dev/null 2>&1
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-if ! "$GD" lab up --hosts 2 --dir "$LAB" >"$T/up.out" 2>&1; then
-	bad "lab up"; cat "$T/up.out"; finish; exit 1
-fi
-INV=$LAB/inventory.yaml
-O=$T/out E=$T/err
-# on HOST CMD: runs CMD there; its status is CMD's
-on() {
-	local rc
-	"$GD" exec -q -i "$INV" "$1" -- "$2" >"$T/on.out" 2>&1
-	rc=$?
-	grep -v '^===' "$T/on.out"
-	return $rc
-}
+lab_up 2
 
 # plan NAME GLOB [PICK_EXTRA]: writes $T/NAME.lua restoring GLOB to lab2:/srv/restore
 plan() {

@@ -10,45 +10,25 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 
-GD=$PWD/gameday
 PLAN=$PWD/scenarios/drills/lab-postgres.lua
 SETUP=$PWD/scenarios/drills/lab-postgres-setup.sh
-T=$(mktemp -d /tmp/gd-drill-pg-XXXXXX)
-LAB=$T/lab
-STATE=$T/state
-INV=$LAB/inventory.yaml
-O=$T/out E=$T/err
-# on HOST CMD: runs CMD there; its status is CMD's
-on() {
-	local rc
-	"$GD" exec -q -i "$INV" "$1" -- "$2" >"$T/on.out" 2>&1
-	rc=$?
-	grep -v '^===' "$T/on.out"
-	return $rc
-}
 # stops lab1's "production" cluster by its pidfile (pg_ctl reads postmaster.pid)
 STOP_PROD='cd /; BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 if [ -f /srv/pg-prod/data/postmaster.pid ]; then runuser -u postgres -- "$BIN/pg_ctl" -D /srv/pg-prod/data stop -m immediate -w -t 60; fi'
 # no postgres process in the host's own PID namespace
 NO_PG='! ps -e -o comm= | grep -qx postgres'
-cleanup() {
-	if [ -f "$INV" ]; then
-		on 'lab[0]' "$STOP_PROD" >/dev/null 2>&1
-		on 'lab[1]' 'cd /; BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
-if [ -f /srv/restore/pgdata/postmaster.pid ]; then runuser -u postgres -- "$BIN/pg_ctl" -D /srv/restore/pgdata stop -m immediate -w -t 60; fi' >/dev/null 2>&1
-	fi
-	"$GD" lab down --dir "$LAB" >/dev/null 2>&1
-	rm -rf "$T"
+# stop_postgres: whatever a failed test left running, before the lab goes down
+stop_postgres() {
+	on 'lab[0]' "$STOP_PROD"
+	on 'lab[1]' 'cd /; BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+if [ -f /srv/restore/pgdata/postmaster.pid ]; then runuser -u postgres -- "$BIN/pg_ctl" -D /srv/restore/pgdata stop -m immediate -w -t 60; fi'
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! id postgres >/dev/null 2>&1; then
-	echo "needs PostgreSQL (apt-get install postgresql)"; bad "postgresql installed"; finish; exit 1
+	echo "needs PostgreSQL (apt-get install postgresql)"; bad "postgresql installed"; finish
 fi
-if ! "$GD" lab up --hosts 2 --srv-size 256 --dir "$LAB" >"$T/up.out" 2>&1; then
-	bad "lab up"; cat "$T/up.out"; finish; exit 1
-fi
+lab_up 2 --srv-size 256
+at_exit stop_postgres
 
 echo "-- lab1: a small production cluster, its pg_dump in a tar.gz with SHA256SUMS"
 on 'lab[0]' "$(cat "$SETUP")" >"$T/setup.out"

@@ -7,23 +7,11 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 
-GD=$PWD/gameday
-T=$(mktemp -d /tmp/gd-engine-XXXXXX)
-LAB=$T/lab
-STATE=$T/state
-cleanup() {
-	[ -n "${RUNPID:-}" ] && kill -9 "$RUNPID" 2>/dev/null
-	"$GD" lab down --dir "$LAB" >/dev/null 2>&1
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-if ! "$GD" lab up --hosts 2 --dir "$LAB" >"$T/up.out" 2>&1; then
-	bad "lab up"; cat "$T/up.out"; finish; exit 1
-fi
-INV=$LAB/inventory.yaml
-O=$T/out E=$T/err
+lab_up 2
+RUNPID=
+# stop_run: a run this test started in the background and did not see end
+stop_run() { [ -z "$RUNPID" ] || kill -9 "$RUNPID"; }
+at_exit stop_run
 
 # host_state: what a run must leave as it found it on lab1 and lab2
 host_state() {

@@ -4,30 +4,10 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 
-GD=$PWD/gameday
-T=$(mktemp -d /tmp/gd-exec-XXXXXX)
-LAB=$T/lab
+lab_up 4
 AGENT_PID=
-cleanup() {
-	[ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null
-	"$GD" lab down --dir "$LAB" >/dev/null 2>&1
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-if ! "$GD" lab up --hosts 4 --dir "$LAB" >"$T/up.out" 2>&1; then
-	bad "lab up"; cat "$T/up.out"; finish; exit 1
-fi
-INV=$LAB/inventory.yaml
-O=$T/out E=$T/err
-
-# the address and the sshd pid of a lab host, from the lab's state
-lab_field() {
-	python3 -c 'import json,sys
-for h in json.load(open(sys.argv[1]))["hosts"]:
-    if h["name"] == sys.argv[2]: print(h[sys.argv[3]])' "$LAB/lab.json" "$1" "$2"
-}
+stop_agent() { [ -z "$AGENT_PID" ] || kill "$AGENT_PID"; }
+at_exit stop_agent
 # a copy of the lab inventory with one var changed or added for every host
 inventory_with() {
 	sed "s|^\(      vars:\)$|\1\n        $1: $2|" "$INV" >"$3"

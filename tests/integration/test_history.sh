@@ -6,11 +6,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 
-GD=$PWD/gameday
 FIX=$PWD/tests/unit/fixtures/history
-T=$(mktemp -d /tmp/gd-history-XXXXXX)
-trap 'rm -rf "$T"' EXIT
-trap 'exit 130' INT TERM
 
 echo "history on the fixture doc repo"
 run_cmd "$T/out" "$T/err" "$GD" history --docs "$FIX"

@@ -2,46 +2,38 @@
 # test_hosts_vs_ansible.sh: `gameday hosts -i INV PATTERN` must print the hosts
 # `ansible -i INV PATTERN --list-hosts` prints, in the same order.
 #
-# Run from the repo root with ./gameday built. ansible takes about a second
-# a call, so most patterns go through one Python process per inventory that
-# drives ansible's own InventoryManager exactly as the `ansible` CLI does
-# (CLI.get_host_list); a sample of them is then checked against the real
-# `ansible --list-hosts` too, so the shortcut cannot drift from the CLI.
+# ansible takes about a second a call, so most patterns go through one
+# Python process per inventory that drives ansible's own InventoryManager
+# exactly as the `ansible` CLI does (CLI.get_host_list); a sample of them is
+# then checked against the real `ansible --list-hosts` too, so the shortcut
+# cannot drift from the CLI. Without ansible, the whole test is a skip.
 set -u
+cd "$(dirname "$0")/../.."
+. tests/integration/lib.sh
 
-GAMEDAY=${GAMEDAY:-./gameday}
 FIX=tests/unit/fixtures/inventory
 
 if ! command -v ansible >/dev/null 2>&1; then
-	echo "test_hosts_vs_ansible: ansible is not installed, skipping"
-	exit 0
+	skip "gameday hosts against ansible: ansible is not installed"; finish
 fi
 # the Python that runs ansible (its shebang), which can import it
 read -r -a PY <<<"$(sed -n '1s/^#! *//p' "$(command -v ansible)")"
 if [ "${#PY[@]}" -eq 0 ] || ! "${PY[@]}" -c 'import ansible' 2>/dev/null; then
-	echo "test_hosts_vs_ansible: cannot find the Python that runs ansible, skipping"
-	exit 0
+	skip "gameday hosts against ansible: cannot find the Python that runs ansible"; finish
 fi
-if [ ! -x "$GAMEDAY" ]; then
-	echo "test_hosts_vs_ansible: $GAMEDAY not built (run make)" >&2
-	exit 2
+if [ ! -x "$GD" ]; then
+	bad "$GD is built (run make)"; finish
 fi
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/gd-hosts.XXXXXX") || exit 2
-trap 'rm -rf "$tmp"' EXIT
 
 export ANSIBLE_LOCALHOST_WARNING=False ANSIBLE_INVENTORY_UNPARSED_WARNING=False
 export ANSIBLE_NOCOLOR=1 ANSIBLE_HOST_KEY_CHECKING=False ANSIBLE_DEPRECATION_WARNINGS=False
 export ANSIBLE_INVENTORY_ENABLED=yaml ANSIBLE_INVENTORY_UNPARSED_FAILED=True
-export ANSIBLE_LOCAL_TEMP="$tmp/ansible-tmp" ANSIBLE_HOME="$tmp/ansible-home"
-
-pass=0
-fail=0
+export ANSIBLE_LOCAL_TEMP="$T/ansible-tmp" ANSIBLE_HOME="$T/ansible-home"
 
 # ---- inventories generated here, on top of the fixtures ----
 
 # many hosts from ranges, overlapping flat groups
-cat >"$tmp/flat.yaml" <<'YAML'
+cat >"$T/flat.yaml" <<'YAML'
 all:
   children:
     fe:
@@ -71,12 +63,12 @@ YAML
 		echo "    shared:"
 		[ "$i" -lt 9 ] && { echo "  children:"; echo "    g$((i + 1)):"; }
 	done
-} >"$tmp/chain.yaml"
+} >"$T/chain.yaml"
 
 # groups with several parents and nested children: Ansible walks each level
 # of the group tree through a Python set, so its order changes from run to
 # run there; compare these as sets
-cat >"$tmp/mesh.yaml" <<'YAML'
+cat >"$T/mesh.yaml" <<'YAML'
 all:
   children:
     a:
@@ -113,7 +105,7 @@ pats[mesh]="set:all|set:a|set:b|set:c|set:a1|set:a2|set:c1|set:a:!b|set:c:&a|set
 
 # ---- gameday vs the Python driver (ansible's InventoryManager) ----
 
-cat >"$tmp/ansible_hosts.py" <<'PY'
+cat >"$T/ansible_hosts.py" <<'PY'
 # Prints, for each pattern on stdin (one a line), what `ansible -i INV PATTERN
 # --list-hosts` prints: ansible's adhoc CLI calls CLI.get_host_list() and
 # turns an AnsibleError into an empty list.
@@ -139,15 +131,9 @@ for line in sys.stdin.read().split("\n")[:-1]:
     print("%s %s" % (state, " ".join(h.name if hasattr(h, "name") else str(h) for h in hosts)))
 PY
 
-# check WHAT EXPECTED GOT
-check() {
-	local what=$1 want=$2 got=$3
-	if [ "$want" = "$got" ]; then
-		pass=$((pass + 1))
-	else
-		fail=$((fail + 1))
-		printf 'FAIL %s\n  ansible: %s\n  gameday: %s\n' "$what" "$want" "$got"
-	fi
+# same WHAT EXPECTED GOT: gameday's answer is ansible's
+same() {
+	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1"; printf '      ansible: %s\n      gameday: %s\n' "$2" "$3"; fi
 }
 
 run_inventory() {
@@ -164,10 +150,9 @@ run_inventory() {
 		plist+=("$p")
 		modes+=("$mode")
 	done
-	printf '%s\n' "${plist[@]}" | "${PY[@]}" "$tmp/ansible_hosts.py" "$inv" >"$tmp/$name.ansible" 2>/dev/null
-	if grep -q '^INVENTORY-ERROR' "$tmp/$name.ansible"; then
-		fail=$((fail + 1))
-		echo "FAIL $name: ansible cannot read $inv: $(cat "$tmp/$name.ansible")"
+	printf '%s\n' "${plist[@]}" | "${PY[@]}" "$T/ansible_hosts.py" "$inv" >"$T/$name.ansible" 2>/dev/null
+	if grep -q '^INVENTORY-ERROR' "$T/$name.ansible"; then
+		bad "$name: ansible cannot read $inv: $(cat "$T/$name.ansible")"
 		return
 	fi
 	local i=0
@@ -176,18 +161,18 @@ run_inventory() {
 		state=${line%% *}
 		want=${line#* }
 		[ "$want" = "$state" ] && want=
-		"$GAMEDAY" hosts -i "$inv" -- "$p" >"$tmp/out" 2>"$tmp/err"
+		"$GD" hosts -i "$inv" -- "$p" >"$T/out" 2>"$T/err"
 		rc=$?
-		got=$(tr '\n' ' ' <"$tmp/out")
+		got=$(tr '\n' ' ' <"$T/out")
 		got=${got% }
 		if [ "$mode" = err ]; then
 			# ansible: no host (it swallowed the error); gameday: exit 2 and a message
-			if [ -z "$want" ] && [ "$rc" = 2 ] && [ -s "$tmp/err" ]; then
-				pass=$((pass + 1))
+			if [ -z "$want" ] && [ "$rc" = 2 ] && [ -s "$T/err" ]; then
+				ok "$name $(printf %q "$p"): an error"
 			else
-				fail=$((fail + 1))
-				printf 'FAIL %s %q: expected an error\n  ansible: %s\n  gameday (exit %s): %s %s\n' \
-				    "$name" "$p" "$want" "$rc" "$got" "$(cat "$tmp/err")"
+				bad "$name $(printf %q "$p"): expected an error"
+				printf '      ansible: %s\n      gameday (exit %s): %s %s\n' \
+				    "$want" "$rc" "$got" "$(cat "$T/err")"
 			fi
 		else
 			if [ "$mode" = set ]; then
@@ -196,19 +181,19 @@ run_inventory() {
 			fi
 			# exit status: 0 with hosts, 1 without
 			if { [ -n "${got// /}" ] && [ "$rc" != 0 ]; } || { [ -z "${got// /}" ] && [ "$rc" != 1 ]; }; then
-				got="$got (exit $rc: $(cat "$tmp/err"))"
+				got="$got (exit $rc: $(cat "$T/err"))"
 			fi
-			check "$name $(printf %q "$p")" "$want" "$got"
+			same "$name $(printf %q "$p")" "$want" "$got"
 		fi
 		i=$((i + 1))
-	done <"$tmp/$name.ansible"
+	done <"$T/$name.ansible"
 }
 
 for n in basic nested ranges patterns; do
 	run_inventory "$FIX/$n.yaml" "$n" "${pats[$n]}"
 done
 for n in flat chain mesh; do
-	run_inventory "$tmp/$n.yaml" "$n" "${pats[$n]}"
+	run_inventory "$T/$n.yaml" "$n" "${pats[$n]}"
 done
 
 # ---- a sample through the real `ansible` CLI ----
@@ -217,9 +202,9 @@ cli() {
 	local inv=$1 p=$2 want got
 	want=$(ansible -i "$inv" "$p" --list-hosts 2>/dev/null | sed -n '/^ *hosts (/,$p' | tail -n +2 | tr -d ' ' | tr '\n' ' ')
 	want=${want% }
-	got=$("$GAMEDAY" hosts -i "$inv" -- "$p" 2>/dev/null | tr '\n' ' ')
+	got=$("$GD" hosts -i "$inv" -- "$p" 2>/dev/null | tr '\n' ' ')
 	got=${got% }
-	check "ansible-cli $(basename "$inv") $(printf %q "$p")" "$want" "$got"
+	same "ansible-cli $(basename "$inv") $(printf %q "$p")" "$want" "$got"
 }
 cli "$FIX/basic.yaml" 'all'
 cli "$FIX/basic.yaml" 'web:db:&prod:!web01*'
@@ -232,13 +217,13 @@ cli "$FIX/ranges.yaml" 'letters'
 cli "$FIX/patterns.yaml" 'web*'
 cli "$FIX/patterns.yaml" 'lab[12]'
 cli "$FIX/patterns.yaml" '*[0]'
-cli "$tmp/flat.yaml" 'fe[99:106]'
-cli "$tmp/chain.yaml" 'g1'
+cli "$T/flat.yaml" 'fe[99:106]'
+cli "$T/chain.yaml" 'g1'
 cli "$FIX/patterns.yaml" 'nosuchgroup'
 
 # ---- connection fields: gameday --json against ansible-inventory's hostvars ----
 
-cat >"$tmp/fields.py" <<'PY'
+cat >"$T/fields.py" <<'PY'
 # Compares gameday's {name, addr, port, user, become, production} with what
 # the merged hostvars of ansible-inventory give for the same inventory.
 import json, sys
@@ -250,17 +235,19 @@ for h in json.load(open(sys.argv[2])):
             "port": int(v.get("ansible_port") or 22), "user": v.get("ansible_user"),
             "become": boolean(v.get("ansible_become", False), strict=False),
             "production": boolean(v.get("production", False), strict=False)}
-    print("ok" if want == h else "FAIL %s\n  ansible: %s\n  gameday: %s" % (h["name"], want, h))
+    print(("ok\t%s" if want == h else "bad\t%s\n      ansible: %s\n      gameday: %s")
+          % ((h["name"],) if want == h else (h["name"], want, h)))
 PY
 for n in basic nested ranges anchors priority; do
-	ansible-inventory -i "$FIX/$n.yaml" --list >"$tmp/hv.json" 2>/dev/null
-	"$GAMEDAY" hosts --json -i "$FIX/$n.yaml" all >"$tmp/gd.json" 2>/dev/null
-	while IFS= read -r line; do
-		case $line in
-		ok) pass=$((pass + 1)) ;;
-		*) [ "${line#FAIL}" != "$line" ] && fail=$((fail + 1)); echo "$line" ;;
+	ansible-inventory -i "$FIX/$n.yaml" --list >"$T/hv.json" 2>/dev/null
+	"$GD" hosts --json -i "$FIX/$n.yaml" all >"$T/gd.json" 2>/dev/null
+	while IFS=$'\t' read -r st line; do
+		case $st in
+		ok) ok "fields of $n: $line" ;;
+		bad) bad "fields of $n: $line" ;;
+		*) echo "$st${line:+	$line}" ;;
 		esac
-	done < <("${PY[@]}" "$tmp/fields.py" "$tmp/hv.json" "$tmp/gd.json" 2>&1 || echo "FAIL fields of $n: cannot compare")
+	done < <("${PY[@]}" "$T/fields.py" "$T/hv.json" "$T/gd.json" 2>&1 || printf 'bad\tcannot compare\n')
 done
 
 # ---- broken inventories: both refuse them ----
@@ -268,11 +255,10 @@ done
 for f in "$FIX"/bad_*.yaml; do
 	[ -e "$f" ] || continue
 	if ansible -i "$f" all --list-hosts >/dev/null 2>&1; then a=reads; else a=refuses; fi
-	"$GAMEDAY" hosts -i "$f" all >/dev/null 2>"$tmp/err"
+	"$GD" hosts -i "$f" all >/dev/null 2>"$T/err"
 	rc=$?
 	if [ "$rc" = 2 ]; then g=refuses; else g="reads (exit $rc)"; fi
-	check "broken $(basename "$f")" "$a" "$g"
+	same "broken $(basename "$f")" "$a" "$g"
 done
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

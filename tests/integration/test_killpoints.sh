@@ -6,16 +6,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 
-GD=$PWD/gameday
-T=$(mktemp -d /tmp/gd-kill-XXXXXX)
-LAB=$T/lab
-trap '"$GD" lab down --dir "$LAB" >/dev/null 2>&1; rm -rf "$T"' EXIT
-trap 'exit 130' INT TERM
-
-if ! "$GD" lab up --hosts 2 --dir "$LAB" >"$T/up.out" 2>&1; then
-	bad "lab up"; cat "$T/up.out"; finish; exit 1
-fi
-INV=$LAB/inventory.yaml
+lab_up 2
 
 # two faults on two hosts; durations long enough that no dead-man fires
 cat >"$T/two.lua" <<'EOF'

@@ -5,20 +5,13 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 
-GD=${GAMEDAY:-$PWD/gameday}
 if [ "$(id -u)" -ne 0 ]; then
 	echo "test_lab.sh needs root (it builds labs of namespaces)" >&2
-	bad "running as root"; finish; exit 1
+	bad "running as root"; finish
 fi
-T=$(mktemp -d /tmp/gd-lab-XXXXXX)
+# the labs of this test are its subject (gameday lab itself), so no lab_up
 A=$T/a B=$T/b C=$T/crash
-O=$T/out E=$T/err
-cleanup() {
-	for d in "$A" "$B" "$C"; do "$GD" lab down --dir "$d" >/dev/null 2>&1; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+for d in "$A" "$B" "$C"; do at_exit "$GD" lab down --dir "$d"; done
 
 # lab_index DIR: K of the lab in DIR, from its state
 lab_index() { sed -n 's/^  "index": \([0-9-]*\),$/\1/p' "$1/lab.json"; }

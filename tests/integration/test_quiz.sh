@@ -5,14 +5,9 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 
-GD=${GAMEDAY_BIN:-$PWD/gameday}   # GAMEDAY_BIN: test another build (e.g. with readline)
+# GAMEDAY=BINARY tests another build (one with readline, say)
 BANK=scenarios/banks/oncall.yaml
 SAMPLE=scenarios/answers/oncall-sample.yaml
-T=$(mktemp -d /tmp/gd-quiz-XXXXXX)
-cleanup() { rm -rf "$T"; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-O=$T/out E=$T/err
 
 # A small bank for the terminal: 10 graded points and one practical question.
 cat >"$T/small.yaml" <<'EOF'

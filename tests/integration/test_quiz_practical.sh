@@ -5,23 +5,10 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 
-GD=$PWD/gameday
-T=$(mktemp -d /tmp/gd-quizlab-XXXXXX)
-LAB=$T/lab
+lab_up 2
 BG=
-cleanup() {
-	[ -n "$BG" ] && kill "$BG" 2>/dev/null
-	"$GD" lab down --dir "$LAB" >/dev/null 2>&1
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-if ! "$GD" lab up --hosts 2 --dir "$LAB" >"$T/up.out" 2>&1; then
-	bad "lab up"; cat "$T/up.out"; finish; exit 1
-fi
-INV=$LAB/inventory.yaml
-O=$T/out E=$T/err
+stop_bg() { [ -z "$BG" ] || kill "$BG"; }
+at_exit stop_bg
 
 # lab_do HOSTS CMD: runs CMD on the lab quietly
 lab_do() { "$GD" exec -i "$INV" "$1" -q -- "$2" >/dev/null 2>&1; }

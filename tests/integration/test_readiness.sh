@@ -5,14 +5,9 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 
-GD=${GAMEDAY_BIN:-$PWD/gameday}
 BANK=scenarios/banks/oncall.yaml
 PROFILE=scenarios/readiness.yaml
-T=$(mktemp -d /tmp/gd-ready-XXXXXX)
-cleanup() { rm -rf "$T"; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-O=$T/out E=$T/err H=$T/hist
+H=$T/hist
 mkdir -p "$H"
 
 now_ms=$(( $(date +%s) * 1000 ))

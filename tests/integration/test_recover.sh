@@ -7,19 +7,8 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 
-GD=${GAMEDAY:-$PWD/gameday}
-if [ "$(id -u)" -ne 0 ]; then
-	echo "test_recover.sh needs root (it builds a lab of namespaces)" >&2
-	bad "running as root"; finish; exit 1
-fi
-T=$(mktemp -d /tmp/gd-recover-XXXXXX)
-LAB=$T/lab
+lab_up 3
 LOCK_PID=
-cleanup() {
-	stop_lock
-	"$GD" lab down --dir "$LAB" >/dev/null 2>&1
-	rm -rf "$T"
-}
 # stop_lock: ends the background flock (and its sleep) by their pids
 stop_lock() {
 	local child
@@ -29,20 +18,8 @@ stop_lock() {
 	wait "$LOCK_PID" 2>/dev/null
 	LOCK_PID=
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+at_exit stop_lock
 
-if ! "$GD" lab up --hosts 3 --dir "$LAB" >"$T/up.out" 2>&1; then
-	bad "lab up"; cat "$T/up.out"; finish; exit 1
-fi
-INV=$LAB/inventory.yaml
-O=$T/out E=$T/err
-
-lab_field() {
-	python3 -c 'import json,sys
-for h in json.load(open(sys.argv[1]))["hosts"]:
-    if h["name"] == sys.argv[2]: print(h[sys.argv[3]])' "$LAB/lab.json" "$1" "$2"
-}
 # jstr S: S as a JSON string (the commands here hold no control characters)
 jstr() { local s=${1//\\/\\\\}; s=${s//\"/\\\"}; printf '"%s"' "$s"; }
 # jval S: null stays null, anything else becomes a JSON string

@@ -6,22 +6,8 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 
-GD=$PWD/gameday
-T=$(mktemp -d /tmp/gd-reports-XXXXXX)
-LAB=$T/lab
 DOCS=$T/docs
-cleanup() {
-	"$GD" lab down --dir "$LAB" >/dev/null 2>&1
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-if ! "$GD" lab up --hosts 2 --services --dir "$LAB" >"$T/up.out" 2>&1; then
-	bad "lab up"; cat "$T/up.out"; finish; exit 1
-fi
-INV=$LAB/inventory.yaml
-O=$T/out E=$T/err
+lab_up 2 --services
 mkdir "$DOCS" && git -C "$DOCS" init -q && git -C "$DOCS" config user.name "Doc Keeper" &&
 	git -C "$DOCS" config user.email keeper@example.org
 echo "mine" >"$DOCS/notes.md"

@@ -6,16 +6,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 
-GD=$PWD/gameday
-T=$(mktemp -d /tmp/gd-rdq-XXXXXX)
-LAB=$T/lab
 DOCS=$T/docs
-cleanup() {
-	"$GD" lab down --dir "$LAB" >/dev/null 2>&1
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 git init -q "$DOCS"
 git -C "$DOCS" config user.name "Doc Owner"
@@ -57,10 +48,7 @@ check "dirty: no second report" test "$(ls "$DOCS"/internal-tests/*.md | wc -l)"
 git -C "$DOCS" checkout -q -- internal-tests/README.md
 
 echo "-- drills on a lab of two"
-if ! "$GD" lab up --hosts 2 --dir "$LAB" >"$T/up.out" 2>&1; then
-	bad "lab up"; cat "$T/up.out"; finish; exit 1
-fi
-INV=$LAB/inventory.yaml
+lab_up 2
 "$GD" exec -q -i "$INV" 'lab[0]' -- 'set -e; mkdir -p /srv/src /srv/backups /srv/bad
 for i in 1 2 3; do echo "file $i" > /srv/src/f$i.txt; done
 cd /srv/src && find . -type f | sed "s|^./||" | sort | xargs sha256sum > /srv/backups/SHA256SUMS

@@ -6,16 +6,6 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 
-GD=$PWD/gameday
-T=$(mktemp -d /tmp/gd-repmore-XXXXXX)
-LAB=$T/lab
-cleanup() {
-	"$GD" lab down --dir "$LAB" >/dev/null 2>&1
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-O=$T/out E=$T/err
 DOCS=$T/docs
 export GIT_CONFIG_NOSYSTEM=1 HOME=$T/home
 mkdir -p "$HOME" "$T/H"
@@ -128,10 +118,8 @@ expect_in "verify: failure is 0" "$T/cut.prom" "gameday_verify_success{archive=\
 promcheck "verify failure metrics" "$T/cut.prom"
 
 echo "-- exec --metrics (lab)"
-if ! "$GD" lab up --hosts 2 --dir "$LAB" >"$T/up.out" 2>&1; then
-	bad "lab up"; cat "$T/up.out"; finish; exit 1
-fi
-run_cmd $O $E "$GD" exec -i "$LAB/inventory.yaml" lab -q --metrics "$T/exec.prom" -- 'test "$(hostname)" != lab2'
+lab_up 2
+run_cmd $O $E "$GD" exec -i "$INV" lab -q --metrics "$T/exec.prom" -- 'test "$(hostname)" != lab2'
 expect_rc "exec: one host fails" 1
 expect_in "exec: hosts total" "$T/exec.prom" 'gameday_exec_hosts{pattern="lab"} 2'
 expect_in "exec: failed" "$T/exec.prom" 'gameday_exec_hosts_failed{pattern="lab"} 1'

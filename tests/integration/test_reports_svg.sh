@@ -7,16 +7,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 
-GD=$PWD/gameday
-T=$(mktemp -d /tmp/gd-rsvg-XXXXXX)
-LAB=$T/lab
 DOCS=$T/docs
-cleanup() {
-	"$GD" lab down --dir "$LAB" >/dev/null 2>&1
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 have() { command -v "$1" >/dev/null 2>&1; }
 # svg_ok NAME FILE: well-formed and renderable
@@ -66,10 +57,7 @@ else
 fi
 
 echo "-- a drill on a lab of two"
-if ! "$GD" lab up --hosts 2 --dir "$LAB" >"$T/up.out" 2>&1; then
-	bad "lab up"; cat "$T/up.out"; finish; exit 1
-fi
-INV=$LAB/inventory.yaml
+lab_up 2
 "$GD" exec -q -i "$INV" 'lab[0]' -- 'set -e; mkdir -p /srv/src /srv/backups
 for i in 1 2 3; do echo "file $i" > /srv/src/f$i.txt; done
 cd /srv/src && find . -type f | sed "s|^./||" | sort | xargs sha256sum > /srv/backups/SHA256SUMS

@@ -5,18 +5,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 
-GD=$PWD/gameday
-T=$(mktemp -d /tmp/gd-scen-XXXXXX)
-LAB=$T/lab
-trap '"$GD" lab down --dir "$LAB" >/dev/null 2>&1; rm -rf "$T"' EXIT
-trap 'exit 130' INT TERM
-
-if ! "$GD" lab up --hosts 2 --services --dir "$LAB" >"$T/up.out" 2>&1; then
-	bad "lab up"; cat "$T/up.out"; finish; exit 1
-fi
-INV=$LAB/inventory.yaml
-A1=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["hosts"][0]["addr"])' "$LAB/lab.json")
-for _ in $(seq 50); do timeout 1 bash -c "</dev/tcp/$A1/8080" 2>/dev/null && break; sleep 0.1; done
+lab_up 2 --services
 
 run_cmd "$T/out" "$T/err" "$GD" check scenarios/*.lua
 expect_rc "every shipped scenario passes gameday check" 0

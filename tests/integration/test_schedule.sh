@@ -5,12 +5,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 
-GD=$PWD/gameday
 EXE=$(readlink -f "$GD")
-T=$(mktemp -d /tmp/gd-schedule-XXXXXX)
-trap 'rm -rf "$T"' EXIT
-trap 'exit 130' INT TERM
-O=$T/out E=$T/err
 cd "$T"
 mkdir -p plans "with space" units
 printf 'return {}\n' >plans/orders-db.lua

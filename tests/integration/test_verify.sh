@@ -5,14 +5,9 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 
-GD=$PWD/gameday
-T=$(mktemp -d /tmp/gd-verify-XXXXXX)
-trap 'rm -rf "$T"' EXIT
-trap 'exit 130' INT TERM
 for t in tar gzip zstd xz zip sha256sum python3; do
-	command -v $t >/dev/null || { bad "$t is not installed"; finish; exit 1; }
+	command -v $t >/dev/null || { bad "$t is not installed"; finish; }
 done
-O=$T/out E=$T/err
 cd "$T"
 
 # the backed-up tree: text, binary, a symlink, a hard link, odd names

@@ -7,12 +7,6 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 
-GD=${GAMEDAY_BIN:-$PWD/gameday}
-T=$(mktemp -d /tmp/gd-wheel-XXXXXX)
-cleanup() { rm -rf "$T"; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-O=$T/out E=$T/err
 
 mkdir -p "$T/cat" "$T/hist"
 cp scenarios/db-latency.lua scenarios/disk-full.lua "$T/cat/"

@@ -7,19 +7,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 
-GD=${GAMEDAY_BIN:-$PWD/gameday}
-T=$(mktemp -d /tmp/gd-wlive-XXXXXX)
-LAB=$T/lab
-trap '"$GD" lab down --dir "$LAB" >/dev/null 2>&1; rm -rf "$T"' EXIT
-trap 'exit 130' INT TERM
-O=$T/out E=$T/err
-
-if ! "$GD" lab up --hosts 2 --services --dir "$LAB" >"$T/up.out" 2>&1; then
-	bad "lab up"; cat "$T/up.out"; finish; exit 1
-fi
-INV=$LAB/inventory.yaml
-A1=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["hosts"][0]["addr"])' "$LAB/lab.json")
-for _ in $(seq 50); do timeout 1 bash -c "</dev/tcp/$A1/8080" 2>/dev/null && break; sleep 0.1; done
+lab_up 2 --services
 
 # only web-frozen on the wheel, one participant: the pick is known
 mkdir -p "$T/cat"
