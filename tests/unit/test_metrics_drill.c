@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -132,7 +133,16 @@ test_carry_over(void **state)
 	assert_non_null(strstr(s, "\ngameday_drill_verified_bytes_total{drill=\"orders-db\"} 2097152\n"));
 	promtool(s);
 	free(s);
-	assert_int_equal(access(path, F_OK), 0);
+	/* written by rename: no temporary file left; readable by node_exporter */
+	{
+		char *tmp = gd_xasprintf("%s.tmp", path);
+		struct stat st;
+
+		assert_int_not_equal(access(tmp, F_OK), 0);
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0644);
+		free(tmp);
+	}
 	unlink(path);
 	json_decref(ok);
 	json_decref(ko);
