@@ -7,16 +7,15 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 
-GD=$PWD/gameday
-T=$(mktemp -d /tmp/gd-mon-XXXXXX)
-LAB=$T/lab
 M=tests/integration/monitoring
-trap '"$GD" lab down --dir "$LAB" >/dev/null 2>&1; rm -rf "$T"' EXIT
-trap 'exit 130' INT TERM
+# lab up --monitoring is under test itself (its output, its exit), so no lab_up
+LAB=$T/lab
+at_exit "$GD" lab down --dir "$T/lab2"   # should up --rules below leave one
+at_exit "$GD" lab down --dir "$LAB"
 
 run_cmd "$T/up.out" "$T/up.err" "$GD" lab up --hosts 2 --services --monitoring --dir "$LAB"
 expect_rc "lab up --monitoring" 0
-if [ "$RC" -ne 0 ]; then cat "$T/up.out" "$T/up.err"; finish; exit 1; fi
+if [ "$RC" -ne 0 ]; then cat "$T/up.out" "$T/up.err"; finish; fi
 expect_in "up names Prometheus's URL" "$T/up.out" "Prometheus http://10.231."
 expect_in "up waited for every target (2 exporters, 2 web, prometheus, alertmanager)" "$T/up.out" "6 targets up"
 INV=$LAB/inventory.yaml
