@@ -9,9 +9,6 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 
-GD=${GD:-$PWD/gameday}
-T=$(mktemp -d /tmp/gd-chka-XXXXXX)
-trap 'rm -rf "$T"' EXIT
 M=tests/integration/monitoring
 D=$T/docs
 mkdir -p "$D/runbooks"
