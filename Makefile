@@ -87,7 +87,7 @@ test: deps
 	@$(MAKE) --no-print-directory integration
 
 asan:
-	@$(MAKE) --no-print-directory BUILD=build-asan \
+	@LSAN_OPTIONS=suppressions=$(CURDIR)/tests/unit/lsan.supp $(MAKE) --no-print-directory BUILD=build-asan \
 	    EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	    LDFLAGS="-fsanitize=address,undefined" CFLAGS="-O1 -g" build-asan/gameday unit
 

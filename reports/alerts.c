@@ -436,7 +436,7 @@ gd_alerts_write_stubs(const struct gd_alert_rules *rs0, const char *docs, const 
 {
 	struct gd_alert_rules rs = *rs0;  /* paths filled in for NO_RUNBOOK below, on a copy */
 	struct gd_runbook_template t = { 0 };
-	struct gd_docs d = { 0 };
+	struct gd_docs_change *c = NULL;
 	struct gd_buf *data = NULL, msg = { 0 };
 	char **paths = NULL, *full;
 	size_t i, k, n = 0;
@@ -476,7 +476,7 @@ gd_alerts_write_stubs(const struct gd_alert_rules *rs0, const char *docs, const 
 		ret = 0;
 		goto out;
 	}
-	if (gd_runbook_template_load(&t, docs, err, errlen) != 0 || gd_docs_open(&d, docs, err, errlen) != 0)
+	if (gd_runbook_template_load(&t, docs, err, errlen) != 0)
 		goto out;
 	data = gd_xcalloc(n, sizeof(*data));
 	gd_buf_printf(&msg, "Runbook stubs for alerts without a runbook:");
@@ -485,8 +485,10 @@ gd_alerts_write_stubs(const struct gd_alert_rules *rs0, const char *docs, const 
 		gd_buf_printf(&msg, " %s", paths[k]);
 	}
 	gd_buf_adds(&msg, "\n\nWritten by gameday check --alerts --write-stubs.\n");
-	r = gd_docs_commit(&d, NULL, NULL, NULL, n, (const char *const *)paths, data, author, msg.data,
-	    err, errlen);
+	c = gd_docs_change_new(NULL, msg.data);
+	for (k = 0; k < n; k++)
+		gd_docs_change_file(c, paths[k], data[k].data, data[k].len);
+	r = gd_docs_write(&(struct gd_docs_opts){ .docs = docs, .author = author }, c, NULL, err, errlen);
 	if (r != 0)
 		goto out;
 	for (i = 0; i < rs.n; i++) {
@@ -510,6 +512,6 @@ out:
 	free(rs.r);
 	gd_buf_free(&msg);
 	gd_runbook_template_free(&t);
-	gd_docs_close(&d);
+	gd_docs_change_free(c);
 	return ret;
 }

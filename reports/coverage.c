@@ -234,8 +234,7 @@ int
 gd_alert_coverage_commit(const char *docs, const char *const *names, size_t nnames,
     const char *author, char *err, size_t errlen)
 {
-	static const char *const paths[] = { COVERAGE_PATH };
-	struct gd_docs d;
+	struct gd_docs_change *c;
 	struct gd_buf md = { 0 };
 	json_t *all = NULL, *cov;
 	int r;
@@ -259,11 +258,10 @@ gd_alert_coverage_commit(const char *docs, const char *const *names, size_t nnam
 			return 0;
 		}
 	}
-	if ((r = gd_docs_open(&d, docs, err, errlen)) == 0) {
-		r = gd_docs_commit(&d, NULL, NULL, NULL, 1, paths, &md, author,
-		    "Alert coverage: " COVERAGE_PATH "\n", err, errlen);
-		gd_docs_close(&d);
-	}
+	c = gd_docs_change_new(NULL, "Alert coverage: " COVERAGE_PATH "\n");
+	gd_docs_change_file(c, COVERAGE_PATH, md.data, md.len);
+	r = gd_docs_write(&(struct gd_docs_opts){ .docs = docs, .author = author }, c, NULL, err, errlen);
+	gd_docs_change_free(c);
 	gd_buf_free(&md);
 	return r;
 }

@@ -1,5 +1,6 @@
-/* metrics.c: a run or a drill as a Prometheus textfile (node_exporter's
- * textfile collector), written atomically so that a scrape never reads half. */
+/* metrics.c: a run, a drill, a quiz, exec, verify and recover as Prometheus
+ * textfiles (node_exporter's textfile collector), written atomically so that
+ * a scrape never reads half. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,18 +36,28 @@ sample(struct gd_buf *b, const char *name, const char *key, const char *val, dou
 		gd_buf_printf(b, "\"} %.15g\n", v);
 }
 
-static void
-family(struct gd_buf *b, const char *name, const char *type, const char *help, const char *key,
+void
+gd_prom_family(struct gd_buf *b, const char *name, const char *type, const char *help, const char *key,
     const char *val, double v)
 {
 	gd_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 	sample(b, name, key, val, v);
 }
 
+/* b written atomically to path, then freed */
+int
+gd_prom_write(struct gd_buf *b, const char *path, char *err, size_t errlen)
+{
+	int ret = gd_write_atomic(path, b->data, b->len, 0644, err, errlen);
+
+	gd_buf_free(b);
+	return ret;
+}
+
 static void
 metric(struct gd_buf *b, const char *name, const char *help, const char *scenario, double v)
 {
-	family(b, name, "gauge", help, "scenario", scenario, v);
+	gd_prom_family(b, name, "gauge", help, "scenario", scenario, v);
 }
 
 int
@@ -172,21 +183,21 @@ gd_report_drill_metrics(const json_t *drill, const char *prev, struct gd_buf *ou
 	}
 	(void)prev_value(prev, "gameday_drill_verified_bytes_total", id, &total);
 	if (have_ok)
-		family(out, "gameday_drill_last_success_timestamp_seconds", "gauge",
+		gd_prom_family(out, "gameday_drill_last_success_timestamp_seconds", "gauge",
 		    "When this drill last passed (carried over while it fails).", "drill", id, last_ok);
-	family(out, "gameday_drill_last_run_timestamp_seconds", "gauge", "When this drill last ended.",
+	gd_prom_family(out, "gameday_drill_last_run_timestamp_seconds", "gauge", "When this drill last ended.",
 	    "drill", id, json_number_value(ended) / 1000.0);
-	family(out, "gameday_drill_success", "gauge", "1 if the last run of this drill passed, else 0.",
+	gd_prom_family(out, "gameday_drill_success", "gauge", "1 if the last run of this drill passed, else 0.",
 	    "drill", id, pass);
-	family(out, "gameday_drill_rto_seconds", "gauge",
+	gd_prom_family(out, "gameday_drill_rto_seconds", "gauge",
 	    "Restore time (RTO) of the last run: from picking the backup to the restored data verified, before teardown and cleanup.", "drill", id,
 	    secs(json_object_get(drill, "rto_ms")));
-	family(out, "gameday_drill_backup_age_seconds", "gauge",
+	gd_prom_family(out, "gameday_drill_backup_age_seconds", "gauge",
 	    "Age of the backup the last run restored (the RPO).", "drill", id,
 	    secs(json_object_get(drill, "backup_age_ms")));
-	family(out, "gameday_drill_last_verified_bytes", "gauge",
+	gd_prom_family(out, "gameday_drill_last_verified_bytes", "gauge",
 	    "Bytes the last run of this drill verified.", "drill", id, bytes);
-	family(out, "gameday_drill_verified_bytes_total", "counter",
+	gd_prom_family(out, "gameday_drill_verified_bytes_total", "counter",
 	    "Bytes this drill verified, over all its runs.", "drill", id, total + bytes);
 	return 0;
 }
@@ -272,4 +283,62 @@ gd_report_quiz_metrics_write(const json_t *res, const char *path, char *err, siz
 		ret = gd_write_atomic(path, b.data, b.len, 0644, err, errlen);
 	gd_buf_free(&b);
 	return ret;
+}
+
+int
+gd_report_exec_metrics_write(const char *pattern, size_t hosts, size_t failed, size_t unreachable,
+    long long duration_ms, const char *path, char *err, size_t errlen)
+{
+	struct gd_buf b = { 0 };
+
+	/* not gameday_exec_hosts_total: promtool refuses _total on a gauge */
+	gd_prom_family(&b, "gameday_exec_hosts", "gauge", "Hosts the last exec on this pattern ran on.",
+	    "pattern", pattern, (double)hosts);
+	gd_prom_family(&b, "gameday_exec_hosts_failed", "gauge", "Hosts where the last exec's command failed, "
+	    "was killed or timed out.", "pattern", pattern, (double)failed);
+	gd_prom_family(&b, "gameday_exec_hosts_unreachable", "gauge", "Hosts the last exec could not reach.",
+	    "pattern", pattern, (double)unreachable);
+	gd_prom_family(&b, "gameday_exec_duration_seconds", "gauge", "How long the last exec took.", "pattern",
+	    pattern, duration_ms >= 0 ? (double)duration_ms / 1000.0 : __builtin_nan(""));
+	gd_prom_family(&b, "gameday_exec_last_timestamp_seconds", "gauge", "When the last exec on this pattern "
+	    "ended.", "pattern", pattern, (double)time(NULL));
+	return gd_prom_write(&b, path, err, errlen);
+}
+
+int
+gd_report_verify_metrics_write(const char *archive, int success, unsigned long long entries,
+    unsigned long long bytes, const char *path, char *err, size_t errlen)
+{
+	struct gd_buf b = { 0 };
+
+	gd_prom_family(&b, "gameday_verify_success", "gauge", "1 if the last verify of this archive proved it "
+	    "whole, else 0.", "archive", archive, success ? 1 : 0);
+	gd_prom_family(&b, "gameday_verify_entries", "gauge", "Entries the last verify of this archive read.",
+	    "archive", archive, (double)entries);
+	gd_prom_family(&b, "gameday_verify_bytes", "gauge", "Uncompressed content bytes the last verify of this "
+	    "archive read.", "archive", archive, (double)bytes);
+	gd_prom_family(&b, "gameday_verify_last_timestamp_seconds", "gauge", "When this archive was last "
+	    "verified.", "archive", archive, (double)time(NULL));
+	return gd_prom_write(&b, path, err, errlen);
+}
+
+int
+gd_report_recover_metrics_write(size_t reverted, size_t failed, size_t unreachable,
+    const char *path, char *err, size_t errlen)
+{
+	struct gd_buf b = { 0 };
+
+	gd_buf_printf(&b, "# HELP gameday_recover_reverted Faults the last recover reverted.\n"
+	    "# TYPE gameday_recover_reverted gauge\ngameday_recover_reverted %zu\n"
+	    "# HELP gameday_recover_failed Faults whose revert failed, or whose check says still "
+	    "active, in the last recover.\n"
+	    "# TYPE gameday_recover_failed gauge\ngameday_recover_failed %zu\n"
+	    "# HELP gameday_recover_unreachable Faults the last recover left open: their host was "
+	    "unreachable.\n"
+	    "# TYPE gameday_recover_unreachable gauge\ngameday_recover_unreachable %zu\n"
+	    "# HELP gameday_recover_last_timestamp_seconds When recover last ran.\n"
+	    "# TYPE gameday_recover_last_timestamp_seconds gauge\n"
+	    "gameday_recover_last_timestamp_seconds %.15g\n", reverted, failed, unreachable,
+	    (double)time(NULL));
+	return gd_prom_write(&b, path, err, errlen);
 }

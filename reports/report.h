@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "docs.h"
 #include "gd.h"
 
 /* svg_name: the timeline's file name without ".svg" (NULL: no link). */
@@ -52,15 +53,6 @@ void gd_report_xml_escape(struct gd_buf *b, const char *s);
 json_t *gd_report_actions(const json_t *res);
 /* The findings of res plus those a report adds (a missing runbook); new reference. */
 json_t *gd_report_findings(const json_t *res);
-
-/* Writes ha-tests/DATE-ID.{md,json,svg}, the ha-tests/README.md index and,
- * the doc repo's findings (gd_report_docs_findings) added,
- * when a trigger hits, postmortems/DATE-ID.md into the git repository docs,
- * and commits only those. Returns 0, -1 on an error, or -2 when it refused
- * to touch a path with uncommitted changes (nothing written). author:
- * "Name <email>" or NULL for git config. */
-int gd_docs_commit_run(const char *docs, const json_t *res, const char *author, char *err,
-    size_t errlen);
 
 /* The findings of res that need the doc repo (workdir: its work tree):
  * the scenario's runbook link whose file is missing there. A copy of res
@@ -112,44 +104,12 @@ int gd_report_quiz_junit_write(const json_t *res, const char *path, char *err, s
 int gd_report_quiz_metrics(const json_t *res, struct gd_buf *out, char *err, size_t errlen);
 int gd_report_quiz_metrics_write(const json_t *res, const char *path, char *err, size_t errlen);
 
-/* The doc repo, opened; base is DATE-NAME after gd_docs_base. */
-struct gd_docs {
-	const char *docs;	/* as given */
-	const char *dir;	/* the work tree, ending in '/' */
-	void *repo;		/* git_repository */
-	char date[16], base[320];
-};
-int gd_docs_open(struct gd_docs *d, const char *docs, char *err, size_t errlen);
-void gd_docs_close(struct gd_docs *d);
-/* d->date from when (0: now), d->base DATE-NAME, or DATE-NAME-2, -3...
- * until FOLDER/BASE.md and .json are both free. */
-void gd_docs_base(struct gd_docs *d, const char *folder, time_t when, const char *name);
-/* Writes the files (paths relative to the work tree, data[i] each) and
- * (unless folder is NULL) FOLDER/README.md with row first in its index table (index_head: a new
- * README's text; from its "| " line on, the table put below a README that
- * has none), each atomically, and commits only those on HEAD with msg.
- * Refuses (-2, nothing written) when one of them has uncommitted changes;
- * -1 on an error. author: "Name <email>" or NULL for git config. */
-int gd_docs_commit(struct gd_docs *d, const char *folder, const char *index_head, const char *row,
-    size_t nfiles, const char *const *paths, const struct gd_buf *data, const char *author,
-    const char *msg, char *err, size_t errlen);
-/* restore-drills/DATE-ID.{md,json}, its index row and, on data loss or a
- * failed restore, postmortems/DATE-ID.md; as gd_docs_commit_run. */
-int gd_docs_commit_drill(const char *docs, const json_t *res, const char *author, char *err,
-    size_t errlen);
-/* internal-tests/DATE-BANK-PARTICIPANT.{md,json} and its index row. */
-int gd_docs_commit_quiz(const char *docs, const json_t *res, const char *author, char *err,
-    size_t errlen);
-
 /* A readiness check (`gameday readiness`), as built there:
  *   {name, profile, profile_file, date "YYYY-MM-DDTHH:MM:SSZ", ready, missing,
  *    total, requirements: [{kind bank|topic|live|restore, name, ok, value, min,
  *    days, text}]}
  * as Markdown: the verdict, each requirement ok or missing with its figures. */
 int gd_report_readiness_markdown(const json_t *res, struct gd_buf *out, char *err, size_t errlen);
-/* internal-tests/readiness/DATE-NAME.{md,json} and its index row; as gd_docs_commit_quiz. */
-int gd_docs_commit_readiness(const char *docs, const json_t *res, const char *author, char *err,
-    size_t errlen);
 /* gameday_readiness_ready{participant} 1/0, gameday_readiness_missing{participant}. */
 int gd_report_readiness_metrics(const json_t *res, struct gd_buf *out, char *err, size_t errlen);
 int gd_report_readiness_metrics_write(const json_t *res, const char *path, char *err, size_t errlen);
@@ -157,9 +117,6 @@ int gd_report_readiness_metrics_write(const json_t *res, const char *path, char 
  * date added): {scenario, title, participant, seed, excluded, date,
  * tabletop: {narrative, injects, hints, questions}} as Markdown. */
 int gd_report_wheel_markdown(const json_t *res, struct gd_buf *out, char *err, size_t errlen);
-/* ha-tests/wheel/DATE-SCENARIO.{md,json} and its index row. */
-int gd_docs_commit_wheel(const char *docs, const json_t *res, const char *author, char *err,
-    size_t errlen);
 /* gameday_exec_hosts (no _total: a gauge), gameday_exec_hosts_failed,
  * gameday_exec_hosts_unreachable, gameday_exec_duration_seconds,
  * gameday_exec_last_timestamp_seconds, each {pattern}, written atomically to path. */
@@ -192,5 +149,33 @@ void gd_md_cell(struct gd_buf *b, const char *s);
 void gd_docs_slug(char *d, const char *s, size_t len);
 void gd_docs_twin(const json_t *res, struct gd_buf *b);
 void gd_prom_label(struct gd_buf *b, const char *s);
+/* One Prometheus family of one sample: HELP, TYPE, name{key="val"} v (NaN as NaN). */
+void gd_prom_family(struct gd_buf *b, const char *name, const char *type, const char *help,
+    const char *key, const char *val, double v);
+/* b written atomically to path, then freed. */
+int gd_prom_write(struct gd_buf *b, const char *path, char *err, size_t errlen);
+/* s upper-cased into d[len]. */
+void gd_report_upper(char *d, const char *s, size_t len);
+/* Corrective actions (strings) as "- [ ] ..." lines; a TODO when none. */
+void gd_report_checklist(struct gd_buf *b, const json_t *acts);
+/* The date (YYYY-MM-DD, UTC, of the result's start; today when unknown)
+ * and the base DATE-NAME (NAME slugged) a report's files are named after. */
+void gd_report_base(const json_t *res, const char *name, char date[16], char *base, size_t len);
+/* A Markdown link to ref (a path relative to the doc repo's root, or a URL)
+ * from a report depth folders down: [text](../ref); text NULL: ref. */
+void gd_report_link(struct gd_buf *b, const char *ref, int depth, const char *text);
+/* Link or cell text: pipes and brackets escaped, newlines dropped. */
+void gd_md_text(struct gd_buf *b, const char *s);
+/* FOLDER/BASE.EXT with b's text, into c. */
+void gd_report_add(struct gd_docs_change *c, const char *folder, const char *base, const char *ext,
+    const struct gd_buf *b);
+/* c through gd_docs_write, then freed. */
+int gd_report_commit(const struct gd_docs_opts *o, struct gd_docs_change *c, char *err, size_t errlen);
+/* FOLDER/BASE.md (md's text and a link to its twin) and BASE.json, a row
+ * "| DATE |row_tail [report](BASE.md) |" in FOLDER/README.md (made from
+ * head when missing), as one commit with msg. */
+int gd_report_commit_md(const struct gd_docs_opts *o, const char *folder, const char *name,
+    const json_t *res, int (*md)(const json_t *, struct gd_buf *, char *, size_t), const char *head,
+    const char *row_tail, const char *msg, char *err, size_t errlen);
 
 #endif

@@ -407,3 +407,32 @@ out:
 	return ret;
 }
 
+
+int
+gd_runbook_ref_check(const char *docs, const char *ref, struct gd_buf *why)
+{
+	char *file, *hash, *full, *text, e2[GD_ERRLEN];
+	int ret = 0;
+
+	if (ref == NULL || *ref == '\0' || strstr(ref, "://") != NULL)
+		return 0;
+	file = gd_xstrdup(ref[0] == '/' ? ref + 1 : ref);
+	if ((hash = strchr(file, '#')) != NULL)
+		*hash++ = '\0';
+	full = gd_xasprintf("%s%s%s", docs, docs[strlen(docs) - 1] == '/' ? "" : "/", file);
+	if (*file == '\0') {
+		ret = 0;
+	} else if ((text = gd_read_file(full, 0, NULL, e2, sizeof(e2))) == NULL) {
+		gd_buf_printf(why, "%s is missing from the doc repo", file);
+		ret = 1;
+	} else {
+		if (hash != NULL && *hash != '\0' && !gd_runbook_has_anchor(text, hash)) {
+			gd_buf_printf(why, "%s has no section #%s", file, hash);
+			ret = 1;
+		}
+		free(text);
+	}
+	free(full);
+	free(file);
+	return ret;
+}

@@ -40,6 +40,12 @@ void gd_runbook_slug(const char *heading, struct gd_buf *out);
  * it is (a repeated one with -1, -2...), or <a id=".."> / <a name="..">. */
 int gd_runbook_has_anchor(const char *text, const char *anchor);
 
+/* Whether ref ("runbooks/web.md#restart", relative to the doc repo docs)
+ * resolves: its file exists and, with an anchor, has it
+ * (gd_runbook_has_anchor). 0 yes (or a URL, not checked), 1 no with why
+ * filled ("runbooks/web.md has no section #restart"). */
+int gd_runbook_ref_check(const char *docs, const char *ref, struct gd_buf *why);
+
 /* Checks every .md file in DIR/runbooks, printing one line per runbook that lacks a
  * section ("runbooks/web.md: missing sections: Alerts") to out. Returns the
  * number of incomplete runbooks, or -1 with err filled. */

@@ -91,5 +91,6 @@ int gd_cmd_check_alerts(int argc, char **argv);
 /* history --alerts (cmd_history_alerts.c), entered from gd_cmd_history. */
 int gd_history_alerts_wanted(int argc, char **argv);
 int gd_cmd_history_alerts(int argc, char **argv);
+int gd_cmd_docs(int argc, char **argv);
 
 #endif

@@ -84,7 +84,7 @@ write_junit(const json_t *res, const char *path, const char *author, char *err, 
 static int
 write_docs(const json_t *res, const char *path, const char *author, char *err, size_t errlen)
 {
-	return gd_docs_commit_drill(path, res, author, err, errlen);
+	return gd_docs_commit_drill(&(struct gd_docs_opts){ .docs = path, .author = author }, res, err, errlen);
 }
 
 static void

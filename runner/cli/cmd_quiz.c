@@ -971,7 +971,8 @@ gd_cmd_quiz(int argc, char **argv)
 		gd_warnx("quiz: %s", err);
 		ret = GD_EXIT_UNREACHABLE;
 	}
-	if (docs != NULL && gd_docs_commit_quiz(docs, res, author, err, sizeof(err)) != 0) {
+	if (docs != NULL && gd_docs_commit_quiz(&(struct gd_docs_opts){ .docs = docs, .author = author }, res,
+	    err, sizeof(err)) != 0) {
 		gd_warnx("quiz: %s", err);
 		ret = GD_EXIT_UNREACHABLE;
 	}

@@ -13,13 +13,15 @@
 
 #include "gd.h"
 #include "report.h"
+#include "docs.h"
 #include "result.h"
 #include "roster.h"
 #include "yamltree.h"
 
 static const char readiness_usage[] =
-"usage: gameday readiness NAME --profile FILE --history DIR [--roster FILE]\n"
-"                         [--docs DIR [--author 'N <E>']] [--metrics FILE]\n"
+"usage: gameday readiness NAME --profile FILE [--history DIR] [--roster FILE]\n"
+"                         [--docs DIR [--author 'N <E>'] [--branch B] [--no-push]]\n"
+"                         [--metrics FILE]\n"
 "\n"
 "Is NAME ready to join the on-call rota? Checks a profile against NAME's past\n"
 "results and prints READY or NOT READY with each item that is missing.\n"
@@ -32,33 +34,32 @@ static const char readiness_usage[] =
 "    live:    { count: 1, within_days: 90 }   # game days with verdict pass\n"
 "    restore: { count: 1, within_days: 180 }  # restore drills with verdict pass\n"
 "\n"
-"The history is every *.json in DIR:\n"
-"  quiz results     `gameday quiz ... --out DIR/NAME-oncall.json`: participant,\n"
-"                   bank, percent, date, topics { NAME: { percent } }\n"
-"  game days        `gameday run --json` results: scenario.id, verdict,\n"
-"                   started (epoch ms); add participant (or participants)\n"
-"                   when you file one, as a run names nobody:\n"
-"                     jq '.participant=\"alice\"' run.json > DIR/run-1.json\n"
-"  restore drills   the same with a drill object instead of scenario\n"
-"A dry run does not count as a drill.\n"
+"The history is every result the one reader finds in DIR: a doc repo's\n"
+"ha-tests/, restore-drills/ and internal-tests/ (what --docs wrote), or the\n"
+"*.json of a plain directory:\n"
+"  quiz results     `gameday quiz ... --docs DIR` or `--out DIR/NAME.json`\n"
+"  game days        `gameday run --participant NAME --docs DIR` (or --json),\n"
+"                   and live wheel sessions, which name their player\n"
+"  restore drills   `gameday drill --participant NAME --docs DIR` (or --json)\n"
+"A result counts for NAME when its participants name NAME; a dry run does not\n"
+"count as a drill, nor does one that did not pass.\n"
 "\n"
 "options:\n"
 "  -p, --profile FILE   the requirements (required)\n"
-"  -H, --history DIR    the past results (required)\n"
+"  -H, --history DIR    the past results (default: the --docs repo)\n"
 "  -r, --roster FILE    NAME must be a participant there\n"
-"      --docs DIR       commit the check's report into the doc repo DIR:\n"
-"                       internal-tests/readiness/DATE-NAME.{md,json} and its index\n"
-"      --author 'N <E>' that commit's author (default: git config)\n"
 "      --metrics FILE   write a Prometheus textfile: gameday_readiness_ready and\n"
 "                       gameday_readiness_missing, labelled with the participant\n"
-"  -h, --help           this help\n"
+"      --docs DIR       also commit the check's report there:\n"
+"                       internal-tests/readiness/DATE-NAME.{md,json} and its index\n"
+"  -h, --help           this help (and the doc repo's options below)\n"
 "\n"
 "example:\n"
-"  gameday quiz scenarios/banks/oncall.yaml --participant alice --out hist/alice.json\n"
-"  gameday readiness alice --profile scenarios/readiness.yaml --history hist\n"
+"  gameday quiz scenarios/banks/oncall.yaml --participant alice --docs ~/ops-docs\n"
+"  gameday readiness alice --profile scenarios/readiness.yaml --docs ~/ops-docs\n"
 "\n"
-"exit status: 0 ready, 1 not ready, 2 bad profile, history or usage, or the\n"
-"report or metrics could not be written\n";
+"exit status: 0 ready, 1 not ready, 2 bad profile, history or usage, 3 the\n"
+"report or metrics could not be written (or pushed)\n\n";
 
 struct need {
 	char *name;
@@ -300,7 +301,8 @@ item(json_t *reqs, const char *kind, const char *rname, double value, double min
 }
 
 struct readiness {
-	const char *profile_path, *history, *roster, *name, *docs, *author, *metrics;
+	const char *profile_path, *history, *roster, *name, *metrics;
+	struct gd_docs_opts docs;
 };
 
 /* 0 to go on, else 1 + the exit status */
@@ -311,8 +313,7 @@ readiness_args(struct readiness *o, int argc, char **argv)
 		{ "profile", required_argument, NULL, 'p' },
 		{ "history", required_argument, NULL, 'H' },
 		{ "roster", required_argument, NULL, 'r' },
-		{ "docs", required_argument, NULL, 'D' },
-		{ "author", required_argument, NULL, 'A' },
+		GD_DOCS_LONGOPTS,
 		{ "metrics", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -325,15 +326,17 @@ readiness_args(struct readiness *o, int argc, char **argv)
 		case 'p': o->profile_path = optarg; break;
 		case 'H': o->history = optarg; break;
 		case 'r': o->roster = optarg; break;
-		case 'D': o->docs = optarg; break;
-		case 'A': o->author = optarg; break;
 		case 'M': o->metrics = optarg; break;
-		case 'h': fputs(readiness_usage, stdout); return 1 + GD_EXIT_OK;
-		default: fputs(readiness_usage, stderr); return 1 + GD_EXIT_USAGE;
+		case 'h': fputs(readiness_usage, stdout); fputs(gd_docs_usage, stdout); return 1 + GD_EXIT_OK;
+		default:
+			if (gd_docs_getopt(ch, optarg, &o->docs))
+				break;
+			fputs(readiness_usage, stderr);
+			return 1 + GD_EXIT_USAGE;
 		}
 	}
 	if (o->history == NULL)
-		o->history = o->docs;
+		o->history = o->docs.docs;
 	if (optind != argc - 1 || o->profile_path == NULL || o->history == NULL) {
 		gd_warnx("readiness: give NAME, --profile FILE and --history DIR (or --docs DIR)");
 		fputs(readiness_usage, stderr);
@@ -428,15 +431,17 @@ readiness_outputs(const struct readiness *o, const struct profile *p, json_t *re
 	gd_result_envelope(res, GD_RESULT_READINESS, NULL, 0);
 	if (o->metrics != NULL && gd_report_readiness_metrics_write(res, o->metrics, err, sizeof(err)) != 0) {
 		gd_warnx("%s", err);
-		ret = GD_EXIT_USAGE;
+		ret = GD_EXIT_UNREACHABLE;
 	}
-	if (o->docs != NULL) {
-		if (gd_docs_commit_readiness(o->docs, res, o->author, err, sizeof(err)) != 0) {
+	if (o->docs.docs != NULL) {
+		int rc = gd_docs_commit_readiness(&o->docs, res, err, sizeof(err));
+
+		if (rc != 0) {
 			gd_warnx("%s", err);
-			ret = GD_EXIT_USAGE;
-		} else {
-			printf("report committed to %s\n", o->docs);
+			ret = gd_docs_exit(rc);
 		}
+		if (rc == 0 || rc == GD_DOCS_UNPUSHED)
+			printf("report committed to %s\n", o->docs.docs);
 	}
 	json_decref(res);
 	return ret;

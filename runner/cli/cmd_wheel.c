@@ -17,6 +17,7 @@
 #include "report.h"
 #include "runner.h"
 #include "script.h"
+#include "docs.h"
 #include "result.h"
 #include "roster.h"
 #include "wheel.h"
@@ -312,6 +313,7 @@ struct wheel {
 	int json, tabletop, live, have_seed, have_norep;
 	unsigned long long seed, norep;
 	struct gd_run_opts ro;
+	struct gd_docs_opts docs;
 	long long limit_ms;
 	char *catalog, *roster_path;
 	struct gd_roster r;
@@ -331,7 +333,7 @@ struct wheel {
 static int
 wheel_args(struct wheel *w, int argc, char **argv)
 {
-	enum { O_LIMIT = 256, O_STATE, O_KNOWN, O_ACCEPT, O_DOCS, O_AUTHOR, O_METRICS };
+	enum { O_LIMIT = 256, O_STATE, O_KNOWN, O_ACCEPT, O_METRICS };
 	static const struct option longopts[] = {
 		{ "roster", required_argument, NULL, 'r' },
 		{ "catalog", required_argument, NULL, 'c' },
@@ -346,8 +348,7 @@ wheel_args(struct wheel *w, int argc, char **argv)
 		{ "state-dir", required_argument, NULL, O_STATE },
 		{ "known-hosts", required_argument, NULL, O_KNOWN },
 		{ "accept-new", no_argument, NULL, O_ACCEPT },
-		{ "docs", required_argument, NULL, O_DOCS },
-		{ "author", required_argument, NULL, O_AUTHOR },
+		GD_DOCS_LONGOPTS,
 		{ "metrics", required_argument, NULL, O_METRICS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -381,13 +382,19 @@ wheel_args(struct wheel *w, int argc, char **argv)
 		case O_STATE: w->ro.state_dir = optarg; break;
 		case O_KNOWN: w->ro.known_hosts = optarg; break;
 		case O_ACCEPT: w->ro.accept_new = 1; break;
-		case O_DOCS: w->ro.docs = optarg; break;
-		case O_AUTHOR: w->ro.author = optarg; break;
 		case O_METRICS: w->metrics = optarg; break;
-		case 'h': fputs(wheel_usage, stdout); return 1 + GD_EXIT_OK;
-		default: fputs(wheel_usage, stderr); return 1 + GD_EXIT_USAGE;
+		case 'h': fputs(wheel_usage, stdout); fputs(gd_docs_usage, stdout); return 1 + GD_EXIT_OK;
+		default:
+			if (gd_docs_getopt(ch, optarg, &w->docs))
+				break;
+			fputs(wheel_usage, stderr);
+			return 1 + GD_EXIT_USAGE;
 		}
 	}
+	w->docs.known_hosts = w->ro.known_hosts;
+	w->docs.accept_new = w->ro.accept_new;
+	w->ro.docs = w->docs.docs;      /* live: the run's report */
+	w->ro.author = w->docs.author;
 	if (optind < argc) {
 		gd_warnx("wheel: unexpected argument '%s'", argv[optind]);
 		return 1 + GD_EXIT_USAGE;
@@ -582,7 +589,7 @@ wheel_result(const struct wheel *w)
 }
 
 /* --docs: the report keeps the debrief asked, the standard one when the
- * scenario has none. 0, or -1 (said why). */
+ * scenario has none. 0, or what gd_docs_write says (said why). */
 static int
 wheel_commit(const struct wheel *w, json_t *o)
 {
@@ -591,6 +598,7 @@ wheel_commit(const struct wheel *w, json_t *o)
 	time_t now = time(NULL);
 	struct tm tm;
 	size_t i;
+	int rc;
 
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -602,11 +610,9 @@ wheel_commit(const struct wheel *w, json_t *o)
 			json_array_append_new(qs, json_string(debrief[i]));
 		json_object_set_new(tt, "questions", qs);
 	}
-	if (gd_docs_commit_wheel(w->ro.docs, o, w->ro.author, err, sizeof(err)) != 0) {
+	if ((rc = gd_docs_commit_wheel(&w->docs, o, err, sizeof(err))) != 0)
 		gd_warnx("wheel: %s", err);
-		return -1;
-	}
-	return 0;
+	return rc;
 }
 
 static void
@@ -639,15 +645,15 @@ wheel_report(const struct wheel *w)
 {
 	char err[4096];
 	json_t *o = NULL;
-	int failed = 0;
+	int rc = 0, failed = 0;
 
-	if (w->json || w->ro.docs != NULL) {
+	if (w->json || w->docs.docs != NULL) {
 		o = wheel_result(w);
 		if (w->json) {
 			json_dumpf(o, stdout, JSON_INDENT(2));
 			fputc('\n', stdout);
 		}
-		if (w->ro.docs != NULL && wheel_commit(w, o) != 0)
+		if (w->docs.docs != NULL && (rc = wheel_commit(w, o)) != 0)
 			failed = 1;
 		json_decref(o);
 	}
@@ -657,8 +663,8 @@ wheel_report(const struct wheel *w)
 		failed = 1;
 	}
 	if (!w->json)
-		wheel_print(w, w->ro.docs != NULL && !failed);
-	return failed ? GD_EXIT_USAGE : GD_EXIT_OK;
+		wheel_print(w, w->docs.docs != NULL && (rc == 0 || rc == GD_DOCS_UNPUSHED));
+	return failed ? GD_EXIT_UNREACHABLE : GD_EXIT_OK;
 }
 
 static void

@@ -28,7 +28,8 @@ static const struct command commands[] = {
 	{ "wheel", gd_cmd_wheel, "wheel [--roster FILE] [--tabletop|--live]", "spin the wheel of misfortune" },
 	{ "quiz", gd_cmd_quiz, "quiz BANK.yaml --participant NAME", "a scored internal test" },
 	{ "readiness", gd_cmd_readiness, "readiness NAME --profile FILE", "the pre-on-call readiness check" },
-	{ "history", gd_cmd_history, "history [--docs DIR]", "MTTx and score distributions across past runs" },
+	{ "history", gd_cmd_history, "history [--docs DIR]", "TTD/TTR, RTO and score distributions across past results" },
+	{ "docs", gd_cmd_docs, "docs push|add [--docs DIR]", "push pending report commits; file results made elsewhere" },
 	{ "schedule", gd_cmd_schedule, "schedule PLAN", "write a systemd timer for a recurring drill" },
 	{ "probe", gd_cmd_probe, "probe [SCENARIO | --http URL] [--every D] [--for D]", "the synthetic user on demand: SLIs" },
 };

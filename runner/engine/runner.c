@@ -68,7 +68,7 @@ write_metrics(const json_t *res, const char *path, const char *author, char *err
 static int
 write_docs(const json_t *res, const char *path, const char *author, char *err, size_t errlen)
 {
-	return gd_docs_commit_run(path, res, author, err, errlen);
+	return gd_docs_commit_run(&(struct gd_docs_opts){ .docs = path, .author = author }, res, err, errlen);
 }
 
 /* The result on stdout: JSON, or the text report (and a live session's lines). */

@@ -68,7 +68,7 @@ echo "-- refusal on a dirty path"
 echo "local edit" >>"$DOCS/internal-tests/readiness/README.md"
 N=$(git -C "$DOCS" rev-list --count HEAD)
 run_cmd $O $E "$GD" readiness dana --profile scenarios/readiness.yaml --history "$T/H" --docs "$DOCS"
-expect_rc "refused: exit 2" 2
+expect_rc "refused: exit 3" 3
 check "refused: no commit" test "$(git -C "$DOCS" rev-list --count HEAD)" = "$N"
 check "refused: the edit kept" grep -q "local edit" "$DOCS/internal-tests/readiness/README.md"
 git -C "$DOCS" checkout -q -- internal-tests/readiness/README.md

@@ -402,11 +402,12 @@ test_docrepo(void **state)
 	char dir[] = "/tmp/gd-docs-XXXXXX", err[GD_ERRLEN], path[512], *s;
 	git_repository *repo = NULL;
 	json_t *pass = load("pass"), *fail = load("fail");
+	struct gd_docs_opts o = { .docs = dir }, ann = { .docs = dir, .author = "Ann Example <ann@example.org>" };
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	/* not a repository yet */
-	assert_int_equal(gd_docs_commit_run(dir, pass, NULL, err, sizeof(err)), -1);
+	assert_int_equal(gd_docs_commit_run(&o, pass, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "is not a git repository"));
 
 	git_libgit2_init();
@@ -415,8 +416,8 @@ test_docrepo(void **state)
 	git_libgit2_shutdown();
 	put(dir, "notes.md", "the user's own work\n");
 
-	assert_int_equal(gd_docs_commit_run(dir, pass, "Ann Example <ann@example.org>", err, sizeof(err)), 0);
-	assert_int_equal(gd_docs_commit_run(dir, fail, NULL, err, sizeof(err)), 0);
+	assert_int_equal(gd_docs_commit_run(&ann, pass, err, sizeof(err)), 0);
+	assert_int_equal(gd_docs_commit_run(&o, fail, err, sizeof(err)), 0);
 
 	s = shell("git -C %s log --format='%%an <%%ae>|%%s'", dir);
 	assert_non_null(strstr(s, "|gameday: ha-test web-killed: FAIL (TTD 13 ms, TTR 2.017 s)\n"));
@@ -451,7 +452,7 @@ test_docrepo(void **state)
 
 	/* a dirty path it would write: refused, nothing written */
 	put(dir, "ha-tests/README.md", "| my edit |\n");
-	assert_int_equal(gd_docs_commit_run(dir, pass, NULL, err, sizeof(err)), -2);
+	assert_int_equal(gd_docs_commit_run(&o, pass, err, sizeof(err)), -2);
 	assert_non_null(strstr(err, "ha-tests/README.md has uncommitted changes"));
 	snprintf(path, sizeof(path), "%s/ha-tests/2026-11-21-web-killed-3.md", dir);
 	assert_int_not_equal(access(path, F_OK), 0);
@@ -482,7 +483,8 @@ test_findings_docs(void **state)
 	/* runbooks/web.md#restart is not in the doc repo: a finding and an action */
 	r = gd_report_docs_findings(pass, dir);
 	assert_int_equal(gd_report_markdown(r, NULL, &md, err, sizeof(err)), 0);
-	assert_non_null(strstr(md.data, "- **runbook-missing**: runbook runbooks/web.md is missing from the doc repo\n"));
+	assert_non_null(strstr(md.data, "- **runbook-missing**: the runbook runbooks/web.md#restart does not resolve: "
+	    "runbooks/web.md is missing from the doc repo\n"));
 	assert_non_null(strstr(md.data, "- [ ] write the runbook runbooks/web.md#restart\n"));
 	gd_buf_free(&md);
 	json_decref(r);
@@ -490,6 +492,13 @@ test_findings_docs(void **state)
 	s = shell("mkdir -p %s/runbooks", dir);
 	free(s);
 	put(dir, "runbooks/web.md", "# Web\n");
+	r = gd_report_docs_findings(pass, dir);
+	/* ...but without the section the link names, still a finding, naming the anchor */
+	s = json_dumps(r, 0);
+	assert_non_null(strstr(s, "runbooks/web.md has no section #restart"));
+	free(s);
+	json_decref(r);
+	put(dir, "runbooks/web.md", "# Web\n\n## Restart\n");
 	r = gd_report_docs_findings(pass, dir);
 	assert_int_equal(json_array_size(json_object_get(r, "findings")), 0);
 	json_decref(r);

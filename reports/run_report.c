@@ -1,46 +1,16 @@
-/* markdown.c: a run's result as a Markdown HA test report, and the figures
- * (findings, corrective actions) every report format shares. */
+/* run_report.c: a game day's report: Markdown (summary, hypothesis, hosts
+ * and faults, timeline, TTD/TTM/TTR, probes, reverts, findings, corrective
+ * actions), its findings and actions, and its filing in ha-tests/ with a
+ * postmortem stub when a trigger hits. */
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
+#include "docs.h"
 #include "duration.h"
 #include "report.h"
 #include "result.h"
-
-const char *
-gd_json_str(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s != NULL ? s : "";
-}
-
-long long
-gd_json_num(const json_t *o, const char *key, long long dflt)
-{
-	json_t *v = json_object_get(o, key);
-
-	return json_is_number(v) ? (long long)json_number_value(v) : dflt;
-}
-
-void
-gd_report_xml_escape(struct gd_buf *b, const char *s)
-{
-	for (; s != NULL && *s != '\0'; s++) {
-		switch (*s) {
-		case '&': gd_buf_adds(b, "&amp;"); break;
-		case '<': gd_buf_adds(b, "&lt;"); break;
-		case '>': gd_buf_adds(b, "&gt;"); break;
-		case '"': gd_buf_adds(b, "&quot;"); break;
-		case '\'': gd_buf_adds(b, "&apos;"); break;
-		default:
-			/* XML 1.0 allows no control bytes but tab and newlines */
-			if ((unsigned char)*s >= 0x20 || *s == '\t' || *s == '\n' || *s == '\r')
-				gd_buf_add(b, s, 1);
-		}
-	}
-}
+#include "runbook.h"
 
 /* an alert scenario: tagged "alert", or with an alert field */
 static int
@@ -82,31 +52,20 @@ gd_report_docs_findings(const json_t *res, const char *workdir)
 {
 	json_t *copy = json_deep_copy(res), *fd;
 	const char *rb = gd_json_str(json_object_get(res, "scenario"), "runbook");
-	char *file, *hash, *full;
-	struct stat st;
+	struct gd_buf why = { 0 };
 
 	if (copy == NULL)
 		copy = json_object();
-	if (*rb == '\0' || workdir == NULL || strstr(rb, "://") != NULL)
-		return copy;
-	file = gd_xstrdup(rb);
-	if ((hash = strchr(file, '#')) != NULL)
-		*hash = '\0';
-	full = gd_xasprintf("%s%s%s", workdir, workdir[strlen(workdir) - 1] == '/' ? "" : "/",
-	    file[0] == '/' ? file + 1 : file);
-	if (*file != '\0' && stat(full, &st) != 0) {
+	if (*rb != '\0' && workdir != NULL && gd_runbook_ref_check(workdir, rb, &why) != 0) {
 		fd = json_object_get(copy, "findings");
 		if (!json_is_array(fd)) {
 			fd = json_array();
 			json_object_set_new(copy, "findings", fd);
 		}
-		json_array_append_new(fd, json_pack("{s:s, s:s}", "kind", "runbook-missing",
-		    "text", ""));
-		json_object_set_new(json_array_get(fd, json_array_size(fd) - 1), "text",
-		    json_sprintf("runbook %s is missing from the doc repo", file));
+		json_array_append_new(fd, json_pack("{s:s, s:o}", "kind", "runbook-missing",
+		    "text", json_sprintf("the runbook %s does not resolve: %s", rb, why.data)));
 	}
-	free(full);
-	free(file);
+	gd_buf_free(&why);
 	return copy;
 }
 
@@ -163,22 +122,6 @@ gd_report_actions(const json_t *res)
 	return acts;
 }
 
-/* a table cell: pipes escaped, newlines as <br> */
-void
-gd_md_cell(struct gd_buf *b, const char *s)
-{
-	gd_buf_adds(b, " ");
-	for (; s != NULL && *s != '\0'; s++) {
-		if (*s == '|')
-			gd_buf_adds(b, "\\|");
-		else if (*s == '\n')
-			gd_buf_adds(b, "<br>");
-		else if (*s != '\r')
-			gd_buf_add(b, s, 1);
-	}
-	gd_buf_adds(b, " |");
-}
-
 static const char *
 held(const json_t *v)
 {
@@ -197,16 +140,6 @@ yes_no(const json_t *v)
 	if (json_is_false(v))
 		return "**no**";
 	return "-";
-}
-
-static void
-upper(char *d, const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len && s[i] != '\0'; i++)
-		d[i] = (s[i] >= 'a' && s[i] <= 'z') ? (char)(s[i] - 'a' + 'A') : s[i];
-	d[i] = '\0';
 }
 
 static void
@@ -299,30 +232,20 @@ section_probes(const json_t *res, struct gd_buf *out)
 	gd_buf_adds(out, any ? "\n" : "No probe ran.\n\n");
 }
 
-int
-gd_report_markdown(const json_t *res, const char *svg_name, struct gd_buf *out, char *err,
-    size_t errlen)
+static void
+section_summary(const json_t *res, const char *base, struct gd_buf *out)
 {
-	const json_t *sc = json_object_get(res, "scenario"), *hy = json_object_get(res, "hypothesis");
-	char verdict[32], when[64], a[32], b[32];
-	json_t *fd, *all = NULL, *acts = NULL, *f;
-	time_t started;
+	const json_t *sc = json_object_get(res, "scenario");
+	char verdict[32], when[64], a[GD_DURATION_LEN];
+	time_t started = (time_t)(gd_json_num(res, "started", 0) / 1000);
 	struct tm tm;
-	size_t i;
-	int ret = -1;
 
-	if (!json_is_object(res)) {
-		gd_errf(err, errlen, "report: the result is not a JSON object");
-		goto out;
-	}
-	upper(verdict, gd_json_str(res, "verdict"), sizeof(verdict));
-	started = (time_t)(gd_json_num(res, "started", 0) / 1000);
+	gd_report_upper(verdict, gd_json_str(res, "verdict"), sizeof(verdict));
 	gmtime_r(&started, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
-
-	gd_buf_printf(out, "# HA test: %s\n\n", *gd_json_str(sc, "title") ? gd_json_str(sc, "title") : gd_json_str(sc, "id"));
-	gd_buf_adds(out, "## Summary\n\n| | |\n|---|---|\n");
-	gd_buf_adds(out, "| Scenario |");
+	gd_buf_printf(out, "# HA test: %s\n\n", *gd_json_str(sc, "title") ? gd_json_str(sc, "title") :
+	    gd_json_str(sc, "id"));
+	gd_buf_adds(out, "## Summary\n\n| | |\n|---|---|\n| Scenario |");
 	gd_md_cell(out, gd_json_str(sc, "id"));
 	gd_buf_adds(out, "\n| File |");
 	gd_md_cell(out, gd_json_str(res, "file"));
@@ -331,31 +254,56 @@ gd_report_markdown(const json_t *res, const char *svg_name, struct gd_buf *out, 
 	gd_buf_printf(out, "\n| Started | %s |\n", when);
 	gd_buf_printf(out, "| Duration | %s |\n", gd_duration_fmt(gd_json_num(res, "duration_ms", -1), a, sizeof(a)));
 	gd_buf_printf(out, "| Verdict | **%s** |\n", verdict);
+	if (json_array_size(json_object_get(res, "participants")) > 0) {
+		json_t *x;
+		size_t i;
+
+		gd_buf_adds(out, "| Participants | ");
+		json_array_foreach(json_object_get(res, "participants"), i, x) {
+			if (i > 0)
+				gd_buf_adds(out, ", ");
+			gd_md_text(out, json_string_value(x));
+		}
+		gd_buf_adds(out, " |\n");
+	}
 	if (*gd_json_str(sc, "runbook")) {
-		gd_buf_adds(out, "| Runbook |");
-		gd_md_cell(out, gd_json_str(sc, "runbook"));
-		gd_buf_adds(out, "\n");
+		gd_buf_adds(out, "| Runbook | ");
+		gd_report_link(out, gd_json_str(sc, "runbook"), 1, NULL);
+		gd_buf_adds(out, " |\n");
 	}
 	if (*gd_json_str(res, "error")) {
 		gd_buf_adds(out, "| Why |");
 		gd_md_cell(out, gd_json_str(res, "error"));
 		gd_buf_adds(out, "\n");
 	}
+	if (base != NULL)
+		gd_buf_printf(out, "| Result | [%s.json](%s.json) |\n", base, base);
 	gd_buf_adds(out, "\n");
-	if (*gd_json_str(sc, "narrative")) {
-		const char *p = gd_json_str(sc, "narrative"), *nl;
+}
 
-		/* a quote block, one "> " per line */
-		for (; *p != '\0'; p = *nl ? nl + 1 : nl) {
-			nl = strchr(p, '\n');
-			if (nl == NULL)
-				nl = p + strlen(p);
-			gd_buf_adds(out, "> ");
-			gd_buf_add(out, p, (size_t)(nl - p));
-			gd_buf_adds(out, "\n");
-		}
+static void
+section_narrative(const json_t *sc, struct gd_buf *out)
+{
+	const char *p = gd_json_str(sc, "narrative"), *nl;
+
+	if (*p == '\0')
+		return;
+	/* a quote block, one "> " per line */
+	for (; *p != '\0'; p = *nl ? nl + 1 : nl) {
+		nl = strchr(p, '\n');
+		if (nl == NULL)
+			nl = p + strlen(p);
+		gd_buf_adds(out, "> ");
+		gd_buf_add(out, p, (size_t)(nl - p));
 		gd_buf_adds(out, "\n");
 	}
+	gd_buf_adds(out, "\n");
+}
+
+static void
+section_hypothesis(const json_t *res, struct gd_buf *out)
+{
+	const json_t *sc = json_object_get(res, "scenario"), *hy = json_object_get(res, "hypothesis");
 
 	gd_buf_adds(out, "## Hypothesis\n\n");
 	gd_buf_printf(out, "Expected: the steady state should **%s**.\n\n", *gd_json_str(hy, "expect") ?
@@ -365,64 +313,194 @@ gd_report_markdown(const json_t *res, const char *svg_name, struct gd_buf *out, 
 	gd_buf_printf(out, "| During the fault | %s |\n", held(json_object_get(hy, "during")));
 	gd_buf_printf(out, "| After (fault on) | %s |\n", held(json_object_get(hy, "after")));
 	gd_buf_printf(out, "| After revert | %s |\n\n", held(json_object_get(hy, "again")));
+}
+
+static void
+section_faults(const json_t *res, struct gd_buf *out)
+{
+	char a[GD_DURATION_LEN], b[GD_DURATION_LEN];
+	json_t *f;
+	size_t i;
 
 	gd_buf_adds(out, "## Hosts and faults\n\n");
 	if (json_array_size(json_object_get(res, "faults")) == 0) {
 		gd_buf_adds(out, "No fault was injected.\n\n");
-	} else {
-		gd_buf_adds(out, "| # | Host | Fault | Kind | Injected | Reverted | Took effect | Revert verified |\n"
-		    "|---:|---|---|---|---:|---:|---|---|\n");
-		json_array_foreach(json_object_get(res, "faults"), i, f) {
-			gd_buf_printf(out, "| %lld |", gd_json_num(f, "seq", (long long)i + 1));
-			gd_md_cell(out, gd_json_str(f, "host"));
-			gd_md_cell(out, gd_json_str(f, "label"));
-			gd_md_cell(out, gd_json_str(f, "kind"));
-			gd_md_cell(out, gd_duration_fmt(gd_json_num(f, "injected_ms", -1), a, sizeof(a)));
-			gd_md_cell(out, gd_duration_fmt(gd_json_num(f, "reverted_ms", -1), b, sizeof(b)));
-			gd_md_cell(out, yes_no(json_object_get(f, "active")));
-			gd_md_cell(out, yes_no(json_object_get(f, "reverted")));
-			gd_buf_adds(out, "\n");
-		}
+		return;
+	}
+	gd_buf_adds(out, "| # | Host | Fault | Kind | Injected | Reverted | Took effect | Revert verified |\n"
+	    "|---:|---|---|---|---:|---:|---|---|\n");
+	json_array_foreach(json_object_get(res, "faults"), i, f) {
+		gd_buf_printf(out, "| %lld |", gd_json_num(f, "seq", (long long)i + 1));
+		gd_md_cell(out, gd_json_str(f, "host"));
+		gd_md_cell(out, gd_json_str(f, "label"));
+		gd_md_cell(out, gd_json_str(f, "kind"));
+		gd_md_cell(out, gd_duration_fmt(gd_json_num(f, "injected_ms", -1), a, sizeof(a)));
+		gd_md_cell(out, gd_duration_fmt(gd_json_num(f, "reverted_ms", -1), b, sizeof(b)));
+		gd_md_cell(out, yes_no(json_object_get(f, "active")));
+		gd_md_cell(out, yes_no(json_object_get(f, "reverted")));
 		gd_buf_adds(out, "\n");
 	}
+	gd_buf_adds(out, "\n");
+}
 
-	section_timeline(res, svg_name, out);
-
-	section_times(res, out);
-
-	section_probes(res, out);
+static void
+section_reverts(const json_t *res, struct gd_buf *out)
+{
+	json_t *f;
+	size_t i;
 
 	gd_buf_adds(out, "## Reverts verified\n\n");
 	if (json_array_size(json_object_get(res, "faults")) == 0) {
 		gd_buf_adds(out, "Nothing to revert.\n\n");
-	} else {
-		gd_buf_adds(out, "| Host | Fault | Verified | Detail |\n|---|---|---|---|\n");
-		json_array_foreach(json_object_get(res, "faults"), i, f) {
-			gd_buf_adds(out, "|");
-			gd_md_cell(out, gd_json_str(f, "host"));
-			gd_md_cell(out, gd_json_str(f, "label"));
-			gd_md_cell(out, yes_no(json_object_get(f, "reverted")));
-			gd_md_cell(out, gd_json_str(f, "revert_detail"));
-			gd_buf_adds(out, "\n");
-		}
+		return;
+	}
+	gd_buf_adds(out, "| Host | Fault | Verified | Detail |\n|---|---|---|---|\n");
+	json_array_foreach(json_object_get(res, "faults"), i, f) {
+		gd_buf_adds(out, "|");
+		gd_md_cell(out, gd_json_str(f, "host"));
+		gd_md_cell(out, gd_json_str(f, "label"));
+		gd_md_cell(out, yes_no(json_object_get(f, "reverted")));
+		gd_md_cell(out, gd_json_str(f, "revert_detail"));
 		gd_buf_adds(out, "\n");
 	}
+	gd_buf_adds(out, "\n");
+}
+
+static void
+section_findings(const json_t *res, struct gd_buf *out)
+{
+	json_t *all = gd_report_findings(res), *acts = gd_report_actions(res), *fd;
+	size_t i;
 
 	gd_buf_adds(out, "## Findings\n\n");
-	all = gd_report_findings(res);
 	json_array_foreach(all, i, fd)
 		gd_buf_printf(out, "- **%s**: %s\n", gd_json_str(fd, "kind"), gd_json_str(fd, "text"));
 	gd_buf_adds(out, json_array_size(all) ? "\n" : "None.\n\n");
-
 	gd_buf_adds(out, "## Corrective actions\n\n");
-	acts = gd_report_actions(res);
 	json_array_foreach(acts, i, fd)
 		gd_buf_printf(out, "- [ ] %s\n", json_string_value(fd));
 	gd_buf_adds(out, json_array_size(acts) ? "\n" : "None.\n\n");
-	gd_buf_printf(out, "_Written by gameday %s._\n", GD_VERSION);
-	ret = 0;
-out:
 	json_decref(all);
 	json_decref(acts);
+}
+
+int
+gd_report_markdown(const json_t *res, const char *svg_name, struct gd_buf *out, char *err,
+    size_t errlen)
+{
+	if (!json_is_object(res))
+		return gd_errf(err, errlen, "report: the result is not a JSON object");
+	section_summary(res, svg_name, out);
+	section_narrative(json_object_get(res, "scenario"), out);
+	section_hypothesis(res, out);
+	section_faults(res, out);
+	section_timeline(res, svg_name, out);
+	section_times(res, out);
+	section_probes(res, out);
+	section_reverts(res, out);
+	section_findings(res, out);
+	gd_buf_printf(out, "_Written by gameday %s._\n", GD_VERSION);
+	return 0;
+}
+
+static const char ha_head[] =
+"# HA tests\n"
+"\n"
+"Game days run by gameday, newest first.\n"
+"\n"
+"| Date | ID | Verdict | TTD | TTR | Report |\n"
+"|---|---|---|---|---|---|\n";
+
+/* the postmortem triggers: a failed revert, an error after injection, a fault never detected */
+static int
+needs_postmortem(const json_t *res)
+{
+	json_t *f;
+	size_t i;
+	int injected = 0;
+
+	json_array_foreach(json_object_get(res, "faults"), i, f) {
+		if (json_is_false(json_object_get(f, "reverted")))
+			return 1;
+		if (json_is_number(json_object_get(f, "injected_ms")))
+			injected = 1;
+	}
+	if (injected && strcmp(gd_json_str(res, "verdict"), "error") == 0)
+		return 1;
+	json_array_foreach(json_object_get(res, "findings"), i, f)
+		if (strcmp(gd_json_str(f, "kind"), "not-detected") == 0)
+			return 1;
+	return 0;
+}
+
+/* postmortems/BASE.md: the stub a trigger calls for */
+static void
+postmortem(const json_t *res, const char *date, const char *base, const char *verdict, struct gd_buf *out)
+{
+	struct gd_result_times t;
+	char a[GD_DURATION_LEN], b[GD_DURATION_LEN];
+	json_t *acts = gd_report_actions(res);
+
+	gd_result_times(res, &t);
+	gd_buf_printf(out, "# Postmortem: %s (%s)\n\n", gd_json_str(json_object_get(res, "scenario"), "title"),
+	    date);
+	gd_buf_printf(out, "_A stub written by gameday: fill in the blanks._ HA test: "
+	    "[%s](../ha-tests/%s.md). Verdict **%s**.\n\n", base, base, verdict);
+	gd_buf_printf(out, "## Summary\n\n%s\n\n", *gd_json_str(res, "error") ? gd_json_str(res, "error") : "TODO");
+	gd_buf_adds(out, "## Impact\n\nTODO\n\n");
+	gd_report_timeline_md(res, out);
+	gd_buf_printf(out, "TTD (time to detect): %s. TTR (time to resolve): %s. Both from the first "
+	    "injection.\n\n", gd_duration_fmt(t.ttd, a, sizeof(a)), gd_duration_fmt(t.ttr, b, sizeof(b)));
+	gd_buf_adds(out, "## Root cause\n\nTODO\n\n## Action items\n\n");
+	gd_report_checklist(out, acts);
+	json_decref(acts);
+}
+
+int
+gd_docs_commit_run(const struct gd_docs_opts *o, const json_t *res0, char *err, size_t errlen)
+{
+	struct gd_buf md = { 0 }, twin = { 0 }, svg = { 0 }, pm = { 0 }, row = { 0 }, msg = { 0 };
+	struct gd_docs_change *c = NULL;
+	struct gd_result_times t;
+	char date[16], base[320], a[GD_DURATION_LEN], b[GD_DURATION_LEN], verdict[16];
+	char *workdir = gd_docs_workdir(o->docs);
+	const char *id;
+	json_t *res;
+	int ret = GD_DOCS_ERROR;
+
+	/* the findings that need the doc repo: a runbook link to nowhere */
+	res = gd_report_docs_findings(res0, workdir);
+	id = *gd_json_str(json_object_get(res, "scenario"), "id") ? gd_json_str(json_object_get(res, "scenario"), "id") :
+	    "run";
+	gd_report_base(res, id, date, base, sizeof(base));
+	if (gd_report_markdown(res, base, &md, err, errlen) != 0 || gd_report_svg(res, &svg, err, errlen) != 0)
+		goto out;
+	gd_docs_twin(res, &twin);
+	gd_report_upper(verdict, gd_json_str(res, "verdict"), sizeof(verdict));
+	gd_result_times(res, &t);
+	gd_duration_fmt(t.ttd, a, sizeof(a));
+	gd_duration_fmt(t.ttr, b, sizeof(b));
+	gd_buf_printf(&row, "| %s | %s | %s | %s | %s | [report](%s.md) |\n", date, id, verdict, a, b, base);
+	gd_buf_printf(&msg, "gameday: ha-test %s: %s (TTD %s, TTR %s)\n\nrun %s\n", id, verdict, a, b,
+	    gd_json_str(res, "run"));
+	c = gd_docs_change_new(base, msg.data);
+	gd_report_add(c, "ha-tests", base, "md", &md);
+	gd_report_add(c, "ha-tests", base, "json", &twin);
+	gd_report_add(c, "ha-tests", base, "svg", &svg);
+	if (needs_postmortem(res)) {
+		postmortem(res, date, base, verdict, &pm);
+		gd_report_add(c, "postmortems", base, "md", &pm);
+	}
+	gd_docs_change_row(c, "ha-tests/README.md", ha_head, row.data);
+	ret = gd_report_commit(o, c, err, errlen);
+out:
+	gd_buf_free(&md);
+	gd_buf_free(&twin);
+	gd_buf_free(&svg);
+	gd_buf_free(&pm);
+	gd_buf_free(&row);
+	gd_buf_free(&msg);
+	json_decref(res);
+	free(workdir);
 	return ret;
 }

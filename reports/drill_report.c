@@ -1,33 +1,13 @@
-/* drillquiz.c: a restore drill's and a quiz's results as Markdown reports,
- * with the drill's findings and the postmortem trigger. */
+/* drill_report.c: a restore drill's report: Markdown (backup, RPO, phases
+ * and RTO, verification, objectives), its findings, the postmortem trigger
+ * (data loss), and its filing in restore-drills/. */
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "docs.h"
 #include "duration.h"
 #include "report.h"
-
-/* a count that the drill gives as a list (or an object, or a number) */
-long long
-gd_report_count_of(const json_t *v)
-{
-	if (json_is_array(v))
-		return (long long)json_array_size(v);
-	if (json_is_object(v))
-		return (long long)json_object_size(v);
-	if (json_is_number(v))
-		return (long long)json_number_value(v);
-	return 0;
-}
-
-static void
-upper(char *d, const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len && s[i] != '\0'; i++)
-		d[i] = (s[i] >= 'a' && s[i] <= 'z') ? (char)(s[i] - 'a' + 'A') : s[i];
-	d[i] = '\0';
-}
 
 static const char *
 dur(const json_t *o, const char *key, char *buf, size_t len)
@@ -232,7 +212,7 @@ gd_report_drill_markdown_svg(const json_t *res, const char *svg_name, struct gd_
 
 	if (!json_is_object(res))
 		return gd_errf(err, errlen, "report: the drill result is not a JSON object");
-	upper(verdict, *gd_json_str(res, "verdict") ? gd_json_str(res, "verdict") : "error", sizeof(verdict));
+	gd_report_upper(verdict, *gd_json_str(res, "verdict") ? gd_json_str(res, "verdict") : "error", sizeof(verdict));
 	t = (time_t)(gd_json_num(res, "started", 0) / 1000);
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
@@ -336,103 +316,72 @@ gd_report_drill_markdown_svg(const json_t *res, const char *svg_name, struct gd_
 	return 0;
 }
 
-static const char *
-fmtnum(double v, char *buf, size_t len)
-{
-	snprintf(buf, len, "%.2f", v);
-	/* 2.00 -> 2, 2.50 -> 2.5 */
-	if (strchr(buf, '.') != NULL) {
-		char *e = buf + strlen(buf) - 1;
+static const char drill_head[] =
+"# Restore drills\n"
+"\n"
+"Restore drills run by gameday, newest first. The RTO runs from picking the\n"
+"backup to the restored data verified; the RPO is the backup's age.\n"
+"\n"
+"| Date | ID | Verdict | RTO | RPO | Report |\n"
+"|---|---|---|---|---|---|\n";
 
-		while (*e == '0')
-			*e-- = '\0';
-		if (*e == '.')
-			*e = '\0';
-	}
-	return buf;
+static void
+drill_postmortem(const json_t *res, const char *id, const char *date, const char *base, const char *verdict,
+    const char *why, struct gd_buf *out)
+{
+	json_t *acts = gd_report_drill_actions(res);
+
+	gd_buf_printf(out, "# Postmortem: restore drill %s (%s)\n\n", *gd_json_str(res, "title") ?
+	    gd_json_str(res, "title") : id, date);
+	gd_buf_printf(out, "_A stub written by gameday: fill in the blanks._ Restore drill: "
+	    "[%s](../restore-drills/%s.md). Verdict **%s**.\n\n", base, base, verdict);
+	gd_buf_printf(out, "## Summary\n\n%s.", why);
+	if (*gd_json_str(res, "error"))
+		gd_buf_printf(out, " %s", gd_json_str(res, "error"));
+	gd_buf_adds(out, "\n\n## Impact\n\nTODO: which data would a real restore have lost?\n\n");
+	gd_report_drill_timeline_md(res, out);
+	gd_buf_adds(out, "## Root cause\n\nTODO\n\n## Action items\n\n");
+	gd_report_checklist(out, acts);
+	json_decref(acts);
 }
 
 int
-gd_report_quiz_markdown(const json_t *res, struct gd_buf *out, char *err, size_t errlen)
+gd_docs_commit_drill(const struct gd_docs_opts *o, const json_t *res, char *err, size_t errlen)
 {
-	return gd_report_quiz_markdown_svg(res, NULL, out, err, errlen);
-}
+	const char *id = *gd_json_str(res, "id") ? gd_json_str(res, "id") : "drill";
+	const char *why = gd_report_drill_postmortem(res);
+	struct gd_buf md = { 0 }, twin = { 0 }, svg = { 0 }, pm = { 0 }, row = { 0 }, msg = { 0 };
+	struct gd_docs_change *c;
+	char date[16], base[320], rto[GD_DURATION_LEN], rpo[GD_DURATION_LEN], verdict[16];
+	int ret = GD_DOCS_ERROR;
 
-int
-gd_report_quiz_markdown_svg(const json_t *res, const char *svg_name, struct gd_buf *out,
-    char *err, size_t errlen)
-{
-	const char *k;
-	char a[32], b[32];
-	json_t *t, *q, *g;
-	size_t i;
-
-	if (!json_is_object(res))
-		return gd_errf(err, errlen, "report: the quiz result is not a JSON object");
-	gd_buf_printf(out, "# Internal test: %s\n\n", *gd_json_str(res, "title") ? gd_json_str(res, "title") : gd_json_str(res, "bank"));
-	gd_buf_adds(out, "## Summary\n\n| | |\n|---|---|\n| Participant |");
-	gd_md_cell(out, gd_json_str(res, "participant"));
-	gd_buf_adds(out, "\n| Bank |");
-	gd_md_cell(out, gd_json_str(res, "bank"));
-	gd_buf_adds(out, "\n| Date |");
-	gd_md_cell(out, gd_json_str(res, "date"));
-	gd_buf_printf(out, "\n| Score | %s / %s (%.1f%%) |\n",
-	    fmtnum(json_number_value(json_object_get(res, "total")), a, sizeof(a)),
-	    fmtnum(json_number_value(json_object_get(res, "max")), b, sizeof(b)),
-	    json_number_value(json_object_get(res, "percent")));
-	gd_buf_printf(out, "| Pass mark | %s%% |\n", fmtnum(json_number_value(json_object_get(res, "pass")),
-	    a, sizeof(a)));
-	gd_buf_printf(out, "| Verdict | **%s** |\n", json_is_true(json_object_get(res, "passed")) ?
-	    "PASSED" : "NOT PASSED");
-	gd_buf_printf(out, "| Gaps | %zu |\n\n", json_array_size(json_object_get(res, "gaps")));
-
-	gd_buf_adds(out, "## Scores per topic\n\n");
-	if (svg_name != NULL)
-		gd_buf_printf(out, "![scores per topic](%s.svg)\n\n", svg_name);
-	gd_buf_adds(out, "| Topic | Score | Max | Percent |\n|---|---:|---:|---:|\n");
-	json_object_foreach(json_object_get(res, "topics"), k, t) {
-		gd_buf_adds(out, "|");
-		gd_md_cell(out, k);
-		gd_buf_printf(out, " %s | %s | %.1f%% |\n",
-		    fmtnum(json_number_value(json_object_get(t, "score")), a, sizeof(a)),
-		    fmtnum(json_number_value(json_object_get(t, "max")), b, sizeof(b)),
-		    json_number_value(json_object_get(t, "percent")));
+	gd_report_base(res, id, date, base, sizeof(base));
+	if (gd_report_drill_markdown_svg(res, base, &md, err, errlen) != 0 ||
+	    gd_report_drill_svg(res, &svg, err, errlen) != 0)
+		goto out;
+	gd_docs_twin(res, &twin);
+	gd_report_upper(verdict, *gd_json_str(res, "verdict") ? gd_json_str(res, "verdict") : "error", sizeof(verdict));
+	gd_duration_fmt(gd_json_num(res, "rto_ms", -1), rto, sizeof(rto));
+	gd_duration_fmt(gd_json_num(json_object_get(res, "backup"), "age_ms", -1), rpo, sizeof(rpo));
+	gd_buf_printf(&row, "| %s | %s | %s | %s | %s | [report](%s.md) |\n", date, id, verdict, rto, rpo, base);
+	gd_buf_printf(&msg, "gameday: restore drill %s: %s (RTO %s, RPO %s)\n\nrun %s\n", id, verdict,
+	    rto, rpo, gd_json_str(res, "run"));
+	c = gd_docs_change_new(base, msg.data);
+	gd_report_add(c, "restore-drills", base, "md", &md);
+	gd_report_add(c, "restore-drills", base, "json", &twin);
+	gd_report_add(c, "restore-drills", base, "svg", &svg);
+	if (why != NULL) {
+		drill_postmortem(res, id, date, base, verdict, why, &pm);
+		gd_report_add(c, "postmortems", base, "md", &pm);
 	}
-	gd_buf_adds(out, "\n## Questions\n\n| Question | Topic | Score | Max | Result |\n|---|---|---:|---:|---|\n");
-	json_array_foreach(json_object_get(res, "questions"), i, q) {
-		gd_buf_adds(out, "|");
-		gd_md_cell(out, gd_json_str(q, "id"));
-		gd_md_cell(out, gd_json_str(q, "topic"));
-		gd_buf_printf(out, " %s | %s |", fmtnum(json_number_value(json_object_get(q, "score")), a,
-		    sizeof(a)), fmtnum(json_number_value(json_object_get(q, "max")), b, sizeof(b)));
-		gd_md_cell(out, gd_json_str(q, "status"));
-		gd_buf_adds(out, "\n");
-	}
-	gd_buf_adds(out, "\n## Gaps\n\n");
-	if (json_array_size(json_object_get(res, "gaps")) == 0) {
-		gd_buf_adds(out, "None.\n\n");
-	} else {
-		gd_buf_adds(out, "| Question | Topic | Result | Remedy |\n|---|---|---|---|\n");
-		json_array_foreach(json_object_get(res, "gaps"), i, g) {
-			gd_buf_adds(out, "|");
-			gd_md_cell(out, gd_json_str(g, "id"));
-			gd_md_cell(out, gd_json_str(g, "topic"));
-			gd_md_cell(out, gd_json_str(g, "status"));
-			gd_md_cell(out, *gd_json_str(g, "remedy") ? gd_json_str(g, "remedy") : "(the bank gives no remedy)");
-			gd_buf_adds(out, "\n");
-		}
-		gd_buf_adds(out, "\n");
-	}
-	gd_buf_adds(out, "## Corrective actions\n\n");
-	json_array_foreach(json_object_get(res, "gaps"), i, g) {
-		if (*gd_json_str(g, "remedy"))
-			gd_buf_printf(out, "- [ ] study %s (question %s, %s)\n", gd_json_str(g, "remedy"), gd_json_str(g, "id"),
-			    gd_json_str(g, "topic"));
-		else
-			gd_buf_printf(out, "- [ ] review question %s (%s): the bank gives no remedy\n",
-			    gd_json_str(g, "id"), gd_json_str(g, "topic"));
-	}
-	gd_buf_adds(out, json_array_size(json_object_get(res, "gaps")) ? "\n" : "None.\n\n");
-	gd_buf_printf(out, "_Written by gameday %s._\n", GD_VERSION);
-	return 0;
+	gd_docs_change_row(c, "restore-drills/README.md", drill_head, row.data);
+	ret = gd_report_commit(o, c, err, errlen);
+out:
+	gd_buf_free(&md);
+	gd_buf_free(&twin);
+	gd_buf_free(&svg);
+	gd_buf_free(&pm);
+	gd_buf_free(&row);
+	gd_buf_free(&msg);
+	return ret;
 }
