@@ -18,7 +18,7 @@ printf '# Disks\n## Summary\n## Full\n' >"$D/runbooks/disk.md"
 printf 'runbook_url_prefix:\n  - https://gitlab.example.com/sre/docs/-/blob/main/\n' >"$D/.gameday.yaml"
 git -C "$D" add -A && git -C "$D" commit -qm runbooks
 
-check "promtool takes the fixture as a rule file" promtool check rules "$M/team-rules.yml" >/dev/null
+check "promtool takes the fixture as a rule file" sh -c 'promtool check rules "$1" >/dev/null' _ "$M/team-rules.yml"
 run_cmd "$T/out" "$T/err" "$GD" check --alerts "$M/team-rules.yml" --docs "$D"
 expect_rc "some alerts lack a complete runbook" 1
 expect_in "through the URL prefix" "$T/out" "line 8: WebDown: ok: runbooks/web.md#webdown"

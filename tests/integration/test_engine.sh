@@ -15,8 +15,8 @@ at_exit stop_run
 
 # host_state: what a run must leave as it found it on lab1 and lab2
 host_state() {
-	"$GD" exec -q -i "$INV" lab -- 'ls -la --time-style=+ /srv; ls /run/gameday 2>/dev/null; tc qdisc show dev eth0; nft list ruleset; ps -eo comm,args | grep -Ev "^(ps|sort|grep) |time-style"' 2>&1 |
-		grep -v '^===' | sort
+	on lab 'ls -la --time-style=+ /srv; ls /run/gameday 2>/dev/null; tc qdisc show dev eth0; nft list ruleset; ps -eo comm,args | grep -Ev "^(ps|sort|grep) |time-style"' |
+		sort
 }
 journals() { ls "$STATE/runs" 2>/dev/null | wc -l; }
 # same_state NAME BEFORE: the hosts are as BEFORE; prints the difference if not
@@ -143,7 +143,7 @@ expect_in "refusal said" $O "steady state does not hold before injection, so not
 check "no intent in its journal" bash -c "! grep -l '\"broken\"' $STATE/runs/*.jsonl | xargs grep -q '\"intent\"'"
 
 echo "-- a failing revert is reported, not hidden"
-"$GD" exec -q -i "$INV" 'lab[0]' -- 'echo data > /srv/keep' >/dev/null
+on 'lab[0]' 'echo data > /srv/keep' >/dev/null
 scenario failrevert 'local moved = fault.file_move { on = "lab[0]", path = "/srv/keep" }
 return gameday.scenario {
   id = "failrevert", title = "x", faults = { moved },
@@ -158,15 +158,15 @@ expect_rc "revert refused to clobber a new file" 1
 expect_in "revert failure in the report" $O "revert failed"
 expect_in "a finding for it" $O "finding: revert-failed"
 expect_in "the reason, from the host" $E "exists again, the original is kept at"
-check "the dead-man timer stays armed after a failed revert" bash -c "'$GD' exec -q -i '$INV' 'lab[0]' -- 'ls /run/gameday/*.deadman' >/dev/null"
-"$GD" exec -q -i "$INV" 'lab[0]' -- 'rm -f /srv/keep' >/dev/null  # the operator removes the impostor
+check "the dead-man timer stays armed after a failed revert" on 'lab[0]' 'ls /run/gameday/*.deadman >/dev/null'
+on 'lab[0]' 'rm -f /srv/keep' >/dev/null  # the operator removes the impostor
 run_cmd $O $E "$GD" recover --state-dir "$STATE"
 expect_rc "recover then reverts it" 0
-check "the original is back" bash -c "'$GD' exec -q -i '$INV' 'lab[0]' -- 'grep -qx data /srv/keep' >/dev/null"
-"$GD" exec -q -i "$INV" 'lab[0]' -- 'rm -f /srv/keep' >/dev/null
+check "the original is back" on 'lab[0]' 'grep -qx data /srv/keep'
+on 'lab[0]' 'rm -f /srv/keep' >/dev/null
 
 echo "-- a fault that does not take effect, an unlisted fault, an inject that fails"
-"$GD" exec -q -i "$INV" 'lab[0]' -- 'nohup setsid sleep 600 </dev/null >/dev/null 2>&1 & echo $! > /srv/victim.pid' >/dev/null
+on 'lab[0]' 'nohup setsid sleep 600 </dev/null >/dev/null 2>&1 & echo $! > /srv/victim.pid' >/dev/null
 scenario noeffect 'return gameday.scenario {
   id = "noeffect", title = "x",
   faults = { fault.process_kill { on = "lab[0]", pidfile = "/srv/victim.pid", signal = "CONT" } },
@@ -195,7 +195,7 @@ return gameday.scenario {
 run_cmd $O $E "$GD" run "$T/injectfail.lua" -i "$INV" --state-dir "$STATE"
 expect_rc "an inject that fails on the host" 3
 expect_in "the failed inject named" $E "lab1: stop (SIGSTOP) pidfile /srv/victim.pid failed"
-"$GD" exec -q -i "$INV" 'lab[0]' -- 'rm -f /srv/victim.pid' >/dev/null
+on 'lab[0]' 'rm -f /srv/victim.pid' >/dev/null
 before=$(host_state)
 
 echo "-- halt probes and signals revert, then exit 4"
@@ -240,7 +240,7 @@ scenario deadman 'return gameday.scenario {
 (GAMEDAY_KILL_AFTER=5 "$GD" run "$T/deadman.lua" -i "$INV" --state-dir "$STATE" >$O 2>$E; exit $?) 2>/dev/null
 RC=$?
 expect_rc "runner killed with SIGKILL after injecting" 137
-check "both hosts filled while the runner is dead" bash -c "'$GD' exec -q -i '$INV' lab -- 'ls /srv/.gameday-fill-*' >/dev/null"
+check "both hosts filled while the runner is dead" on lab 'ls /srv/.gameday-fill-* >/dev/null'
 sleep 5
 same_state "no recover run: both hosts reverted by their dead-man timers" "$before"
 run_cmd $O $E "$GD" recover --state-dir "$STATE"

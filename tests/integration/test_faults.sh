@@ -15,10 +15,6 @@ at_exit stop_listener
 A1=$(lab_field lab1 addr) A2=$(lab_field lab2 addr) A3=$(lab_field lab3 addr)
 RUNNER=$(echo "$A1" | cut -d. -f1-3).1   # the runner (the lab's bridge) as the hosts see it
 
-# gx PATTERN CMD: a command on lab hosts, outside of any game day (gxo: with its output)
-gxo() { "$GD" exec -i "$INV" "$1" -- "$2"; }
-gx() { gxo "$@" >"$T/gx.out" 2>&1; }
-
 # a TCP sink: accepts on ADDR PORT..., reads every connection to its end;
 # prints the ports it listens on (0 = any free port)
 cat >"$T/sink.py" <<'EOF'
@@ -66,7 +62,7 @@ EOF
 SNAP='tc qdisc show; tc class show dev eth0; tc filter show dev eth0; nft list ruleset
 find /srv /run/gameday -mindepth 1 ! -name "*.pid" -printf "%p %m %s\n" 2>/dev/null | sort
 ps -eo stat=,args= | grep -v -E "[s]shd|[p]s -eo|[s]ort|[g]rep -v|^[^ ]+ +\[[^]]*\]$" | sort'
-snapshot() { gxo lab "$SNAP" 2>/dev/null | sed 's/^\(=== lab[0-9]*: exit [0-9]*\) (.*/\1/' >"$T/snap.$1"; }
+snapshot() { "$GD" exec -i "$INV" lab -- "$SNAP" 2>/dev/null | sed 's/^\(=== lab[0-9]*: exit [0-9]*\) (.*/\1/' >"$T/snap.$1"; }
 same_as() {
 	snapshot now
 	if diff -u "$T/snap.$1" "$T/snap.now" >"$T/snap.diff"; then ok "$2: every lab host as it was before"
@@ -82,8 +78,8 @@ CLEAN='left=$(
   ps -eo args= | grep -E "[g]d-[0-9a-f]+-[0-9]+|[w]hile :; do :; done|^[s]leep 60$|^[t]imeout ")
 [ -z "$left" ] || { echo "$left"; exit 1; }'
 clean() {
-	if gxo lab "$CLEAN" >"$T/clean.out" 2>&1; then ok "$1: nothing of gameday left on the lab hosts"
-	else bad "$1: left behind:"; grep -v '^===\|^gameday:' "$T/clean.out" | sed 's/^/      | /' | head -20; fi
+	if on lab "$CLEAN" >"$T/clean.out"; then ok "$1: nothing of gameday left on the lab hosts"
+	else bad "$1: left behind:"; grep -v '^gameday:' "$T/clean.out" | sed 's/^/      | /' | head -20; fi
 }
 
 # scenario NAME FAULT [MID-PROBES]: a game day with one fault on lab1, checks
@@ -152,48 +148,48 @@ run_fault() {
 reach() { echo "timeout ${3:-3} bash -c '</dev/tcp/$1/$2'"; }
 
 # a sink on lab2 (TCP 53 for DNS, 9000 for throughput) and one on the runner
-gx 'lab[1]' "nohup setsid python3 $T/sink.py 0.0.0.0 53 9000 </dev/null >/dev/null 2>&1 & echo \$! > /srv/sink.pid"
+on 'lab[1]' "nohup setsid python3 $T/sink.py 0.0.0.0 53 9000 </dev/null >/dev/null 2>&1 & echo \$! > /srv/sink.pid" >/dev/null
 python3 "$T/sink.py" "$RUNNER" 0 >"$T/runner-port" 2>/dev/null &
 LISTENER_PID=$!
-for _ in $(seq 50); do [ -s "$T/runner-port" ] && gx 'lab[1]' "$(reach "$A2" 9000)" >/dev/null 2>&1 && break; sleep 0.1; done
+for _ in $(seq 50); do [ -s "$T/runner-port" ] && on 'lab[1]' "$(reach "$A2" 9000)" >/dev/null && break; sleep 0.1; done
 RPORT=$(head -n 1 "$T/runner-port")
 check "sinks listening on lab2:53, lab2:9000 and the runner:$RPORT" \
-	gx 'lab[0]' "$(reach "$A2" 53) && $(reach "$A2" 9000) && $(reach "$RUNNER" "$RPORT")"
+	on 'lab[0]' "$(reach "$A2" 53) && $(reach "$A2" 9000) && $(reach "$RUNNER" "$RPORT")"
 
 snapshot start
 
 echo "-- disk_fill"
-gxo 'lab[0]' 'df -P -B1 /srv | awk "NR==2 {print \$3}"' 2>/dev/null | sed -n 2p >"$T/used0" 2>&1
+on 'lab[0]' 'df -P -B1 /srv | awk "NR==2 {print \$3}"' >"$T/used0"
 scenario disk "fault.disk_fill { on = \"one\", path = \"/srv\", percent = 90, duration = \"60s\" }" "
 $(mid "/srv at least 89% full" 'df -P /srv | awk "NR==2 { sub(\"%\", \"\", \$5); exit !(\$5 >= 89) }"')
 $(mid "a 16M write to /srv fails" 'if dd if=/dev/zero of=/srv/.w bs=1M count=16 2>/dev/null; then rm -f /srv/.w; exit 1; fi; rm -f /srv/.w')
 $(mid "the fill file is there" 'ls -A /srv | grep -q "^.gameday-fill-gd-"')"
 run_fault disk disk_fill
-check "disk_fill: /srv takes a 16M write again" gx 'lab[0]' 'dd if=/dev/zero of=/srv/.w bs=1M count=16 2>/dev/null && rm -f /srv/.w'
-gxo 'lab[0]' 'df -P -B1 /srv | awk "NR==2 {print \$3}"' 2>/dev/null | sed -n 2p >"$T/used1" 2>&1
+check "disk_fill: /srv takes a 16M write again" on 'lab[0]' 'dd if=/dev/zero of=/srv/.w bs=1M count=16 2>/dev/null && rm -f /srv/.w'
+on 'lab[0]' 'df -P -B1 /srv | awk "NR==2 {print \$3}"' >"$T/used1"
 check "disk_fill: /srv usage back to what it was" cmp -s "$T/used0" "$T/used1"
 clean disk_fill
 same_as start disk_fill
 
 echo "-- file_mode"
-gx 'lab[0]' 'echo secret > /srv/app.conf && chmod 640 /srv/app.conf'
+on 'lab[0]' 'echo secret > /srv/app.conf && chmod 640 /srv/app.conf' >/dev/null
 snapshot file
 scenario mode "fault.file_mode { on = \"one\", path = \"/srv/app.conf\", mode = \"000\", duration = \"60s\" }" "
 $(mid "mode of /srv/app.conf is 000" 'test "$(stat -c %a /srv/app.conf)" = 0')"
 run_fault mode file_mode
 check "file_mode: /srv/app.conf has mode 640 again, same content" \
-	gx 'lab[0]' 'test "$(stat -c %a /srv/app.conf)" = 640 && test "$(cat /srv/app.conf)" = secret'
+	on 'lab[0]' 'test "$(stat -c %a /srv/app.conf)" = 640 && test "$(cat /srv/app.conf)" = secret'
 clean file_mode
 same_as file file_mode
 
 echo "-- file_mode through a symlink: the target's mode is the one put back"
-gx 'lab[0]' 'ln -s app.conf /srv/link.conf'
+on 'lab[0]' 'ln -s app.conf /srv/link.conf' >/dev/null
 scenario modelink "fault.file_mode { on = \"one\", path = \"/srv/link.conf\", mode = \"0600\", duration = \"60s\" }" "
 $(mid "mode of the target /srv/app.conf is 600" 'test "$(stat -c %a /srv/app.conf)" = 600')"
 run_fault modelink file_mode
 check "file_mode through a symlink: the target has mode 640 again (not the link's 777)" \
-	gx 'lab[0]' 'test "$(stat -c %a /srv/app.conf)" = 640 && test "$(readlink /srv/link.conf)" = app.conf'
-gx 'lab[0]' 'rm /srv/link.conf'
+	on 'lab[0]' 'test "$(stat -c %a /srv/app.conf)" = 640 && test "$(readlink /srv/link.conf)" = app.conf'
+on 'lab[0]' 'rm /srv/link.conf' >/dev/null
 clean "file_mode through a symlink"
 same_as file "file_mode through a symlink"
 
@@ -203,7 +199,7 @@ $(mid "/srv/app.conf is gone" 'test ! -e /srv/app.conf')
 $(mid "it waits aside" 'test "$(cat /srv/app.conf.gameday-aside-gd-*)" = secret')"
 run_fault move file_move
 check "file_move: /srv/app.conf back in place, mode 640, same content" \
-	gx 'lab[0]' 'test "$(stat -c %a /srv/app.conf)" = 640 && test "$(cat /srv/app.conf)" = secret'
+	on 'lab[0]' 'test "$(stat -c %a /srv/app.conf)" = 640 && test "$(cat /srv/app.conf)" = secret'
 clean file_move
 same_as file file_move
 
@@ -232,11 +228,11 @@ assert re.match(r"revert failed: exit 1: /srv/app.conf exists again, the origina
 assert any(x["kind"] == "revert-failed" for x in d["findings"]), d["findings"]
 ' "$T/clobber.json"
 check "file_move over a new file: both files kept" \
-	gx 'lab[0]' 'test "$(cat /srv/app.conf)" = new && test "$(cat /srv/app.conf.gameday-aside-gd-*)" = secret'
+	on 'lab[0]' 'test "$(cat /srv/app.conf)" = new && test "$(cat /srv/app.conf.gameday-aside-gd-*)" = secret'
 DEADMAN_UP='ls /run/gameday/*.deadman >/dev/null 2>&1 && kill -0 "$(cat /run/gameday/*.deadman)"'
-check "file_move over a new file: its dead-man timer stays armed, as a safety net" gx 'lab[0]' "$DEADMAN_UP"
+check "file_move over a new file: its dead-man timer stays armed, as a safety net" on 'lab[0]' "$DEADMAN_UP"
 # the operator keeps the original; recover then finishes the revert and closes the run
-gx 'lab[0]' 'rm /srv/app.conf'
+on 'lab[0]' 'rm /srv/app.conf' >/dev/null
 recover_run() {
 	local id
 	id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["run"])' "$T/$1.json")
@@ -245,22 +241,22 @@ recover_run() {
 }
 recover_run clobber "file_move over a new file"
 check "file_move over a new file: recovered, the original back with mode 640" \
-	gx 'lab[0]' 'test "$(stat -c %a /srv/app.conf)" = 640 && test "$(cat /srv/app.conf)" = secret'
+	on 'lab[0]' 'test "$(stat -c %a /srv/app.conf)" = 640 && test "$(cat /srv/app.conf)" = secret'
 clean "file_move over a new file, recovered"
 same_as file "file_move over a new file, recovered"
-gx 'lab[0]' 'rm -f /srv/app.conf'
+on 'lab[0]' 'rm -f /srv/app.conf' >/dev/null
 
 echo "-- process_kill"
 START_VICTIM='nohup setsid sleep 600 </dev/null >/dev/null 2>&1 & echo $! > /srv/victim.pid'
-gx 'lab[0]' "$START_VICTIM"
-V1=$(gxo 'lab[0]' 'cat /srv/victim.pid' 2>/dev/null | sed -n 2p)
+on 'lab[0]' "$START_VICTIM" >/dev/null
+V1=$(on 'lab[0]' 'cat /srv/victim.pid')
 snapshot victim
 scenario kill "fault.process_kill { on = \"one\", pidfile = \"/srv/victim.pid\", restart = [[$START_VICTIM]], duration = \"60s\" }" "
 $(mid "victim (pid $V1) is dead" "test ! -e /proc/$V1 || grep -q '^State:.*Z' /proc/$V1/status")"
 run_fault kill process_kill
-V2=$(gxo 'lab[0]' 'cat /srv/victim.pid' 2>/dev/null | sed -n 2p)
+V2=$(on 'lab[0]' 'cat /srv/victim.pid')
 check "process_kill: revert restarted the victim (pid $V1 -> $V2)" \
-	gx 'lab[0]' "[ '$V2' != '$V1' ] && test ! -e /proc/$V1 && grep -q '^State:.*S' /proc/$V2/status && grep -qx 'sleep' /proc/$V2/comm"
+	on 'lab[0]' "[ '$V2' != '$V1' ] && test ! -e /proc/$V1 && grep -q '^State:.*S' /proc/$V2/status && grep -qx 'sleep' /proc/$V2/comm"
 clean process_kill
 same_as victim process_kill
 
@@ -268,7 +264,7 @@ echo "-- process_stop"
 scenario stop "fault.process_stop { on = \"one\", pidfile = \"/srv/victim.pid\", duration = \"60s\" }" "
 $(mid "victim (pid $V2) is stopped" "grep -q '^State:.*T' /proc/$V2/status")"
 run_fault stop process_stop
-check "process_stop: victim (pid $V2) runs again (state S)" gx 'lab[0]' "grep -q '^State:.*S' /proc/$V2/status"
+check "process_stop: victim (pid $V2) runs again (state S)" on 'lab[0]' "grep -q '^State:.*S' /proc/$V2/status"
 clean process_stop
 same_as victim process_stop
 
@@ -285,11 +281,11 @@ assert f["active"] is True and f["reverted"] is False, f
 assert f["revert_detail"] == "revert ran but the fault is still active", f["revert_detail"]
 assert d["error"] == "a revert failed or could not be verified: see findings", d["error"]
 ' "$T/killnr.json"
-check "process_kill, no restart: victim (pid $V2) is gone" gx 'lab[0]' "test ! -e /proc/$V2"
+check "process_kill, no restart: victim (pid $V2) is gone" on 'lab[0]' "test ! -e /proc/$V2"
 # the operator starts it again; recover then sees it up and closes the run
-gx 'lab[0]' "$START_VICTIM"
+on 'lab[0]' "$START_VICTIM" >/dev/null
 recover_run killnr "process_kill, no restart"
-gx 'lab[0]' 'kill "$(cat /srv/victim.pid)" && rm -f /srv/victim.pid'
+on 'lab[0]' 'kill "$(cat /srv/victim.pid)" && rm -f /srv/victim.pid' >/dev/null
 clean "process_kill, no restart"
 same_as start "process_kill, no restart"
 
@@ -298,7 +294,7 @@ HOGS='ps -eo comm=,stat=,args= | awk '\''$1 == "sh" && /while :; do :; done/'\''
 scenario cpu "fault.cpu_hog { on = \"one\", workers = 2, duration = \"60s\" }" "
 $(mid "2 busy loops running" "test \$($HOGS | grep -c '^sh  *R') -eq 2")"
 run_fault cpu cpu_hog
-check "cpu_hog: no busy loop left" gx 'lab[0]' "test -z \"\$($HOGS)\""
+check "cpu_hog: no busy loop left" on 'lab[0]' "test -z \"\$($HOGS)\""
 clean cpu_hog
 same_as start cpu_hog
 
@@ -306,14 +302,13 @@ echo "-- mem_hog (on the lab's private /srv tmpfs: /dev/shm is the real machine'
 scenario mem "fault.mem_hog { on = \"one\", size = \"16M\", path = \"/srv\", duration = \"60s\" }" "
 $(mid "16M more of /srv's tmpfs in use" 'test $(df -P -k /srv | awk "NR==2 {print \$3}") -ge 16384')"
 run_fault mem mem_hog
-gxo 'lab[0]' 'df -P -B1 /srv | awk "NR==2 {print \$3}"' 2>/dev/null | sed -n 2p >"$T/used2" 2>&1
+on 'lab[0]' 'df -P -B1 /srv | awk "NR==2 {print \$3}"' >"$T/used2"
 check "mem_hog: /srv usage back to what it was" cmp -s "$T/used0" "$T/used2"
 clean mem_hog
 same_as start mem_hog
 
 echo "-- net_rate"
-run_cmd $O $E gxo 'lab[0]' "python3 $T/send.py $A2 9000 131072"
-ms0=$(sed -n 2p $O)
+ms0=$(on 'lab[0]' "python3 $T/send.py $A2 9000 131072")
 check "net_rate: before, 128 KiB to lab2 in ${ms0:-?} ms (< 500)" test "${ms0:-9999}" -lt 500
 scenario rate "fault.net_rate { on = \"one\", rate = \"1mbit\", duration = \"60s\" }" "
 $(mid "htb class 1:20 at 1Mbit on eth0" "tc class show dev eth0 | grep -q 'class htb 1:20 .*rate 1Mbit'")
@@ -321,8 +316,7 @@ $(mid "128 KiB to lab2 takes over 700 ms" "test \$(python3 $T/send.py $A2 9000 1
 $(mid "the runner's SSH flow is spared: it goes by the unlimited class 1:10" \
 	"tc filter show dev eth0 | grep -q 'flowid 1:10' && tc -s class show dev eth0 | awk '/class htb 1:10 / { c = 1 } c && /Sent/ { exit !(\$2 > 0) }'")"
 run_fault rate net_rate
-run_cmd $O $E gxo 'lab[0]' "python3 $T/send.py $A2 9000 131072"
-ms1=$(sed -n 2p $O)
+ms1=$(on 'lab[0]' "python3 $T/send.py $A2 9000 131072")
 check "net_rate: after, 128 KiB to lab2 in ${ms1:-?} ms again (< 500)" test "${ms1:-9999}" -lt 500
 clean net_rate
 same_as start net_rate
@@ -334,7 +328,7 @@ $(mid "nft table gameday_* on lab1, the runner's SSH accepted first" \
 $(mid "lab1 cannot reach lab2:22" "! $(reach "$A2" 22 1)")
 $(mid "lab1 cannot reach the runner:$RPORT" "! $(reach "$RUNNER" "$RPORT" 1)")"
 run_fault loss net_loss
-check "net_loss: lab1 reaches lab2:22 and the runner again" gx 'lab[0]' "$(reach "$A2" 22) && $(reach "$RUNNER" "$RPORT")"
+check "net_loss: lab1 reaches lab2:22 and the runner again" on 'lab[0]' "$(reach "$A2" 22) && $(reach "$RUNNER" "$RPORT")"
 clean net_loss
 same_as start net_loss
 
@@ -345,7 +339,7 @@ $(mid "lab1 cannot reach lab2:22" "! $(reach "$A2" 22 1)")
 $(mid "lab2 cannot reach lab1:22" "! $(reach "$A1" 22 1)" 'lab[1]')
 $(mid "lab1 still reaches lab3:22" "$(reach "$A3" 22)")"
 run_fault part partition
-both_reach() { gx 'lab[0]' "$(reach "$A2" 22)" && gx 'lab[1]' "$(reach "$A1" 22)"; }
+both_reach() { on 'lab[0]' "$(reach "$A2" 22)" && on 'lab[1]' "$(reach "$A1" 22)"; }
 check "partition: lab1 and lab2 reach each other again" both_reach
 clean partition
 same_as start partition
@@ -355,7 +349,7 @@ scenario partr "fault.partition { on = \"one\", peer = \"$RUNNER\", duration = \
 $(mid "lab1 cannot reach the runner:$RPORT" "! $(reach "$RUNNER" "$RPORT" 1)")
 $(mid "lab1 still reaches lab2:22" "$(reach "$A2" 22)")"
 run_fault partr partition
-check "partition from the runner: lab1 reaches the runner:$RPORT again" gx 'lab[0]' "$(reach "$RUNNER" "$RPORT")"
+check "partition from the runner: lab1 reaches the runner:$RPORT again" on 'lab[0]' "$(reach "$RUNNER" "$RPORT")"
 clean "partition from the runner"
 same_as start "partition from the runner"
 
@@ -365,7 +359,7 @@ $(mid "a DNS datagram to lab2:53 is not sent" "! python3 $T/udp.py $A2 53")
 $(mid "lab1 cannot reach lab2:53/tcp" "! $(reach "$A2" 53 1)")
 $(mid "lab1 still reaches lab2:22" "$(reach "$A2" 22)")"
 run_fault dns dns_fail
-check "dns_fail: DNS to lab2 goes out again (udp and tcp)" gx 'lab[0]' "python3 $T/udp.py $A2 53 && $(reach "$A2" 53)"
+check "dns_fail: DNS to lab2 goes out again (udp and tcp)" on 'lab[0]' "python3 $T/udp.py $A2 53 && $(reach "$A2" 53)"
 clean dns_fail
 same_as start dns_fail
 
@@ -435,7 +429,7 @@ expect_in "clock_skew: the printed revert moves it back" $O 'date -s "@$(( $(dat
 off1=$(clock_offset)
 check "clock_skew: the clock was not stepped (wall minus boot time $off0 -> $off1)" \
 	python3 -c 'import sys; sys.exit(abs(float(sys.argv[1]) - float(sys.argv[2])) > 0.5)' "$off0" "$off1"
-check "clock_skew: no skew marker on lab1" gx 'lab[0]' '! ls /run/gameday/*.skew 2>/dev/null | grep -q .'
+check "clock_skew: no skew marker on lab1" on 'lab[0]' '! ls /run/gameday/*.skew 2>/dev/null | grep -q .'
 clean "clock_skew --dry-run"
 same_as start "clock_skew --dry-run"
 
@@ -472,5 +466,5 @@ for p in glob.glob(sys.argv[1] + "/runs/*.jsonl"):
 assert not bad, bad
 ' "$STATE"
 
-gx 'lab[1]' 'kill $(cat /srv/sink.pid); rm -f /srv/sink.pid'
+on 'lab[1]' 'kill $(cat /srv/sink.pid); rm -f /srv/sink.pid' >/dev/null
 finish

@@ -25,9 +25,9 @@ EOF
 NREC=8
 
 host_state() {
-	"$GD" exec -q -i "$INV" lab -- 'ls -a /srv; cat /srv/keep 2>/dev/null; ls /run/gameday 2>/dev/null; ps -eo args | grep -c "[g]ameday-"' 2>&1 | grep -v '^==='
+	on lab 'ls -a /srv; cat /srv/keep 2>/dev/null; ls /run/gameday 2>/dev/null; ps -eo args | grep -c "[g]ameday-"'
 }
-"$GD" exec -q -i "$INV" 'lab[1]' -- 'echo data > /srv/keep' >/dev/null
+on 'lab[1]' 'echo data > /srv/keep' >/dev/null
 CLEAN=$(host_state)
 
 # one clean run first: the record count above is right
@@ -59,12 +59,24 @@ for mode in AFTER BEFORE TORN; do
 			diff <(echo "$CLEAN") <(echo "$now") | sed 's/^/      | /'
 			sed 's/^/      recover: /' "$T/rec"
 			# put the hosts back for the next kill point
-			"$GD" exec -q -i "$INV" lab -- 'rm -f /srv/.gameday-fill-*; for f in /srv/keep.gameday-aside-*; do [ -e "$f" ] && mv "$f" /srv/keep; done; true' >/dev/null
+			on lab 'rm -f /srv/.gameday-fill-*; for f in /srv/keep.gameday-aside-*; do [ -e "$f" ] && mv "$f" /srv/keep; done; true' >/dev/null
 		fi
+		journal=$(cat "$state"/runs/*.jsonl 2>/dev/null | md5sum)
 		"$GD" recover --state-dir "$state" >"$T/rec2" 2>&1
-		check "recover $mode $n again: harmless" test $? -eq 0
+		rrc=$?
+		check "recover $mode $n again: harmless (exit 0, nothing written)" \
+			test $rrc -eq 0 -a "$(cat "$state"/runs/*.jsonl 2>/dev/null | md5sum)" = "$journal"
 	done
 done
 echo "kill points tried: $tried, hosts left dirty: $dirty"
-check "no kill point left a host dirty" test "$dirty" -eq 0
+check "every intent of every kill point's journal is closed: reverted and verified" python3 -c '
+import glob, json, sys
+left = []
+for p in glob.glob(sys.argv[1] + "/state-*/runs/*.jsonl"):
+    recs = [json.loads(l) for l in open(p) if l.strip() and l.endswith("\n")]
+    intents = {r["seq"] for r in recs if r.get("type") == "intent"}
+    done = {r["seq"] for r in recs if r.get("type") == "reverted" and r.get("ok") and r.get("verified")}
+    left += ["%s: intent %s" % (p, q) for q in sorted(intents - done)]
+assert not left, left
+' "$T"
 finish

@@ -55,7 +55,7 @@ assert r["empty"]["sli"]["good"] == 0 and r["bad query"]["sli"]["good"] == 0
 ' "$T/p.json"
 
 # a real WebDown: kill lab1's web service; its supervisor restarts it
-"$GD" exec -i "$INV" 'lab[0]' -- 'kill -9 $(cat /run/web.pid)' >/dev/null 2>&1
+on 'lab[0]' 'kill -9 $(cat /run/web.pid)' >/dev/null
 t0=$(date +%s%N)
 fired=
 for _ in $(seq 30); do

@@ -10,17 +10,15 @@ BG=
 stop_bg() { [ -z "$BG" ] || kill "$BG"; }
 at_exit stop_bg
 
-# lab_do HOSTS CMD: runs CMD on the lab quietly
-lab_do() { "$GD" exec -i "$INV" "$1" -q -- "$2" >/dev/null 2>&1; }
 # solve_later HOST FILE DELAY: once FILE exists on HOST (setup ran), waits
 # DELAY seconds and removes it, as a participant would; notes that it saw it
 solve_later() {
 	local i
 	for i in $(seq 1 200); do
-		if lab_do "$1" "test -e $2"; then
+		if on "$1" "test -e $2"; then
 			touch "$T/saw-$(basename "$2")"
 			sleep "$3"
-			lab_do "$1" "rm -f $2"
+			on "$1" "rm -f $2" >/dev/null
 			return
 		fi
 		sleep 0.2
@@ -109,7 +107,7 @@ assert [g["id"] for g in j["gaps"]] == ["disk-b", "never"], j["gaps"]
 EOF
 then ok "JSON: solved/seconds/points full, half, 0; totals and topics count them"
 else bad "JSON of the practical run"; sed 's/^/      | /' $O | head -60; fi
-check "cleanup ran: /srv empty on every host" lab_do lab 'test -z "$(ls -A /srv)"'
+check "cleanup ran: /srv empty on every host" on lab 'test -z "$(ls -A /srv)"'
 
 echo "-- the text report"
 run_cmd $O $E "$GD" quiz "$T/bank.yaml" -p bob --answers "$T/answers.yaml" \
@@ -118,8 +116,8 @@ expect_rc "nothing solved: 2 of 10 fails" 1
 expect_in "unsolved practical named with its outcome" $O "wrong (timeout in"
 expect_not_in "no 'not graded here' with -i" $O "not graded here"
 expect_in "unsolved practical is a gap" $O "  - never (troubleshooting, wrong, 0/2)"
-check "cleanup again: /srv empty" lab_do lab 'test -z "$(ls -A /srv/fill-a /srv/never 2>/dev/null)"'
-lab_do lab 'rm -f /srv/fill-b'
+check "cleanup again: /srv empty" on lab 'test -z "$(ls -A /srv/fill-a /srv/never 2>/dev/null)"'
+on lab 'rm -f /srv/fill-b' >/dev/null
 
 echo "-- the shipped on-call bank's practical question on the lab"
 ( solve_later lab1 /srv/app/log/debug.log.1 1 ) &
@@ -133,19 +131,19 @@ q = {x["id"]: x for x in json.load(open(sys.argv[1]))["questions"]}["fix-disk"]
 assert q["solved"] and q["score"] == 5 and q["cleanup"] == "ok", q' "$O"
 then ok "fix-disk solved by freeing the log, full points"
 else bad "fix-disk on the lab"; head -c 3000 $O; cat $E; fi
-check "its cleanup left /srv empty" lab_do lab1 'test -z "$(ls -A /srv)"'
+check "its cleanup left /srv empty" on lab1 'test -z "$(ls -A /srv)"'
 
 echo "-- an interrupt still cleans up"
 "$GD" quiz "$T/bank.yaml" -p dan --answers "$T/answers.yaml" -i "$INV" \
     --practical-limit 30s >$O 2>$E &
 QP=$!
-for i in $(seq 1 100); do lab_do lab1 'test -e /srv/fill-a' && break; sleep 0.2; done
+for i in $(seq 1 100); do on lab1 'test -e /srv/fill-a' && break; sleep 0.2; done
 sleep 1
 kill -TERM $QP
 wait $QP; RC=$?
 expect_rc "SIGTERM during a task" 4
 expect_in "says it was interrupted" $E "interrupted"
-check "disk-a cleaned up after the interrupt" lab_do lab1 'test ! -e /srv/fill-a'
+check "disk-a cleaned up after the interrupt" on lab1 'test ! -e /srv/fill-a'
 
 echo "-- on a terminal: Enter checks at once, 'skip' gives up"
 # the bank without disk-b
@@ -197,7 +195,7 @@ assert q["never"]["outcome"] == "skipped" and q["never"]["score"] == 0, q["never
 assert q["never"]["cleanup"] == "ok", q["never"]' "$T/tty.json"
 then ok "terminal: disk-a solved, never skipped with 0 points"
 else bad "terminal JSON"; cat $O; head -c 2000 "$T/tty.json"; fi
-check "terminal: /srv clean afterwards" lab_do lab 'test -z "$(ls -A /srv)"'
+check "terminal: /srv clean afterwards" on lab 'test -z "$(ls -A /srv)"'
 
 echo "-- errors"
 sed 's|^        lab2:$|        ghost:\n          ansible_host: 127.0.0.1\n          ansible_port: 1\n        lab2:|' \
@@ -205,7 +203,7 @@ sed 's|^        lab2:$|        ghost:\n          ansible_host: 127.0.0.1\n      
 run_cmd $O $E "$GD" quiz "$T/bank.yaml" -p eve --answers "$T/answers.yaml" -i "$T/ghost.yaml"
 expect_rc "an unreachable host" 3
 expect_in "names the host" $E "ghost: unreachable"
-check "no setup ran before the error" lab_do lab1 'test ! -e /srv/fill-a'
+check "no setup ran before the error" on lab1 'test ! -e /srv/fill-a'
 check "no result on stdout" test ! -s $O
 
 sed 's/on: lab1,/on: "web",/' "$T/bank.yaml" >"$T/nohost.yaml"
@@ -237,6 +235,6 @@ done
 
 echo "-- without -i nothing changes"
 check "test_quiz.sh still passes" bash -c 'bash tests/integration/test_quiz.sh >'"$T"'/tq.out 2>&1'
-tail -1 "$T/tq.out"
+tail -n 1 "$T/tq.out" | sed "s/^/      test_quiz.sh: /"
 
 finish

@@ -46,12 +46,10 @@ fault() {
 	    "$(date +%s000)" "$seq" "$(host_json "$host")" "$file" "$(jstr "touch $file")" \
 	    "$(jstr "$revert")" "$(jval "$check")" "$(jval "$disarm")" >>"$j"
 	local okv=true
-	"$GD" exec -q -i "$INV" "$host" -- touch "$file" >/dev/null 2>&1 || okv=false
+	on "$host" "touch $file" >/dev/null || okv=false
 	printf '{"type":"injected","ts":%s,"seq":%s,"ok":%s,"exit":0,"error":null}\n' \
 	    "$(date +%s000)" "$seq" "$okv" >>"$j"
 }
-# on HOST CMD: CMD exits 0 on HOST
-on() { "$GD" exec -q -i "$INV" "$1" -- "$2" >/dev/null 2>&1; }
 # jtrue J PYEXPR: PYEXPR holds over R, the journal's records (every line must
 # parse); rev(SEQ) is the list of SEQ's reverted records
 jtrue() {

@@ -16,7 +16,7 @@ svg_ok() {
 	if have rsvg-convert; then
 		check "$1: rsvg-convert" sh -c "rsvg-convert '$2' >/dev/null"
 	else
-		echo "  skip $1: rsvg-convert is not installed"
+		skip "$1: rsvg-convert is not installed"
 	fi
 }
 
@@ -53,16 +53,16 @@ if have promtool; then
 	check "wheel metrics: promtool" sh -c "promtool check metrics <'$T/w.prom'"
 	check "recover metrics: promtool" sh -c "promtool check metrics <'$T/r.prom'"
 else
-	echo "  skip promtool is not installed"
+	skip "wheel and recover metrics: promtool is not installed"
 fi
 
 echo "-- a drill on a lab of two"
 lab_up 2
-"$GD" exec -q -i "$INV" 'lab[0]' -- 'set -e; mkdir -p /srv/src /srv/backups
+on 'lab[0]' 'set -e; mkdir -p /srv/src /srv/backups
 for i in 1 2 3; do echo "file $i" > /srv/src/f$i.txt; done
 cd /srv/src && find . -type f | sed "s|^./||" | sort | xargs sha256sum > /srv/backups/SHA256SUMS
 tar czf /srv/backups/app-1.tar.gz -C /srv/src .
-touch -d "3 hours ago" /srv/backups/app-1.tar.gz' >"$T/setup.out" 2>&1
+touch -d "3 hours ago" /srv/backups/app-1.tar.gz' >"$T/setup.out"
 check "backup made" test $? -eq 0
 cat >"$T/good.lua" <<'PLAN'
 return gameday.drill {

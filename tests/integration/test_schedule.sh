@@ -71,18 +71,18 @@ run_cmd "$O" "$E" "$GD" schedule --help
 expect_rc "--help" 0
 expect_in "--help teaches" "$O" "--day N"
 
-# systemd-analyze: verify and the next elapse, or "not verified" without it
-if command -v systemd-analyze >/dev/null; then
-	if systemd-analyze verify units/gameday-drill-orders-db.service \
-	    units/gameday-drill-orders-db.timer >"$T/verify.log" 2>&1; then
-		ok "systemd-analyze verify of the written units"
-		run_cmd "$O" "$E" "$GD" schedule plans/orders-db.lua -i inv.yaml
-		expect_in "verified, next elapse" "$E" "verified with systemd-analyze; next run: "
-	else
-		echo "  skip systemd-analyze verify cannot run here: $(head -1 "$T/verify.log")"
-	fi
+# systemd-analyze: verify and the next elapse, or "not verified" without it.
+# Where it cannot verify even a minimal unit it cannot judge ours: a skip.
+printf '[Unit]\nDescription=a minimal unit\n[Service]\nType=oneshot\nExecStart=/bin/true\n' >minimal.service
+if ! command -v systemd-analyze >/dev/null; then
+	skip "systemd-analyze verify of the written units: systemd-analyze is not installed"
+elif ! systemd-analyze verify minimal.service >"$T/verify.log" 2>&1; then
+	skip "systemd-analyze verify cannot run here (a minimal unit fails too): $(head -1 "$T/verify.log")"
 else
-	echo "  skip systemd-analyze is not installed"
+	check "systemd-analyze verify of the written units" systemd-analyze verify \
+	    units/gameday-drill-orders-db.service units/gameday-drill-orders-db.timer
+	run_cmd "$O" "$E" "$GD" schedule plans/orders-db.lua -i inv.yaml
+	expect_in "verified, next elapse" "$E" "verified with systemd-analyze; next run: "
 fi
 mkdir -p nosd
 ln -s "$(command -v env)" nosd/env

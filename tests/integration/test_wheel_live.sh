@@ -15,11 +15,10 @@ cp scenarios/web-frozen.lua "$T/cat/"
 printf 'participants:\n  - { name: alice }\n' >"$T/roster.yaml"
 live() { "$GD" wheel --live -i "$INV" --catalog "$T/cat" --roster "$T/roster.yaml" --seed 11 \
 	--state-dir "$T/state" "$@"; }
-thaw() { "$GD" exec -q -i "$INV" 'lab[0]' -- 'kill -CONT $(cat /run/web.pid)' >/dev/null 2>&1; }
+thaw() { on 'lab[0]' 'kill -CONT $(cat /run/web.pid)' >/dev/null; }
 clean() {
-	"$GD" exec -q -i "$INV" 'lab[0]' -- \
-		'! ls /run/gameday/*.deadman 2>/dev/null && [ "$(ps -o stat= -p $(cat /run/web.pid) | cut -c1)" != T ]' \
-		>/dev/null 2>&1
+	on 'lab[0]' '! ls /run/gameday/*.deadman 2>/dev/null && [ "$(ps -o stat= -p $(cat /run/web.pid) | cut -c1)" != T ]' \
+		>/dev/null
 }
 # result FILE PYTHON: asserts on the session's JSON result as r
 result() { python3 -c "import json,sys; r = json.load(open(sys.argv[1])); $2" "$1"; }
