@@ -33,8 +33,11 @@ function M.text(R)
     say("  %-8s %-14s %s  injected %s, reverted %s: %s", f.host, f.kind, f.label, ms(f.injected_ms),
       ms(f.reverted_ms), f.revert_detail or "not injected")
   end
-  if R.detected_ms or R.recovered_ms then
-    say("time to detect %s, time to recover %s", ms(R.detected_ms), ms(R.recovered_ms))
+  -- TTD/TTM/TTR as the result model defines them (C, from the first injection),
+  -- so the terminal reads what every report and metric has
+  if R.ttd_ms or R.ttm_ms or R.ttr_ms then
+    say("TTD %s, TTM %s, TTR %s (time to detect, mitigate, resolve, from the first injection)",
+      ms(R.ttd_ms), ms(R.ttm_ms), ms(R.ttr_ms))
   end
   if #R.timeline > 0 then say("timeline:") end
   for _, e in ipairs(R.timeline) do

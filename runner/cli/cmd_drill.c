@@ -11,6 +11,8 @@
 #include <jansson.h>
 
 #include "report.h"
+#include "result.h"
+#include "runner.h"
 #include "script.h"
 #include "session.h"
 
@@ -32,16 +34,21 @@ static const char drill_usage[] =
 "      --accept-new      record unknown host keys\n"
 "      --metrics FILE    write a Prometheus textfile (node_exporter's textfile\n"
 "                        collector): last success, RTO, backup age, bytes\n"
+"      --participant N   who ran the drill (again for more): recorded in the\n"
+"                        result, so that readiness counts it for them\n"
 "      --docs DIR        commit the report into the doc repo DIR (restore-drills/)\n"
-"      --author A        the commit's author, \"Name <email>\" (default: git config)\n"
+"                        and push it (see below)\n"
 "      --junit FILE      write JUnit XML: one testcase per drill phase\n"
 "  -q, --quiet           no progress on stderr\n"
 "\n"
 "exit: 0 pass, 1 fail (mismatch, probe or objective), 2 bad plan or refused\n"
-"archive, 3 host unreachable, 4 aborted\n";
+"archive, 3 host unreachable (or the doc repo), 4 aborted\n\n";
 
 struct drill_opts {
-	const char *inventory, *state_dir, *known_hosts, *metrics, *docs, *author, *junit;
+	const char *inventory, *state_dir, *known_hosts, *metrics, *junit;
+	struct gd_docs_opts docs;
+	const char *participants[GD_RUN_MAX_PARTICIPANTS];
+	size_t nparticipants;
 	int dry_run, json, quiet, accept_new;
 };
 
@@ -81,10 +88,20 @@ write_junit(const json_t *res, const char *path, const char *author, char *err, 
 	return gd_report_drill_junit_write(res, path, err, errlen);
 }
 
+/* the doc repo, after the other outputs, under the same exit-code policy */
 static int
-write_docs(const json_t *res, const char *path, const char *author, char *err, size_t errlen)
+write_docs(const struct drill_opts *d, const json_t *res, int ret)
 {
-	return gd_docs_commit_drill(&(struct gd_docs_opts){ .docs = path, .author = author }, res, err, errlen);
+	struct gd_docs_opts o = d->docs;
+	char err[4096];
+
+	o.known_hosts = d->known_hosts;
+	o.accept_new = d->accept_new;
+	o.quiet = d->quiet;
+	if (gd_docs_commit_drill(&o, res, err, sizeof(err)) == 0)
+		return ret;
+	gd_warnx("%s", err);
+	return gd_exit_output_failed(ret);
 }
 
 static void
@@ -109,10 +126,9 @@ drill(const struct drill_opts *d, const char *file)
 {
 	struct gd_session_opts so = { 0 };
 	struct gd_session *s = NULL;
-	struct gd_output outs[3] = {
+	struct gd_output outs[2] = {
 		{ d->metrics, write_metrics, NULL },
 		{ d->junit, write_junit, NULL },
-		{ d->docs, write_docs, d->author },
 	};
 	char err[4096];
 	json_t *args = NULL, *res = NULL;
@@ -142,8 +158,12 @@ drill(const struct drill_opts *d, const char *file)
 		goto out;
 	}
 	ret = (int)json_integer_value(json_object_get(res, "exit"));
-	if (!d->dry_run)
+	gd_result_envelope(res, GD_RESULT_DRILL, d->participants, d->nparticipants);
+	if (!d->dry_run) {
 		ret = gd_session_finish(s, ret, res, outs, sizeof(outs) / sizeof(outs[0]));
+		if (d->docs.docs != NULL)
+			ret = write_docs(d, res, ret);
+	}
 	if (json_is_string(json_object_get(res, "error")) && ret != GD_EXIT_OK && d->quiet)
 		gd_warnx("%s", json_string_value(json_object_get(res, "error")));
 	print_result(s, d, res);
@@ -157,13 +177,13 @@ out:
 int
 gd_cmd_drill(int argc, char **argv)
 {
-	enum { O_STATE = 256, O_KNOWN, O_ACCEPT, O_JSON, O_METRICS, O_DOCS, O_AUTHOR, O_JUNIT };
+	enum { O_STATE = 256, O_KNOWN, O_ACCEPT, O_JSON, O_METRICS, O_JUNIT, O_WHO };
 	static const struct option longopts[] = {
 		{ "inventory", required_argument, NULL, 'i' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "metrics", required_argument, NULL, O_METRICS },
-		{ "docs", required_argument, NULL, O_DOCS },
-		{ "author", required_argument, NULL, O_AUTHOR },
+		GD_DOCS_LONGOPTS,
+		{ "participant", required_argument, NULL, O_WHO },
 		{ "junit", required_argument, NULL, O_JUNIT },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "state-dir", required_argument, NULL, O_STATE },
@@ -187,11 +207,16 @@ gd_cmd_drill(int argc, char **argv)
 		case O_KNOWN: d.known_hosts = optarg; break;
 		case O_ACCEPT: d.accept_new = 1; break;
 		case O_METRICS: d.metrics = optarg; break;
-		case O_DOCS: d.docs = optarg; break;
-		case O_AUTHOR: d.author = optarg; break;
+		case O_WHO:
+			if (gd_run_participant(d.participants, &d.nparticipants, optarg) != 0)
+				return GD_EXIT_USAGE;
+			break;
 		case O_JUNIT: d.junit = optarg; break;
-		case 'h': fputs(drill_usage, stdout); return GD_EXIT_OK;
-		default: goto usage;
+		case 'h': fputs(drill_usage, stdout); fputs(gd_docs_usage, stdout); return GD_EXIT_OK;
+		default:
+			if (gd_docs_getopt(ch, optarg, &d.docs))
+				break;
+			goto usage;
 		}
 	}
 	if (argc - optind != 1) {

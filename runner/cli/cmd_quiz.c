@@ -23,7 +23,9 @@
 #include "duration.h"
 #include "gd.h"
 #include "bank.h"
+#include "docs.h"
 #include "report.h"
+#include "result.h"
 #include "inventory.h"
 #include "score.h"
 #include "session.h"
@@ -807,7 +809,7 @@ print_text(const struct gd_bank *b, const struct gd_quiz_score *s, const struct 
 int
 gd_cmd_quiz(int argc, char **argv)
 {
-	enum { O_JSON = 256, O_LIMIT, O_DOCS, O_AUTHOR, O_JUNIT, O_METRICS };
+	enum { O_JSON = 256, O_LIMIT, O_JUNIT, O_METRICS };
 	static const struct option longopts[] = {
 		{ "participant", required_argument, NULL, 'p' },
 		{ "answers", required_argument, NULL, 'a' },
@@ -815,8 +817,7 @@ gd_cmd_quiz(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ "inventory", required_argument, NULL, 'i' },
 		{ "practical-limit", required_argument, NULL, O_LIMIT },
-		{ "docs", required_argument, NULL, O_DOCS },
-		{ "author", required_argument, NULL, O_AUTHOR },
+		GD_DOCS_LONGOPTS,
 		{ "junit", required_argument, NULL, O_JUNIT },
 		{ "metrics", required_argument, NULL, O_METRICS },
 		{ "help", no_argument, NULL, 'h' },
@@ -828,7 +829,8 @@ gd_cmd_quiz(int argc, char **argv)
 	struct lab labst = { 0 }, *lab = NULL;
 	const char *participant = NULL, *ansfile = NULL, *outfile = NULL, *bankfile;
 	const char *invfile = NULL, *limit = NULL;
-	const char *docs = NULL, *author = NULL, *junit = NULL, *metrics = NULL;
+	const char *junit = NULL, *metrics = NULL;
+	struct gd_docs_opts docs = { 0 };
 	char err[GD_ERRLEN], date[32], *dump = NULL;
 	json_t *res = NULL;
 	time_t now;
@@ -844,13 +846,11 @@ gd_cmd_quiz(int argc, char **argv)
 		case 'o': outfile = optarg; break;
 		case 'i': invfile = optarg; break;
 		case O_LIMIT: limit = optarg; break;
-		case O_DOCS: docs = optarg; break;
-		case O_AUTHOR: author = optarg; break;
 		case O_JUNIT: junit = optarg; break;
 		case O_METRICS: metrics = optarg; break;
 		case O_JSON: json = 1; break;
-		case 'h': fputs(quiz_usage, stdout); return GD_EXIT_OK;
-		default: bad = 1; break;
+		case 'h': fputs(quiz_usage, stdout); fputs(gd_docs_usage, stdout); return GD_EXIT_OK;
+		default: bad = !gd_docs_getopt(ch, optarg, &docs); break;
 		}
 	}
 	if (bad)
@@ -941,6 +941,7 @@ gd_cmd_quiz(int argc, char **argv)
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	res = result_json(&bank, &sc, lab, participant, date);
+	gd_result_envelope(res, GD_RESULT_QUIZ, NULL, 0);
 	if ((dump = json_dumps(res, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12))) == NULL) {
 		gd_warnx("quiz: cannot encode the result");
 		ret = GD_EXIT_UNREACHABLE;
@@ -971,8 +972,7 @@ gd_cmd_quiz(int argc, char **argv)
 		gd_warnx("quiz: %s", err);
 		ret = GD_EXIT_UNREACHABLE;
 	}
-	if (docs != NULL && gd_docs_commit_quiz(&(struct gd_docs_opts){ .docs = docs, .author = author }, res,
-	    err, sizeof(err)) != 0) {
+	if (docs.docs != NULL && gd_docs_commit_quiz(&docs, res, err, sizeof(err)) != 0) {
 		gd_warnx("quiz: %s", err);
 		ret = GD_EXIT_UNREACHABLE;
 	}
@@ -988,7 +988,7 @@ lab_failed:
 	goto out;
 usage:
 	fputs("usage: gameday quiz BANK.yaml --participant NAME [--answers FILE] [--json] "
-	    "[--out FILE] [-i INVENTORY [--practical-limit DURATION]] [--docs DIR [--author A]] "
+	    "[--out FILE] [-i INVENTORY [--practical-limit DURATION]] [--docs DIR [--author A] [--no-push]] "
 	    "[--junit FILE] [--metrics FILE]\n", stderr);
 out:
 	free(dump);

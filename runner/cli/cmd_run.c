@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "docs.h"
 #include "gd.h"
 #include "runner.h"
 
@@ -32,9 +33,11 @@ static const char run_usage[] =
 "      --known-hosts FILE  check host keys against FILE\n"
 "      --accept-new        record the keys of hosts not yet in known_hosts\n"
 "      --json              print the result as JSON (timeline included)\n"
+"      --participant NAME  who played (again for more): recorded in the result,\n"
+"                          so that readiness counts the game day for them\n"
 "      --docs DIR          commit the report (Markdown, JSON, SVG timeline) into\n"
-"                          the doc repo DIR, a git repository (exit 3 if it refuses)\n"
-"      --author 'N <E>'    the commit's author (default: git config, else gameday)\n"
+"                          the doc repo DIR, and push it (exit 3 if it refuses;\n"
+"                          see below)\n"
 "      --junit FILE        write the hypothesis checks and reverts as JUnit XML\n"
 "      --metrics FILE      write a Prometheus textfile (node_exporter textfile)\n"
 "  -q, --quiet             no progress on stderr\n"
@@ -49,13 +52,13 @@ static const char run_usage[] =
 "\n"
 "examples:\n"
 "  gameday run scenarios/disk-full.lua -i .lab/inventory.yaml --dry-run\n"
-"  gameday run scenarios/disk-full.lua -i .lab/inventory.yaml\n";
+"  gameday run scenarios/disk-full.lua -i .lab/inventory.yaml\n"
+"\n";
 
 int
 gd_cmd_run(int argc, char **argv)
 {
-	enum { O_LAB = 256, O_SEED, O_STATE, O_KNOWN, O_ACCEPT, O_JSON, O_DOCS, O_AUTHOR, O_JUNIT,
-		O_METRICS };
+	enum { O_LAB = 256, O_SEED, O_STATE, O_KNOWN, O_ACCEPT, O_JSON, O_JUNIT, O_METRICS, O_WHO };
 	static const struct option longopts[] = {
 		{ "inventory", required_argument, NULL, 'i' },
 		{ "dry-run", no_argument, NULL, 'n' },
@@ -66,8 +69,8 @@ gd_cmd_run(int argc, char **argv)
 		{ "known-hosts", required_argument, NULL, O_KNOWN },
 		{ "accept-new", no_argument, NULL, O_ACCEPT },
 		{ "json", no_argument, NULL, O_JSON },
-		{ "docs", required_argument, NULL, O_DOCS },
-		{ "author", required_argument, NULL, O_AUTHOR },
+		GD_DOCS_LONGOPTS,
+		{ "participant", required_argument, NULL, O_WHO },
 		{ "junit", required_argument, NULL, O_JUNIT },
 		{ "metrics", required_argument, NULL, O_METRICS },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -91,13 +94,18 @@ gd_cmd_run(int argc, char **argv)
 		case O_KNOWN: ro.known_hosts = optarg; break;
 		case O_ACCEPT: ro.accept_new = 1; break;
 		case O_JSON: ro.json = 1; break;
-		case O_DOCS: ro.docs = optarg; break;
-		case O_AUTHOR: ro.author = optarg; break;
+		case O_WHO:
+			if (gd_run_participant(ro.participants, &ro.nparticipants, optarg) != 0)
+				return GD_EXIT_USAGE;
+			break;
 		case O_JUNIT: ro.junit = optarg; break;
 		case O_METRICS: ro.metrics = optarg; break;
 		case 'q': ro.quiet = 1; break;
-		case 'h': fputs(run_usage, stdout); return GD_EXIT_OK;
-		default: goto usage;
+		case 'h': fputs(run_usage, stdout); fputs(gd_docs_usage, stdout); return GD_EXIT_OK;
+		default:
+			if (gd_docs_getopt(ch, optarg, &ro.docs))
+				break;
+			goto usage;
 		}
 	}
 	if (argc - optind != 1) {

@@ -393,8 +393,7 @@ wheel_args(struct wheel *w, int argc, char **argv)
 	}
 	w->docs.known_hosts = w->ro.known_hosts;
 	w->docs.accept_new = w->ro.accept_new;
-	w->ro.docs = w->docs.docs;      /* live: the run's report */
-	w->ro.author = w->docs.author;
+	w->ro.docs = w->docs;      /* live: the run's report */
 	if (optind < argc) {
 		gd_warnx("wheel: unexpected argument '%s'", argv[optind]);
 		return 1 + GD_EXIT_USAGE;
@@ -635,7 +634,7 @@ wheel_print(const struct wheel *w, int committed)
 	if (w->tabletop)
 		print_tabletop(w->cat[w->pick.scenario].desc, who->name);
 	if (committed)
-		printf("\nreport committed to %s\n", w->ro.docs);
+		printf("\nreport committed to %s\n", w->docs.docs);
 }
 
 /* A spin that is not played live: the pick (and tabletop) printed, as JSON,

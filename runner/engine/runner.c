@@ -11,6 +11,7 @@
 
 #include "duration.h"
 #include "report.h"
+#include "result.h"
 #include "runner.h"
 #include "script.h"
 #include "session.h"
@@ -23,25 +24,31 @@ ms_of(const json_t *o, const char *key)
 	return json_is_integer(v) ? (long long)json_integer_value(v) : -1;
 }
 
-/* A live session's own lines, after the report: marks, hints, outcome. */
+/* A live session's own lines, after the report: marks, hints, outcome; the
+ * times are the result's TTD/TTM/TTR (result.h), as every output has them. */
 static void
 print_live(const json_t *res)
 {
-	const json_t *l = json_object_get(res, "live"), *h;
-	static const char *const marks[] = { "detected", "mitigated", "resolved" };
-	char key[32], d[GD_DURATION_LEN];
+	const json_t *l = json_object_get(res, "live"), *h, *who = json_object_get(res, "participants");
+	static const char *const marks[] = { "detect", "mitigate", "resolve" };
+	struct gd_result_times t;
+	long long v[3];
+	char d[GD_DURATION_LEN];
 	size_t i;
 
+	gd_result_times(res, &t);
+	v[0] = t.ttd;
+	v[1] = t.ttm;
+	v[2] = t.ttr;
 	printf("\nlive session: %s, played by %s\n", json_string_value(json_object_get(l, "outcome")),
-	    json_is_string(json_object_get(res, "participant")) ?
-	    json_string_value(json_object_get(res, "participant")) : "(nobody named)");
+	    json_array_size(who) > 0 ? json_string_value(json_array_get(who, 0)) : "(nobody named)");
 	for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
-		snprintf(key, sizeof(key), "%s_ms", marks[i]);
-		if (ms_of(l, key) >= 0)
-			printf("  time to %-9s %s after the first inject\n", marks[i],
-			    gd_duration_fmt(ms_of(l, key), d, sizeof(d)));
+		if (v[i] >= 0)
+			printf("  TT%c (time to %s)%*s %s after the first inject\n", marks[i][0] - 32, marks[i],
+			    (int)(8 - strlen(marks[i])), "", gd_duration_fmt(v[i], d, sizeof(d)));
 		else
-			printf("  time to %-9s never marked\n", marks[i]);
+			printf("  TT%c (time to %s)%*s never marked\n", marks[i][0] - 32, marks[i],
+			    (int)(8 - strlen(marks[i])), "");
 	}
 	printf("  hints taken: %zu, costing %g point%s\n", json_array_size(json_object_get(l, "hints")),
 	    json_number_value(json_object_get(l, "hint_cost")),
@@ -49,6 +56,21 @@ print_live(const json_t *res)
 	json_array_foreach(json_object_get(l, "hints"), i, h)
 		printf("    +%s: %s\n", gd_duration_fmt(ms_of(h, "at_ms"), d, sizeof(d)),
 		    json_string_value(json_object_get(h, "text")));
+}
+
+int
+gd_run_participant(const char **v, size_t *n, const char *name)
+{
+	if (name == NULL || *name == '\0') {
+		gd_warnx("--participant needs a name");
+		return -1;
+	}
+	if (*n == GD_RUN_MAX_PARTICIPANTS) {
+		gd_warnx("--participant: at most %d of them", GD_RUN_MAX_PARTICIPANTS);
+		return -1;
+	}
+	v[(*n)++] = name;
+	return 0;
 }
 
 static int
@@ -65,10 +87,21 @@ write_metrics(const json_t *res, const char *path, const char *author, char *err
 	return gd_report_metrics_write(res, path, err, errlen);
 }
 
+/* the doc repo, after the other outputs, under the same exit-code policy */
 static int
-write_docs(const json_t *res, const char *path, const char *author, char *err, size_t errlen)
+write_docs(const struct gd_run_opts *ro, const json_t *res, int ret)
 {
-	return gd_docs_commit_run(&(struct gd_docs_opts){ .docs = path, .author = author }, res, err, errlen);
+	struct gd_docs_opts o = ro->docs;
+	char err[4096];
+	int rc;
+
+	o.known_hosts = ro->known_hosts;
+	o.accept_new = ro->accept_new;
+	o.quiet = ro->quiet;
+	if ((rc = gd_docs_commit_run(&o, res, err, sizeof(err))) == 0)
+		return ret;
+	gd_warnx("%s", err);
+	return gd_exit_output_failed(ret);
 }
 
 /* The result on stdout: JSON, or the text report (and a live session's lines). */
@@ -97,10 +130,9 @@ gd_run_scenario(const struct gd_run_opts *ro, const char *file)
 {
 	struct gd_session_opts so = { 0 };
 	struct gd_session *s = NULL;
-	struct gd_output outs[3] = {
+	struct gd_output outs[2] = {
 		{ ro->junit, write_junit, NULL },
 		{ ro->metrics, write_metrics, NULL },
-		{ ro->docs, write_docs, ro->author },
 	};
 	char err[4096];
 	json_t *args = NULL, *res = NULL;
@@ -133,14 +165,19 @@ gd_run_scenario(const struct gd_run_opts *ro, const char *file)
 		goto out;
 	}
 	ret = (int)json_integer_value(json_object_get(res, "exit"));
+	/* the one envelope and TTD/TTM/TTR: every output below reads them from here */
+	gd_result_envelope(res, GD_RESULT_RUN, ro->participants, ro->nparticipants);
 	if (json_is_string(json_object_get(res, "error")) && ret != GD_EXIT_OK)
 		gd_warnx("%s", json_string_value(json_object_get(res, "error")));
 	json_object_set_new(res, "journal", gd_session_journal_path(s) != NULL ?
 	    json_string(gd_session_journal_path(s)) : json_null());
 	print_result(s, ro, res);
 	/* the reports, for a run that ran (a dry run changed and proved nothing) */
-	if (!ro->dry_run)
+	if (!ro->dry_run) {
 		ret = gd_session_finish(s, ret, res, outs, sizeof(outs) / sizeof(outs[0]));
+		if (ro->docs.docs != NULL)
+			ret = write_docs(ro, res, ret);
+	}
 out:
 	json_decref(args);
 	json_decref(res);

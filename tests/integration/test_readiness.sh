@@ -35,7 +35,8 @@ result run bruno-old bruno pass 200
 cp "$H/alice-quiz.json" "$H/dana-old.json"
 python3 - "$H/dana-old.json" <<'PY'
 import json, sys
-d = json.load(open(sys.argv[1])); d["participant"] = "dana"; d["date"] = "2023-01-10T09:00:00Z"
+d = json.load(open(sys.argv[1])); d["participant"] = "dana"; d["participants"] = ["dana"]; d["date"] = "2023-01-10T09:00:00Z"
+d["started"] = d["ended"] = 1673341200000
 json.dump(d, open(sys.argv[1], "w"))
 PY
 "$GD" quiz "$BANK" --participant dana --answers "$T/few.yaml" --out "$H/dana-new.json" >/dev/null

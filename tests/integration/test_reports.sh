@@ -37,6 +37,45 @@ check "junit well-formed" xmllint --noout "$T/junit.xml"
 expect_in "junit counts" "$T/junit.xml" 'tests="5" failures="0"'
 check "promtool check metrics" sh -c "promtool check metrics <'$T/metrics.prom'"
 
+echo "-- one TTD and one TTR in all seven outputs of this run"
+cp "$O" "$T/terminal"
+git -C "$DOCS" log -1 --format=%s >"$T/subject"
+"$GD" history --docs "$DOCS" --json >"$T/history.json"
+"$GD" history --docs "$DOCS" >"$T/history.txt"
+check "TTD and TTR the same in terminal, Markdown, index, commit, JSON, SVG, metrics, history" \
+	python3 - "$T/terminal" "$MD" "$DOCS/ha-tests/README.md" "$T/subject" "${MD%.md}.json" \
+	"${MD%.md}.svg" "$T/metrics.prom" "$T/history.json" "$T/history.txt" <<'PY'
+import json, re, sys
+term, md, index, subj, twin, svg, prom, hj, ht = (open(f).read() for f in sys.argv[1:])
+j = json.loads(twin)
+ttd, ttr = j["ttd_ms"], j["ttr_ms"]
+# from the first injection, not the run's start
+first = min(f["injected_ms"] for f in j["faults"])
+assert ttd == j["detected_ms"] - first and ttr == j["recovered_ms"] - first, (ttd, ttr, first)
+d = re.search(r"TTD (\S+ \S+), TTM \S+, TTR (\S+ \S+) \(", term).groups()
+seen = {
+    "markdown": (re.search(r"\| TTD \(time to detect\) \| (.+?) \|", md).group(1),
+                 re.search(r"\| TTR \(time to resolve\) \| (.+?) \|", md).group(1)),
+    "index": re.search(r"\| web-killed \| PASS \| (.+?) \| (.+?) \|", index).groups(),
+    "commit": re.search(r"\(TTD (.+?), TTR (.+?)\)", subj).groups(),
+    "svg": (re.search(r">detected: TTD (.+?)</text>", svg).group(1),
+            re.search(r">recovered: TTR (.+?)</text>", svg).group(1)),
+    "history": re.search(r"TTD +count 1 +p50 (.+?)  p90.*\n(?:.*\n)*?  TTR +count 1 +p50 (.+?)  p90", ht).groups(),
+}
+for k, v in seen.items():
+    assert tuple(v) == d, (k, v, d)
+def fig(s):  # "18 ms", "2.345 s", "12.3 s" back to ms
+    n, u = s.split()
+    return float(n) * (1 if u == "ms" else 1000)
+assert abs(fig(d[0]) - ttd) < (1 if ttd < 10000 else 50) and abs(fig(d[1]) - ttr) < (1 if ttr < 10000 else 50)
+m = dict(re.findall(r"^(gameday_run_time_to_(?:detect|recover)_seconds)\{[^}]*\} (\S+)$", prom, re.M))
+assert float(m["gameday_run_time_to_detect_seconds"]) == ttd / 1000
+assert float(m["gameday_run_time_to_recover_seconds"]) == ttr / 1000
+h = json.loads(hj)["game_days"]["scenarios"]["web-killed"]
+assert h["ttd"]["p50"] == ttd and h["ttr"]["p50"] == ttr
+print("TTD %s (%d ms), TTR %s (%d ms) in all outputs" % (d[0], ttd, d[1], ttr), file=sys.stderr)
+PY
+
 echo "-- refusal on a dirty path it would write"
 echo "| my edit |" >>"$DOCS/ha-tests/README.md"
 before=$(ls -R "$DOCS" | md5sum)
