@@ -164,7 +164,9 @@ if [ -z "$left" ]; then ok "nothing left after down with a corrupt lab.json"; el
 # SIGTERM during up: up removes what it made and exits 4
 "$GD" lab up --hosts 8 --dir "$C" >$O 2>$E &
 upid=$!
-sleep 0.05
+# once its state file is there, up has its handlers (a busy machine may take
+# longer than any fixed sleep to get that far; before it, TERM kills outright)
+for _ in $(seq 500); do [ -e "$C/lab.json" ] && break; sleep 0.01; done
 kill -TERM $upid
 wait $upid
 RC=$?
