@@ -89,17 +89,17 @@ local function constructors(mod, names)
   return out
 end
 
--- Loads a scenario or drill plan file in its sandbox, with a deadline;
+local LOAD_MS = 5000  -- for a file to build what it returns
+
+-- Loads a scenario or drill plan file in its sandbox, within a deadline;
 -- returns what it built (a gameday.<kind> { ... }) or nil, message.
 function M.load(file, kind)
   local fn, err = core.loadfile(file, M.sandbox_env())
   if not fn then return nil, err end
-  core.set_deadline(5000)
-  local ok, v = xpcall(fn, core.traceback)
-  core.set_deadline(nil)
+  local ok, v = core.within(LOAD_MS, file, fn)
   if not ok then
     -- `return gameday.scenario {...}` is a tail call, which leaves no line to point at
-    if not tostring(v):find(file, 1, true) then v = file .. ": " .. tostring(v) end
+    if not v:find(file, 1, true) then v = file .. ": " .. v end
     return nil, v
   end
   if type(v) ~= "table" or not v["__" .. kind] then
@@ -110,10 +110,13 @@ end
 
 function M.sandbox_env()
   local env = {}
-  for _, k in ipairs { "assert", "error", "ipairs", "next", "pairs", "pcall", "select", "tonumber",
-    "tostring", "type", "xpcall", "rawequal", "rawlen", "setmetatable" } do
+  for _, k in ipairs { "assert", "error", "ipairs", "next", "pairs", "select", "tonumber",
+    "tostring", "type", "rawequal", "rawlen" } do
     env[k] = _G[k]
   end
+  -- pcall and xpcall that do not catch a stop (deadline, abort, memory cap),
+  -- setmetatable without __gc (finalizers run where no deadline reaches)
+  for k, f in pairs(core.sandbox()) do env[k] = f end
   env.print = function(...)
     local parts = {}
     for i = 1, select("#", ...) do parts[i] = tostring((select(i, ...))) end

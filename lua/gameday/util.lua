@@ -11,14 +11,12 @@ function M.duration_ms(v, what)
   return ms
 end
 
-local SIZES = { [""] = 1, k = 1024, K = 1024, m = 1024 ^ 2, M = 1024 ^ 2, g = 1024 ^ 3, G = 1024 ^ 3 }
-
--- "64M", "1G", "512k" or bytes -> bytes
+-- "64M", "1G", "512k" or bytes -> bytes: the one size grammar, in C
+-- (runner/base/size.c), the same as --lua-memory's
 function M.size_bytes(v, what)
-  if type(v) == "number" and v >= 0 then return math.floor(v) end
-  local num, unit = tostring(v):match("^(%d+)([kKmMgG]?)i?[bB]?$")
-  if not num then error(string.format("%s: %q is not a size (like \"64M\" or \"1G\")", what, tostring(v)), 0) end
-  return math.floor(tonumber(num) * SIZES[unit])
+  local ok, n = pcall(core.size_bytes, v, what or "size")
+  if not ok then error(n, 0) end
+  return n
 end
 
 -- the one duration formatter, in C: "498 ms", "2.345 s", "12.3 s", "14m05s"

@@ -1,5 +1,6 @@
 /* lua_core.c: gameday.core: quoting, clocks, sleep, logging, the sandboxed
- * loader for scenario files, and the hook that stops runaway scripts. */
+ * loader for scenario files, and the Lua side of the limits of lua_guard.c:
+ * windows (deadlines), the revert shield, the sandbox's own functions. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -14,35 +15,7 @@
 #include "duration.h"
 #include "lua_bind.h"
 #include "quote.h"
-
-#define HOOK_COUNT 10000
-
-/* One Lua state at a time runs a scenario, so plain statics serve. */
-static long long deadline_ms;  /* 0: none */
-static int shielded;            /* while reverting: abort does not raise */
-
-static const char *
-signame(int sig)
-{
-	switch (sig) {
-	case SIGINT: return "SIGINT";
-	case SIGTERM: return "SIGTERM";
-	case SIGHUP: return "SIGHUP";
-	default: return "a signal";
-	}
-}
-
-static void
-hook(lua_State *L, lua_Debug *ar)
-{
-	(void)ar;
-	if (gd_abort_signal && !shielded)
-		luaL_error(L, "aborted by %s", signame(gd_abort_signal));
-	if (deadline_ms > 0 && gd_now_ms() > deadline_ms) {
-		deadline_ms = 0;  /* raise once: the handler must be able to run */
-		luaL_error(L, "script ran past its deadline: an endless loop?");
-	}
-}
+#include "size.h"
 
 /* core.quote(s) -> one shell word */
 static int
@@ -126,7 +99,8 @@ l_date(lua_State *L)
 	return 1;
 }
 
-/* core.sleep(ms) -> true, or false when an abort came first */
+/* core.sleep(ms) -> true, or false when an abort came first (unless
+ * shielded); a deadline that passes raises its stop */
 static int
 l_sleep(lua_State *L)
 {
@@ -136,12 +110,14 @@ l_sleep(lua_State *L)
 	while ((left = end - gd_now_ms()) > 0) {
 		struct timespec ts = { 0, (left > 100 ? 100 : left) * 1000000L };
 
-		if (gd_abort_signal && !shielded) {
+		if (gd_lua_stop_due(L) == GD_STOP_ABORT) {
 			lua_pushboolean(L, 0);
 			return 1;
 		}
+		gd_lua_check_stop(L);
 		nanosleep(&ts, NULL);
 	}
+	gd_lua_check_stop(L);
 	lua_pushboolean(L, 1);
 	return 1;
 }
@@ -171,7 +147,7 @@ l_aborted(lua_State *L)
 {
 	if (!gd_abort_signal)
 		return 0;
-	lua_pushstring(L, signame(gd_abort_signal));
+	lua_pushstring(L, gd_lua_signame(gd_abort_signal));
 	return 1;
 }
 
@@ -179,16 +155,75 @@ l_aborted(lua_State *L)
 static int
 l_shield(lua_State *L)
 {
-	shielded = lua_toboolean(L, 1);
+	gd_lua_guard(L)->shielded = lua_toboolean(L, 1);
 	return 0;
 }
 
-/* core.set_deadline(ms_from_now | nil) */
+/* core.set_deadline(ms_from_now [, what]) opens a window for scenario code;
+ * core.set_deadline(nil) closes it. Prefer core.within. */
 static int
 l_set_deadline(lua_State *L)
 {
-	deadline_ms = lua_isnoneornil(L, 1) ? 0 : gd_now_ms() + luaL_checkinteger(L, 1);
+	if (lua_isnoneornil(L, 1))
+		gd_lua_set_window(L, -1, NULL);
+	else
+		gd_lua_set_window(L, luaL_checkinteger(L, 1), luaL_optstring(L, 2, ""));
 	return 0;
+}
+
+/* core.error_text(e) -> text: an error value as text; a __tostring of it runs
+ * only within a short window of its own */
+static int
+l_error_text(lua_State *L)
+{
+	luaL_checkany(L, 1);
+	gd_lua_error_text(L, 1);
+	return 1;
+}
+
+/* core.sandbox() -> { pcall, xpcall, setmetatable }: the sandbox's own */
+static int
+l_sandbox(lua_State *L)
+{
+	gd_lua_push_sandbox(L);
+	return 1;
+}
+
+/* core.size_bytes(v, what) -> bytes: the one size grammar (size.h); a Lua
+ * number is bytes. Raises "WHAT: why" when v is not a size. */
+static int
+l_size_bytes(lua_State *L)
+{
+	const char *what = luaL_optstring(L, 2, "size");
+	unsigned long long v;
+	char err[GD_ERRLEN];
+
+	if (lua_type(L, 1) == LUA_TNUMBER) {
+		lua_Number n = lua_tonumber(L, 1);
+
+		if (!(n >= 0 && n <= 9007199254740992.0))
+			return luaL_error(L, "%s: a size in bytes from 0 to 8 PiB is needed", what);
+		lua_pushinteger(L, (lua_Integer)n);
+		return 1;
+	}
+	if (lua_type(L, 1) != LUA_TSTRING)
+		return luaL_error(L, "%s: a size like \"64M\" or \"1G\" is needed, not a %s", what,
+		    luaL_typename(L, 1));
+	if (gd_size_parse(lua_tostring(L, 1), &v, err, sizeof(err)) != 0)
+		return luaL_error(L, "%s: %s", what, err);
+	lua_pushinteger(L, (lua_Integer)v);
+	return 1;
+}
+
+/* core.memory() -> bytes in use, the cap */
+static int
+l_memory(lua_State *L)
+{
+	struct gd_lua_guard *g = gd_lua_guard(L);
+
+	lua_pushinteger(L, (lua_Integer)g->mem_used);
+	lua_pushinteger(L, (lua_Integer)g->mem_limit);
+	return 2;
 }
 
 /* core.loadfile(path, env) -> function | nil, err: a text chunk whose _ENV is env */
@@ -232,16 +267,12 @@ l_random_hex(lua_State *L)
 	return 1;
 }
 
-/* core.traceback(msg) -> msg with a traceback: a message handler for xpcall */
+/* core.traceback(msg) -> msg with a traceback: a message handler for
+ * xpcall (a stop goes on as it is) */
 static int
 l_traceback(lua_State *L)
 {
-	const char *msg = lua_tostring(L, 1);
-
-	if (msg == NULL)
-		msg = luaL_typename(L, 1);
-	luaL_traceback(L, L, msg, 1);
-	return 1;
+	return gd_lua_msghandler(L);
 }
 
 static int
@@ -298,6 +329,8 @@ l_key(lua_State *L)
 		tcsetattr(0, TCSANOW, &raw);
 		n = wait_input(ms) ? read(0, &c, 1) : -1;
 		tcsetattr(0, TCSANOW, &old);
+		if (gd_lua_stop_due(L) == GD_STOP_DEADLINE)  /* with the terminal as it was */
+			gd_lua_check_stop(L);
 		if (n == 1) {
 			lua_pushlstring(L, &c, 1);
 			return 1;
@@ -321,6 +354,8 @@ l_key(lua_State *L)
 		if (n < 0 && errno != EINTR)
 			return luaL_error(L, "cannot read the game master's keys: %s", strerror(errno));
 	}
+	if (gd_lua_stop_due(L) == GD_STOP_DEADLINE)
+		gd_lua_check_stop(L);
 	return 0;
 }
 
@@ -354,6 +389,11 @@ luaopen_gameday_core(lua_State *L)
 		{ "aborted", l_aborted },
 		{ "shield", l_shield },
 		{ "set_deadline", l_set_deadline },
+		{ "within", gd_lua_within },
+		{ "error_text", l_error_text },
+		{ "sandbox", l_sandbox },
+		{ "size_bytes", l_size_bytes },
+		{ "memory", l_memory },
 		{ "loadfile", l_loadfile },
 		{ "random_hex", l_random_hex },
 		{ "hostname", l_hostname },
@@ -365,9 +405,6 @@ luaopen_gameday_core(lua_State *L)
 		{ NULL, NULL },
 	};
 
-	deadline_ms = 0;
-	shielded = 0;
-	lua_sethook(L, hook, LUA_MASKCOUNT, HOOK_COUNT);
 	luaL_newlib(L, fns);
 	lua_pushstring(L, GD_VERSION);
 	lua_setfield(L, -2, "version");

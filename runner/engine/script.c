@@ -1,31 +1,67 @@
 /* script.c: the Lua state: allow-listed libraries, a require confined to
- * gameday's lua/ directory, text-only chunks, a count hook for deadlines and
- * abort, and one protected call with a traceback for everything. */
+ * gameday's lua/ directory, text-only chunks, one protected call with a
+ * traceback for everything, the limits of lua_guard.c (a memory cap,
+ * deadlines and aborts no pcall catches), and a watchdog thread for what a
+ * hook cannot stop (C code that does not return): past a deadline by
+ * GD_GRACE_MS, or GD_GRACE_MS after a second signal, it reverts from the
+ * journal with no Lua and exits. */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
 
+#include "duration.h"
 #include "lua_bind.h"
+#include "recover.h"
+#include "size.h"
+
+#define HOOK_COUNT 10000
+#define CLOSE_MS 10000     /* for lua_close (our own finalizers) */
 
 volatile sig_atomic_t gd_abort_signal;
+static volatile sig_atomic_t nsignals;
+static _Atomic long long second_signal_ms;
 
 struct gd_script {
+	struct gd_lua_guard g;  /* first: the allocator's ud is the script */
 	lua_State *L;
 	char *lua_dir;
 	struct gd_script_env env;
+	pthread_t dog;
+	int dog_up, dog_stop, sync_up;
+	pthread_cond_t cv;      /* the watchdog's wake-ups, with g.mu */
+	_Atomic long long close_by;
 };
+
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);  /* async-signal-safe, unlike most */
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void
 on_signal(int sig)
 {
+	static const char again[] = "gameday: a second signal: reverting from the journal in 3 s "
+	    "unless the run has stopped by then\n";
+
 	gd_abort_signal = sig;
+	if (++nsignals == 2) {
+		second_signal_ms = mono_ms();
+		(void)!write(2, again, sizeof(again) - 1);
+	}
 }
 
 void
@@ -39,6 +75,20 @@ gd_abort_on_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+}
+
+int
+gd_lua_memory_parse(const char *s, size_t *bytes, char *err, size_t errlen)
+{
+	unsigned long long v;
+	char e[GD_ERRLEN];
+
+	if (gd_size_parse(s, &v, e, sizeof(e)) != 0)
+		return gd_errf(err, errlen, "--lua-memory: %s", e);
+	if (v < (1 << 20) || v > SIZE_MAX / 2)
+		return gd_errf(err, errlen, "--lua-memory: '%s': give at least 1M", s);
+	*bytes = (size_t)v;
+	return 0;
 }
 
 char *
@@ -84,33 +134,20 @@ gd_lua_env(lua_State *L)
 	return env;
 }
 
-/* Message handler: the error with a traceback (as lua.c's msghandler). */
-static int
-msghandler(lua_State *L)
-{
-	const char *msg = lua_tostring(L, 1);
-
-	if (msg == NULL) {
-		if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
-			return 1;
-		msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
-	}
-	luaL_traceback(L, L, msg, 1);
-	return 1;
-}
-
 /* lua_pcall with the traceback handler: the one way C calls into Lua. */
 static int
 docall(lua_State *L, int narg, int nres)
 {
 	int base = lua_gettop(L) - narg, rc;
 
-	lua_pushcfunction(L, msghandler);
+	lua_pushcfunction(L, gd_lua_msghandler);
 	lua_insert(L, base);
 	rc = lua_pcall(L, narg, nres, base);
 	lua_remove(L, base);
 	return rc;
 }
+
+/* require and load */
 
 /* DIR/a/b/c + suffix for module a.b.c; malloc'd. */
 static char *
@@ -183,15 +220,17 @@ safe_require(lua_State *L)
 	return 1;
 }
 
-/* load(chunk [, name [, mode [, env]]]) that takes text only. */
+/* load(chunk [, name [, mode [, env]]]) that takes text only. The chunk is
+ * named "=..." so that it never passes for one of gameday's own files. */
 static int
 safe_load(lua_State *L)
 {
 	size_t len;
 	const char *s = luaL_checklstring(L, 1, &len);
-	const char *name = luaL_optstring(L, 2, "=(load)");
+	const char *name = luaL_optstring(L, 2, "(load)");
 	int env = !lua_isnone(L, 4);
 
+	name = lua_pushfstring(L, "=%s", name[0] == '=' || name[0] == '@' ? name + 1 : name);
 	if (luaL_loadbufferx(L, s, len, name, "t") != LUA_OK) {
 		luaL_pushfail(L);
 		lua_insert(L, -2);
@@ -237,6 +276,8 @@ setup(lua_State *L)
 		lua_pushnil(L);
 		lua_setglobal(L, *d);
 	}
+	gd_lua_bound_libs(L);
+	gd_lua_open_pcalls(L);
 	lua_pushcfunction(L, safe_load);
 	lua_setglobal(L, "load");
 	lua_pushcfunction(L, safe_require);
@@ -254,6 +295,143 @@ setup(lua_State *L)
 	return 0;
 }
 
+/* The watchdog */
+
+/* Reverts what the journal has open, with no Lua, and exits: for when Lua
+ * cannot be stopped. Only write(2) to stderr: the stuck thread may hold stdio. */
+static void
+emergency(struct gd_script *s, int code, const char *why)
+{
+	char msg[1024], err[GD_ERRLEN];
+	struct gd_recover_opts ro = { 0 };
+	struct gd_ssh_opts o;
+	FILE *log;
+	int n, fd;
+
+	n = snprintf(msg, sizeof(msg), "gameday: %s; %s\n", why, s->env.journal != NULL ?
+	    "reverting from the journal without Lua" : "exiting");
+	(void)!write(2, msg, n > 0 && (size_t)n < sizeof(msg) ? (size_t)n : strlen(msg));
+	if (s->env.journal != NULL) {
+		if (s->env.ssh != NULL)
+			o = *s->env.ssh;
+		else
+			gd_ssh_opts_default(&o);
+		o.progress = NULL;
+		fd = dup(2);
+		log = fd >= 0 ? fdopen(fd, "w") : NULL;  /* a stream of our own */
+		/* connections of its own: the session's pool may be what is stuck */
+		ro.ssh = &o;
+		ro.held_by_me = s->env.journal;
+		ro.log = log;
+		ro.quiet = 1;
+		if (gd_recover_journal_report(gd_journal_path(s->env.journal), &ro, err, sizeof(err)) < 0) {
+			n = snprintf(msg, sizeof(msg), "gameday: %s\n", err);
+			(void)!write(2, msg, n > 0 && (size_t)n < sizeof(msg) ? (size_t)n : strlen(msg));
+		}
+		if (log != NULL)
+			fflush(log);
+	}
+	_exit(code);
+}
+
+/* One look: what must end now, if anything. */
+static void
+watch(struct gd_script *s)
+{
+	long long now = mono_ms(), dl = atomic_load(&s->g.deadline_ms);
+	long long second = atomic_load(&second_signal_ms), close_by = atomic_load(&s->close_by);
+	char why[512], d[GD_DURATION_LEN];
+
+	if (second > 0 && now >= second + GD_GRACE_MS) {
+		snprintf(why, sizeof(why), "the run did not stop within %s of a second signal",
+		    gd_duration_fmt(GD_GRACE_MS, d, sizeof(d)));
+		emergency(s, GD_EXIT_ABORTED, why);
+	}
+	if (dl > 0 && now >= dl + GD_GRACE_MS) {
+		snprintf(why, sizeof(why), "%s%sstill running %s past its deadline, in code that does not "
+		    "return to Lua", s->g.what, s->g.what[0] ? ": " : "",
+		    gd_duration_fmt(now - dl, d, sizeof(d)));
+		emergency(s, GD_EXIT_USAGE, why);
+	}
+	if (close_by > 0 && now >= close_by)
+		emergency(s, GD_EXIT_USAGE, "closing the Lua state did not end (a finalizer that loops?)");
+}
+
+static void *
+watchdog(void *arg)
+{
+	struct gd_script *s = arg;
+	struct timespec ts;
+
+	pthread_mutex_lock(&s->g.mu);
+	while (!s->dog_stop) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += 100 * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&s->cv, &s->g.mu, &ts);
+		if (!s->dog_stop)
+			watch(s);
+	}
+	pthread_mutex_unlock(&s->g.mu);
+	return NULL;
+}
+
+static int
+start_watchdog(struct gd_script *s)
+{
+	pthread_condattr_t ca;
+	sigset_t all, old;
+	int rc;
+
+	pthread_mutex_init(&s->g.mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	s->sync_up = 1;
+	sigfillset(&all);  /* signals go to the thread that runs Lua */
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(&s->dog, NULL, watchdog, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	s->dog_up = rc == 0;
+	return rc == 0 ? 0 : -1;
+}
+
+static void
+stop_watchdog(struct gd_script *s)
+{
+	if (!s->dog_up)
+		return;
+	pthread_mutex_lock(&s->g.mu);
+	s->dog_stop = 1;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->g.mu);
+	pthread_join(s->dog, NULL);
+	s->dog_up = 0;
+}
+
+/* The state */
+
+static int
+panic(lua_State *L)
+{
+	const char *msg = lua_tostring(L, -1);
+
+	gd_warnx("lua: unprotected error: %s", msg != NULL ? msg : "(not a string)");
+	return 0;  /* Lua aborts */
+}
+
+static void
+no_warnings(void *ud, const char *msg, int tocont)
+{
+	(void)ud;
+	(void)msg;
+	(void)tocont;
+}
+
 struct gd_script *
 gd_script_new(const char *lua_dir, const struct gd_script_env *env, char *err, size_t errlen)
 {
@@ -269,15 +447,28 @@ gd_script_new(const char *lua_dir, const struct gd_script_env *env, char *err, s
 	}
 	free(init);
 	s = gd_xcalloc(1, sizeof(*s));
-	s->L = luaL_newstate();
-	if (s->L == NULL) {
-		free(s);
-		gd_errf(err, errlen, "cannot create a Lua state");
-		return NULL;
-	}
-	s->lua_dir = gd_xstrdup(lua_dir);
 	if (env != NULL)
 		s->env = *env;
+	s->g.mem_limit = s->env.lua_memory > 0 ? s->env.lua_memory : GD_LUA_MEMORY;
+	s->g.mem_reserve = s->g.mem_limit / 8 > ((size_t)16 << 20) ? s->g.mem_limit / 8 : (size_t)16 << 20;
+	s->lua_dir = gd_xstrdup(lua_dir);
+	s->g.trusted = gd_xasprintf("@%s/", lua_dir);
+	s->g.ntrusted = strlen(s->g.trusted);
+	if (start_watchdog(s) != 0) {
+		gd_errf(err, errlen, "cannot start the script's watchdog thread");
+		gd_script_free(s);
+		return NULL;
+	}
+	s->L = lua_newstate(gd_lua_alloc, &s->g);
+	if (s->L == NULL) {
+		gd_errf(err, errlen, "cannot create a Lua state");
+		gd_script_free(s);
+		return NULL;
+	}
+	lua_atpanic(s->L, panic);
+	lua_setwarnf(s->L, no_warnings, NULL);
+	lua_sethook(s->L, gd_lua_hook, LUA_MASKCOUNT, HOOK_COUNT);
+	gd_lua_open_stops(s->L);
 	lua_pushlightuserdata(s->L, &s->env);
 	lua_setfield(s->L, LUA_REGISTRYINDEX, GD_ENV_KEY);
 	lua_pushstring(s->L, s->lua_dir);
@@ -291,6 +482,19 @@ gd_script_new(const char *lua_dir, const struct gd_script_env *env, char *err, s
 	return s;
 }
 
+/* err from the error at the top of the stack */
+static void
+call_error(struct gd_script *s, int rc, char *err, size_t errlen)
+{
+	char m[GD_SIZE_LEN];
+
+	if (rc == LUA_ERRMEM && s->g.mem_refused)
+		gd_errf(err, errlen, "%s%sthe Lua state reached its memory limit of %s (--lua-memory)",
+		    s->g.what, s->g.what[0] ? ": " : "", gd_size_fmt(s->g.mem_limit, m, sizeof(m)));
+	else
+		gd_errf(err, errlen, "%s", gd_lua_error_text(s->L, -1));
+}
+
 int
 gd_script_call(struct gd_script *s, const char *module, const char *fn,
     const char *args_json, char **result_json, char *err, size_t errlen)
@@ -298,9 +502,10 @@ gd_script_call(struct gd_script *s, const char *module, const char *fn,
 	lua_State *L = s->L;
 	json_t *args = NULL, *res = NULL;
 	json_error_t jerr;
-	int top = lua_gettop(L), ret = -1;
+	int top = lua_gettop(L), ret = -1, rc;
 
 	*result_json = NULL;
+	s->g.depth++;
 	args = json_loads(args_json != NULL ? args_json : "{}", JSON_DECODE_ANY, &jerr);
 	if (args == NULL) {
 		gd_errf(err, errlen, "bad arguments for %s.%s: %s", module, fn, jerr.text);
@@ -308,8 +513,8 @@ gd_script_call(struct gd_script *s, const char *module, const char *fn,
 	}
 	lua_getglobal(L, "require");
 	lua_pushstring(L, module);
-	if (docall(L, 1, 1) != LUA_OK) {
-		gd_errf(err, errlen, "%s", lua_tostring(L, -1));
+	if ((rc = docall(L, 1, 1)) != LUA_OK) {
+		call_error(s, rc, err, errlen);
 		goto out;
 	}
 	lua_getfield(L, -1, fn);
@@ -318,8 +523,8 @@ gd_script_call(struct gd_script *s, const char *module, const char *fn,
 		goto out;
 	}
 	gd_lua_push_json(L, args);
-	if (docall(L, 1, 1) != LUA_OK) {
-		gd_errf(err, errlen, "%s", lua_tostring(L, -1));
+	if ((rc = docall(L, 1, 1)) != LUA_OK) {
+		call_error(s, rc, err, errlen);
 		goto out;
 	}
 	res = gd_lua_to_json(L, -1, err, errlen);
@@ -332,6 +537,8 @@ out:
 	json_decref(args);
 	json_decref(res);
 	lua_settop(L, top);
+	if (--s->g.depth == 0)  /* no Lua runs until the next call: no window either */
+		gd_lua_set_window(L, -1, NULL);
 	return ret;
 }
 
@@ -340,8 +547,16 @@ gd_script_free(struct gd_script *s)
 {
 	if (s == NULL)
 		return;
-	if (s->L != NULL)
+	if (s->L != NULL) {
+		atomic_store(&s->close_by, mono_ms() + CLOSE_MS);
 		lua_close(s->L);
+	}
+	stop_watchdog(s);
+	if (s->sync_up) {
+		pthread_cond_destroy(&s->cv);
+		pthread_mutex_destroy(&s->g.mu);
+	}
+	free(s->g.trusted);
 	free(s->lua_dir);
 	free(s);
 }

@@ -1,5 +1,7 @@
 /* script.h: the embedded Lua 5.4 that runs scenarios. The rest of the
- * engine talks to Lua only through these calls, in JSON. */
+ * engine talks to Lua only through these calls, in JSON. Every state has a
+ * memory cap, deadlines its scripts cannot catch, and a watchdog that reverts
+ * from the journal and exits when Lua cannot be stopped (see script.c). */
 #ifndef GD_SCRIPT_H
 #define GD_SCRIPT_H
 
@@ -17,7 +19,13 @@ struct gd_script_env {
 	const struct gd_ssh_opts *ssh;
 	struct gd_journal *journal;
 	struct gd_pool *pool;      /* the session's connections (over inv) */
+	size_t lua_memory;         /* the state's memory cap in bytes; 0: GD_LUA_MEMORY */
 };
+
+#define GD_LUA_MEMORY ((size_t)256 << 20)
+/* How long Lua may stay past its deadline, or a run past a second signal,
+ * before the watchdog reverts from the journal without Lua and exits. */
+#define GD_GRACE_MS 3000
 
 struct gd_script;
 
@@ -36,8 +44,13 @@ int gd_script_call(struct gd_script *s, const char *module, const char *fn,
 
 void gd_script_free(struct gd_script *s);
 
-/* Set by the SIGINT/SIGTERM handler; scripts see it at their next hook. */
+/* Set by the SIGINT/SIGTERM/SIGHUP handler; scripts see it at their next
+ * hook tick. A second signal starts the watchdog's grace period. */
 extern volatile sig_atomic_t gd_abort_signal;
 void gd_abort_on_signals(void);
+
+/* --lua-memory SIZE for the commands that run Lua: 0 with *bytes set, or -1
+ * with err filled ("--lua-memory: ..."). */
+int gd_lua_memory_parse(const char *s, size_t *bytes, char *err, size_t errlen);
 
 #endif
