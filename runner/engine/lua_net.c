@@ -172,6 +172,7 @@ net_http(lua_State *L)
 	struct gd_probe_result *r;
 	size_t len = 0;
 
+	gd_lua_check_stop(L);  /* an abort or deadline due: no new wait */
 	luaL_checktype(L, 1, LUA_TTABLE);
 	check_fields(L, 1, http_fields);
 	memset(&req, 0, sizeof(req));
@@ -208,6 +209,7 @@ net_tcp(lua_State *L)
 	const char *host;
 	lua_Integer port, timeout;
 
+	gd_lua_check_stop(L);  /* an abort or deadline due: no new wait */
 	luaL_checktype(L, 1, LUA_TTABLE);
 	check_fields(L, 1, tcp_fields);
 	host = opt_string(L, 1, "host", NULL);
@@ -275,6 +277,7 @@ net_prom_query(lua_State *L)
 	const char *url, *query;
 	lua_Integer timeout;
 
+	gd_lua_check_stop(L);  /* an abort or deadline due: no new wait */
 	luaL_checktype(L, 1, LUA_TTABLE);
 	check_fields(L, 1, query_fields);
 	if ((url = opt_string(L, 1, "url", NULL)) == NULL)
@@ -296,6 +299,7 @@ net_prom_alerts(lua_State *L)
 	const char *url, *source;
 	lua_Integer timeout;
 
+	gd_lua_check_stop(L);  /* an abort or deadline due: no new wait */
 	luaL_checktype(L, 1, LUA_TTABLE);
 	check_fields(L, 1, alerts_fields);
 	if ((url = opt_string(L, 1, "url", NULL)) == NULL)

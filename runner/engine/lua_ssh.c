@@ -177,6 +177,7 @@ l_exec(lua_State *L)
 	long *which;
 	int timeout = -1;
 
+	gd_lua_check_stop(L);  /* nothing new to wait for once an abort or the deadline is due */
 	luaL_checktype(L, 1, LUA_TTABLE);
 	if (lua_istable(L, 2)) {
 		lua_getfield(L, 2, "timeout_ms");
