@@ -17,14 +17,15 @@
 #include "script.h"
 
 static const char check_usage[] =
-"usage: gameday check [--docs DIR] FILE...\n"
+"usage: gameday check [--docs DIR] [--lua-memory SIZE] FILE...\n"
 "       gameday check --alerts RULES.yml... --docs DIR [--write-stubs] (see check --alerts --help)\n"
 "\n"
 "Validates scenarios (.lua), question banks and inventories (.yaml, .yml)\n"
 "without touching a host: Lua syntax and sandbox rules, every field of\n"
 "gameday.scenario, every probe and fault and their parameters; a bank's\n"
 "questions, answers and tolerances; YAML structure and Ansible's rules.\n"
-"Each problem names the file and line.\n"
+"Each problem names the file and line. A scenario file runs as it would in\n"
+"a run: in the sandbox, within 5 s, under the memory limit.\n"
 "\n"
 "  --docs DIR   also check every runbook DIR/runbooks/NAME.md of the doc repo\n"
 "               for the team's template sections: headings (any level,\n"
@@ -33,6 +34,7 @@ static const char check_usage[] =
 "               DIR/.gameday-runbook-template with one name per line replaces\n"
 "               that list. Prints each runbook that lacks some, e.g.\n"
 "               runbooks/web.md: missing sections: Escalation path, Alerts\n"
+"  --lua-memory SIZE  the memory limit of the files' Lua (default 256M)\n"
 "\n"
 "exit status: 0 all valid, 2 some file is not\n";
 
@@ -119,6 +121,7 @@ int
 gd_cmd_check(int argc, char **argv)
 {
 	struct gd_script *s = NULL;
+	struct gd_script_env env = { 0 };
 	char err[4096], *luadir;
 	int i, bad = 0;
 
@@ -128,6 +131,15 @@ gd_cmd_check(int argc, char **argv)
 	}
 	if (gd_check_alerts_wanted(argc, argv))
 		return gd_cmd_check_alerts(argc, argv);
+	for (i = 1; i < argc; i++) {  /* for every file, wherever it is given */
+		const char *f = argv[i], *size = strncmp(f, "--lua-memory=", 13) == 0 ? f + 13 :
+		    strcmp(f, "--lua-memory") == 0 ? (i + 1 < argc ? argv[++i] : "") : NULL;
+
+		if (size != NULL && gd_lua_memory_parse(size, &env.lua_memory, err, sizeof(err)) != 0) {
+			gd_warnx("check: %s", err);
+			return GD_EXIT_USAGE;
+		}
+	}
 	luadir = gd_lua_dir();
 	for (i = 1; i < argc; i++) {
 		const char *f = argv[i];
@@ -151,6 +163,12 @@ gd_cmd_check(int argc, char **argv)
 			}
 			continue;
 		}
+		if (strcmp(f, "--lua-memory") == 0) {  /* read before the loop */
+			i++;
+			continue;
+		}
+		if (strncmp(f, "--lua-memory=", 13) == 0)
+			continue;
 
 		if ((ends_with(f, ".yaml") || ends_with(f, ".yml")) && gd_bank_sniff(f)) {
 			if (gd_bank_check(f, err, sizeof(err)) != 0) {
@@ -173,7 +191,7 @@ gd_cmd_check(int argc, char **argv)
 			gd_inventory_free(&inv);
 			continue;
 		}
-		if (s == NULL && (s = gd_script_new(luadir, NULL, err, sizeof(err))) == NULL) {
+		if (s == NULL && (s = gd_script_new(luadir, &env, err, sizeof(err))) == NULL) {
 			gd_warnx("%s", err);
 			free(luadir);
 			return GD_EXIT_UNREACHABLE;

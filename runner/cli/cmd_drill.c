@@ -39,6 +39,7 @@ static const char drill_usage[] =
 "      --docs DIR        commit the report into the doc repo DIR (restore-drills/)\n"
 "                        and push it (see below)\n"
 "      --junit FILE      write JUnit XML: one testcase per drill phase\n"
+"      --lua-memory SIZE the plan's memory limit (default 256M)\n"
 "  -q, --quiet           no progress on stderr\n"
 "\n"
 "exit: 0 pass, 1 fail (mismatch, probe or objective), 2 bad plan or refused\n"
@@ -50,6 +51,7 @@ struct drill_opts {
 	const char *participants[GD_RUN_MAX_PARTICIPANTS];
 	size_t nparticipants;
 	int dry_run, json, quiet, accept_new;
+	size_t lua_memory;
 };
 
 /* The drill's Prometheus textfile, from its result; a failed drill keeps the
@@ -141,6 +143,7 @@ drill(const struct drill_opts *d, const char *file)
 	so.accept_new = d->accept_new;
 	so.dry_run = d->dry_run;
 	so.quiet = d->quiet;
+	so.lua_memory = d->lua_memory;
 	if ((ret = gd_session_open(&s, &so, err, sizeof(err))) != GD_EXIT_OK) {
 		gd_warnx("%s", err);
 		return ret;
@@ -177,7 +180,7 @@ out:
 int
 gd_cmd_drill(int argc, char **argv)
 {
-	enum { O_STATE = 256, O_KNOWN, O_ACCEPT, O_JSON, O_METRICS, O_JUNIT, O_WHO };
+	enum { O_STATE = 256, O_KNOWN, O_ACCEPT, O_JSON, O_METRICS, O_JUNIT, O_WHO, O_LUAMEM };
 	static const struct option longopts[] = {
 		{ "inventory", required_argument, NULL, 'i' },
 		{ "dry-run", no_argument, NULL, 'n' },
@@ -185,6 +188,7 @@ gd_cmd_drill(int argc, char **argv)
 		GD_DOCS_LONGOPTS,
 		{ "participant", required_argument, NULL, O_WHO },
 		{ "junit", required_argument, NULL, O_JUNIT },
+		{ "lua-memory", required_argument, NULL, O_LUAMEM },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "state-dir", required_argument, NULL, O_STATE },
 		{ "known-hosts", required_argument, NULL, O_KNOWN },
@@ -194,6 +198,7 @@ gd_cmd_drill(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct drill_opts d = { 0 };
+	char err[GD_ERRLEN];
 	int ch;
 
 	d.inventory = getenv("GAMEDAY_INVENTORY");
@@ -212,6 +217,12 @@ gd_cmd_drill(int argc, char **argv)
 				return GD_EXIT_USAGE;
 			break;
 		case O_JUNIT: d.junit = optarg; break;
+		case O_LUAMEM:
+			if (gd_lua_memory_parse(optarg, &d.lua_memory, err, sizeof(err)) != 0) {
+				gd_warnx("drill: %s", err);
+				goto usage;
+			}
+			break;
 		case 'h': fputs(drill_usage, stdout); fputs(gd_docs_usage, stdout); return GD_EXIT_OK;
 		default:
 			if (gd_docs_getopt(ch, optarg, &d.docs))

@@ -8,6 +8,7 @@
 #include "docs.h"
 #include "gd.h"
 #include "runner.h"
+#include "script.h"
 
 static const char run_usage[] =
 "usage: gameday run SCENARIO.lua -i INVENTORY [options]\n"
@@ -40,6 +41,8 @@ static const char run_usage[] =
 "                          see below)\n"
 "      --junit FILE        write the hypothesis checks and reverts as JUnit XML\n"
 "      --metrics FILE      write a Prometheus textfile (node_exporter textfile)\n"
+"      --lua-memory SIZE   the scenario's memory limit (default 256M); past it,\n"
+"                          the run stops, reverts and exits 2\n"
 "  -q, --quiet             no progress on stderr\n"
 "  -h, --help              this help\n"
 "\n"
@@ -58,7 +61,8 @@ static const char run_usage[] =
 int
 gd_cmd_run(int argc, char **argv)
 {
-	enum { O_LAB = 256, O_SEED, O_STATE, O_KNOWN, O_ACCEPT, O_JSON, O_JUNIT, O_METRICS, O_WHO };
+	enum { O_LAB = 256, O_SEED, O_STATE, O_KNOWN, O_ACCEPT, O_JSON, O_JUNIT, O_METRICS, O_WHO,
+		O_LUAMEM };
 	static const struct option longopts[] = {
 		{ "inventory", required_argument, NULL, 'i' },
 		{ "dry-run", no_argument, NULL, 'n' },
@@ -73,12 +77,14 @@ gd_cmd_run(int argc, char **argv)
 		{ "participant", required_argument, NULL, O_WHO },
 		{ "junit", required_argument, NULL, O_JUNIT },
 		{ "metrics", required_argument, NULL, O_METRICS },
+		{ "lua-memory", required_argument, NULL, O_LUAMEM },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct gd_run_opts ro = { 0 };
 	const char *file;
+	char err[GD_ERRLEN];
 	int ch;
 
 	ro.inventory = getenv("GAMEDAY_INVENTORY");
@@ -100,6 +106,12 @@ gd_cmd_run(int argc, char **argv)
 			break;
 		case O_JUNIT: ro.junit = optarg; break;
 		case O_METRICS: ro.metrics = optarg; break;
+		case O_LUAMEM:
+			if (gd_lua_memory_parse(optarg, &ro.lua_memory, err, sizeof(err)) != 0) {
+				gd_warnx("run: %s", err);
+				goto usage;
+			}
+			break;
 		case 'q': ro.quiet = 1; break;
 		case 'h': fputs(run_usage, stdout); fputs(gd_docs_usage, stdout); return GD_EXIT_OK;
 		default:

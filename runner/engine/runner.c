@@ -145,6 +145,7 @@ gd_run_scenario(const struct gd_run_opts *ro, const char *file)
 	so.accept_new = ro->accept_new;
 	so.dry_run = ro->dry_run;
 	so.quiet = ro->quiet;
+	so.lua_memory = ro->lua_memory;
 	if ((ret = gd_session_open(&s, &so, err, sizeof(err))) != GD_EXIT_OK) {
 		gd_warnx("%s", err);
 		return ret;

@@ -20,6 +20,7 @@ struct gd_run_opts {
 	size_t nparticipants;
 	int dry_run, yes, lab, json, quiet, accept_new;
 	long seed;
+	size_t lua_memory;      /* --lua-memory; 0 for the default */
 	json_t *extra;          /* borrowed, may be NULL: more args for engine.run */
 };
 

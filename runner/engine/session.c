@@ -73,6 +73,7 @@ gd_session_open(struct gd_session **sp, const struct gd_session_opts *o, char *e
 	s->env.ssh = &s->so;
 	s->env.journal = s->j;
 	s->env.pool = s->pool;
+	s->env.lua_memory = o->lua_memory;
 	luadir = gd_lua_dir();
 	s->script = gd_script_new(luadir, &s->env, err, errlen);
 	free(luadir);

@@ -22,6 +22,7 @@ struct gd_session_opts {
 	int dry_run;              /* no journal: nothing is changed */
 	int quiet;                /* no "run ID; journal PATH" line */
 	size_t max_output;        /* bytes kept per stream; 0 for the default */
+	size_t lua_memory;        /* the Lua state's memory cap; 0 for GD_LUA_MEMORY */
 };
 
 struct gd_session;
