@@ -8,6 +8,7 @@
 
 #include "docs.h"
 #include "report.h"
+#include "runbook.h"
 
 static const char *
 fmtnum(double v, char *buf, size_t len)
@@ -91,17 +92,30 @@ gd_report_quiz_markdown_svg(const json_t *res, const char *svg_name, struct gd_b
 			gd_md_cell(out, gd_json_str(g, "id"));
 			gd_md_cell(out, gd_json_str(g, "topic"));
 			gd_md_cell(out, gd_json_str(g, "status"));
-			gd_md_cell(out, *gd_json_str(g, "remedy") ? gd_json_str(g, "remedy") : "(the bank gives no remedy)");
+			if (*gd_json_str(g, "remedy")) {
+				gd_buf_adds(out, " ");
+				gd_report_link(out, gd_json_str(g, "remedy"), 1, NULL);
+				gd_buf_adds(out, " |");
+			} else {
+				gd_md_cell(out, "(the bank gives no remedy)");
+			}
 			gd_buf_adds(out, "\n");
 		}
 		gd_buf_adds(out, "\n");
 	}
+	if (json_array_size(json_object_get(res, "findings")) > 0) {
+		gd_buf_adds(out, "## Findings\n\n");
+		json_array_foreach(json_object_get(res, "findings"), i, g)
+			gd_buf_printf(out, "- **%s**: %s\n", gd_json_str(g, "kind"), gd_json_str(g, "text"));
+		gd_buf_adds(out, "\n");
+	}
 	gd_buf_adds(out, "## Corrective actions\n\n");
 	json_array_foreach(json_object_get(res, "gaps"), i, g) {
-		if (*gd_json_str(g, "remedy"))
-			gd_buf_printf(out, "- [ ] study %s (question %s, %s)\n", gd_json_str(g, "remedy"), gd_json_str(g, "id"),
-			    gd_json_str(g, "topic"));
-		else
+		if (*gd_json_str(g, "remedy")) {
+			gd_buf_adds(out, "- [ ] study ");
+			gd_report_link(out, gd_json_str(g, "remedy"), 1, NULL);
+			gd_buf_printf(out, " (question %s, %s)\n", gd_json_str(g, "id"), gd_json_str(g, "topic"));
+		} else
 			gd_buf_printf(out, "- [ ] review question %s (%s): the bank gives no remedy\n",
 			    gd_json_str(g, "id"), gd_json_str(g, "topic"));
 	}
@@ -118,9 +132,41 @@ static const char quiz_head[] =
 "| Date | Bank | Participant | Verdict | Score | Gaps | Report |\n"
 "|---|---|---|---|---|---|---|\n";
 
-int
-gd_docs_commit_quiz(const struct gd_docs_opts *o, const json_t *res, char *err, size_t errlen)
+json_t *
+gd_report_quiz_docs_findings(const json_t *res, const char *workdir)
 {
+	json_t *copy = json_deep_copy(res), *g, *fd = NULL;
+	struct gd_buf why = { 0 }, seen = { 0 };
+	size_t i;
+
+	if (copy == NULL)
+		copy = json_object();
+	json_array_foreach(json_object_get(res, "gaps"), i, g) {
+		const char *rem = gd_json_str(g, "remedy");
+		char *key = gd_xasprintf("\n%s\n", rem);
+
+		why.len = 0;
+		if (*rem != '\0' && workdir != NULL && (seen.data == NULL || strstr(seen.data, key) == NULL) &&
+		    gd_runbook_ref_check(workdir, rem, &why) != 0) {
+			if (fd == NULL)
+				json_object_set_new(copy, "findings", fd = json_array());
+			json_array_append_new(fd, json_pack("{s:s, s:o}", "kind", "remedy-missing",
+			    "text", json_sprintf("the remedy %s (question %s) does not resolve: %s", rem,
+			    gd_json_str(g, "id"), why.data)));
+			gd_buf_adds(&seen, key);
+		}
+		free(key);
+	}
+	gd_buf_free(&why);
+	gd_buf_free(&seen);
+	return copy;
+}
+
+int
+gd_docs_commit_quiz(const struct gd_docs_opts *o, const json_t *res0, char *err, size_t errlen)
+{
+	char *workdir = gd_docs_workdir(o->docs);
+	json_t *res = gd_report_quiz_docs_findings(res0, workdir);
 	const char *bank = *gd_json_str(res, "bank") ? gd_json_str(res, "bank") : "quiz";
 	const char *who = gd_json_str(res, "participant"), *verdict;
 	struct gd_buf md = { 0 }, twin = { 0 }, svg = { 0 }, row = { 0 }, msg = { 0 };
@@ -151,6 +197,8 @@ gd_docs_commit_quiz(const struct gd_docs_opts *o, const json_t *res, char *err, 
 	gd_docs_change_row(c, "internal-tests/README.md", quiz_head, row.data);
 	ret = gd_report_commit(o, c, err, errlen);
 out:
+	json_decref(res);
+	free(workdir);
 	gd_buf_free(&md);
 	gd_buf_free(&twin);
 	gd_buf_free(&svg);

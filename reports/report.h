@@ -91,6 +91,10 @@ int gd_report_quiz_markdown(const json_t *res, struct gd_buf *out, char *err, si
 /* The same, linking svg_name.svg (NULL: no link) under "## Scores per topic". */
 int gd_report_quiz_markdown_svg(const json_t *res, const char *svg_name, struct gd_buf *out,
     char *err, size_t errlen);
+/* The findings of a quiz that need the doc repo (workdir: its work tree):
+ * each gap's remedy whose file or #anchor is missing there, once. A copy of
+ * res with them in "findings" (new reference). */
+json_t *gd_report_quiz_docs_findings(const json_t *res, const char *workdir);
 /* Score percent per topic as horizontal bars (<rect class="topic">), the pass
  * mark as a vertical line. */
 int gd_report_quiz_svg(const json_t *res, struct gd_buf *out, char *err, size_t errlen);

@@ -11,6 +11,7 @@ if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then B=$'\033[1m' N=$'\033[0m'; else B= N
 step() { printf '\n%s== %s%s\n$ %s\n' "$B" "$1" "$N" "$2"; }
 cleanup() {
 	[ -n "${STATE:-}" ] && rm -rf "$STATE"
+	[ -n "${SSH_AGENT_PID:-}" ] && kill "$SSH_AGENT_PID" 2>/dev/null
 	if [ "${KEEP_LAB:-0}" = 1 ]; then
 		echo; echo "demo: the lab is still up: $GD exec -i $LAB/inventory.yaml lab -- uptime"
 		echo "demo: remove it with: sudo $GD lab down --dir $LAB"
@@ -44,27 +45,44 @@ $GD exec -i "$LAB/inventory.yaml" 'lab[0]' --json -- uname -sr
 STATE=$(mktemp -d /tmp/gameday-demo-state-XXXXXX)  # the demo's journals; removed at the end
 DOCS=${DOCS_DIR:-demo/docs}                          # the demo doc repo; kept, so you can read it
 if [ ! -d "$DOCS/.git" ]; then
-	mkdir -p "$DOCS/runbooks" && git -C "$DOCS" init -q && git -C "$DOCS" config user.name "gameday demo" &&
+	mkdir -p "$DOCS/runbooks" && git -C "$DOCS" init -q -b main && git -C "$DOCS" config user.name "gameday demo" &&
 		git -C "$DOCS" config user.email "demo@gameday.invalid"
 	# the team's runbooks: web.md follows the template, disk.md does not yet
 	printf '# Web service\n## Summary\n## Service SLA\n## Escalation path\n## Incident workflow\n### Restart\n## Monitoring\n## Alerts\n## Postmortems\n## Doc\n' >"$DOCS/runbooks/web.md"
 	printf '# Disks\n## Summary\n## Full\nfree space, then find what filled it\n' >"$DOCS/runbooks/disk.md"
 	git -C "$DOCS" add runbooks && git -C "$DOCS" commit -qm "runbooks"
 fi
+# the team reads the doc repo on its git server: here a bare "origin" on lab3,
+# reached over SSH with the lab's key (in an ssh-agent, as gameday's SSH asks
+# it first) and the lab's known_hosts
+ORIGIN_HOST=$($GD hosts -i "$LAB/inventory.yaml" 'lab[2]')
+ORIGIN_ADDR=$(sed -n "/^        $ORIGIN_HOST:/{n;s/.*ansible_host: //p}" "$LAB/inventory.yaml")
+ORIGIN=ssh://root@$ORIGIN_ADDR/srv/origin.git
+KH=$LAB/known_hosts
+eval "$(ssh-agent -s)" >/dev/null && ssh-add -q "$LAB/id_ed25519" 2>/dev/null
+BR=$(git -C "$DOCS" symbolic-ref --short HEAD)
+$GD exec -q -i "$LAB/inventory.yaml" 'lab[2]' -- "git init -q --bare -b $BR /srv/origin.git" >/dev/null
+git -C "$DOCS" remote remove origin 2>/dev/null
+git -C "$DOCS" remote add origin "$ORIGIN" && git -C "$DOCS" config "branch.$BR.remote" origin &&
+	git -C "$DOCS" config "branch.$BR.merge" "refs/heads/$BR"
+step "the doc repo's upstream: a bare origin on $ORIGIN_HOST; what is not there yet is pushed" "$GD docs push --docs $DOCS --known-hosts $KH"
+$GD docs push --docs "$DOCS" --known-hosts "$KH"
 step "the scenario catalog" "$GD list scenarios"
 $GD list scenarios --state-dir "$STATE"
 step "a dry run: every command a game day would run, nothing changed" "$GD run scenarios/disk-full.lua -i $LAB/inventory.yaml --dry-run"
 $GD run scenarios/disk-full.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" --dry-run -q
-step "a game day: kill the web service; its supervisor must bring it back" "$GD run scenarios/web-killed.lua -i $LAB/inventory.yaml"
-$GD run scenarios/web-killed.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" --docs "$DOCS"
-echo "(exit $?: 0 means the hypothesis held)"
+step "a game day: kill the web service; its supervisor must bring it back" "$GD run scenarios/web-killed.lua -i $LAB/inventory.yaml --participant alice --docs $DOCS"
+$GD run scenarios/web-killed.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" --participant alice \
+	--docs "$DOCS" --known-hosts "$KH" | tee "$STATE/web-killed.txt"
+echo "(exit ${PIPESTATUS[0]}: 0 means the hypothesis held; the report is committed and pushed to $ORIGIN_HOST)"
+WEB_REPORT=$(git -C "$DOCS" log -1 --name-only --format= -- 'ha-tests/*-web-killed*.md')
 step "a game day: fill /srv to 95%; probes see it, the revert is verified" "$GD run scenarios/disk-full.lua -i $LAB/inventory.yaml"
-$GD run scenarios/disk-full.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" -q --docs "$DOCS"
+$GD run scenarios/disk-full.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" -q --docs "$DOCS" --known-hosts "$KH"
 step "a fault this kernel cannot do is refused before anything changes" "$GD run scenarios/db-latency.lua -i $LAB/inventory.yaml"
 $GD run scenarios/db-latency.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" -q >/dev/null
 echo "(exit $?: 3 means a tool on a host is missing)"
-step "a scored internal test: answers from a file, scores per topic, gaps with what to study" "$GD quiz scenarios/banks/oncall.yaml --participant alice --answers scenarios/answers/oncall-sample.yaml"
-$GD quiz scenarios/banks/oncall.yaml --participant alice --answers scenarios/answers/oncall-sample.yaml --docs "$DOCS"
+step "a scored internal test: answers from a file, scores per topic, gaps with what to study" "$GD quiz scenarios/banks/oncall.yaml --participant alice --answers scenarios/answers/oncall-sample.yaml --docs $DOCS --no-push"
+$GD quiz scenarios/banks/oncall.yaml --participant alice --answers scenarios/answers/oncall-sample.yaml --docs "$DOCS" --no-push
 echo "(exit $?: 0 means the pass mark was reached)"
 ARC=$(mktemp -d /tmp/gameday-demo-backup-XXXXXX)
 mkdir -p "$ARC/orders" && seq 1 20000 >"$ARC/orders/rows.csv" && echo "orders schema v3" >"$ARC/orders/schema.sql"
@@ -78,29 +96,35 @@ $GD verify "$ARC/orders.tar.gz" --manifest "$ARC/SHA256SUMS"
 echo "(exit $?: 2 means unreadable, corrupt or refused)"
 rm -rf "$ARC"
 $GD exec -q -i "$LAB/inventory.yaml" 'lab[0]' -- 'mkdir -p /srv/src /srv/backups && seq 1 5000 > /srv/src/orders.csv && echo v3 > /srv/src/schema.sql && cd /srv/src && sha256sum * > /srv/backups/SHA256SUMS && tar czf /srv/backups/app-1.tar.gz -C /srv/src . && touch -d "-5 hours" /srv/backups/app-1.tar.gz' >/dev/null
-step "a restore drill: lab1's newest backup streamed, verified and restored to lab2, timed" "$GD drill scenarios/drills/lab-app.lua -i $LAB/inventory.yaml"
-$GD drill scenarios/drills/lab-app.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" -q --docs "$DOCS"
+step "a restore drill: lab1's newest backup streamed, verified and restored to lab2, timed" "$GD drill scenarios/drills/lab-app.lua -i $LAB/inventory.yaml --participant alice"
+$GD drill scenarios/drills/lab-app.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" -q --participant alice \
+	--docs "$DOCS" --known-hosts "$KH"
 echo "(exit $?: 0 means restored, verified and within the RTO and RPO objectives)"
 $GD exec -q -i "$LAB/inventory.yaml" 'lab[0]' -- "$(cat scenarios/drills/lab-postgres-setup.sh)" >/dev/null
 step "a PostgreSQL drill: pg_dump backup restored into a scratch server, rows, checksum and freshness checked" "$GD drill scenarios/drills/lab-postgres.lua -i $LAB/inventory.yaml"
-$GD drill scenarios/drills/lab-postgres.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" -q --docs "$DOCS"
+$GD drill scenarios/drills/lab-postgres.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" -q --docs "$DOCS" --known-hosts "$KH"
 echo "(exit $?)"
 step "spin the wheel of misfortune: a scenario and who plays it, reproducible from the seed" "$GD wheel --seed 7 --tabletop"
 $GD wheel --catalog scenarios --seed 7 --tabletop
-QUIZ=$(mktemp -d /tmp/gameday-demo-history-XXXXXX)
-$GD quiz scenarios/banks/oncall.yaml --participant dana --answers scenarios/answers/oncall-sample.yaml --out "$QUIZ/dana-oncall.json" >/dev/null
-step "is dana ready for the on-call rota?" "$GD readiness dana --profile scenarios/readiness.yaml --history DIR"
-$GD readiness dana --profile scenarios/readiness.yaml --history "$QUIZ"
-echo "(exit $?: 1 means not ready yet, with what is missing)"
-rm -rf "$QUIZ"
+step "is alice ready for the on-call rota? her quiz, game day and drill, read back from the doc repo" "$GD readiness alice --profile scenarios/readiness.yaml --history $DOCS"
+$GD readiness alice --profile scenarios/readiness.yaml --history "$DOCS"
+echo "(exit $?: 0 ready; 1 not ready yet, with what is missing)"
+step "is dana? she has done none of it" "$GD readiness dana --profile scenarios/readiness.yaml --history $DOCS"
+$GD readiness dana --profile scenarios/readiness.yaml --history "$DOCS" | tail -1
 step "after a crash, recover reverts what the journal says is still open" "$GD recover"
 $GD recover --state-dir "$STATE"
-step "the reports, committed to the demo doc repo" "git -C $DOCS log"
-git -C "$DOCS" log --format='%h %s'
+step "the quiz was committed with --no-push; the drill's push took it along, so nothing is pending" "$GD docs push --docs $DOCS --known-hosts $KH"
+$GD docs push --docs "$DOCS" --known-hosts "$KH"
+step "the reports as the team sees them: the log on the origin ($ORIGIN_HOST)" "git -C /srv/origin.git log (on $ORIGIN_HOST)"
+$GD exec -q -i "$LAB/inventory.yaml" 'lab[2]' -- "git -C /srv/origin.git log --format='%h %s' $BR"
 echo
 head -8 "$DOCS/ha-tests/README.md"
 echo "(open $DOCS/*/*.md in a Markdown viewer: game days link their SVG timelines)"
-step "history: times to detect and recover, and RTO, as distributions" "$GD history --docs $DOCS"
+step "one figure per fact: the web-killed game day's TTD in the terminal and in its report" "grep TTD"
+echo "terminal:  $(grep -o 'TTD [^,]*, TTM [^,]*, TTR [^ ]* [^ ]*' "$STATE/web-killed.txt")"
+echo "report:    $(grep -E '^\| TT[DMR] ' "$DOCS/$WEB_REPORT" | tr -s ' ' | tr '\n' ' ')"
+echo "index:     $(grep -m1 '| web-killed |' "$DOCS/ha-tests/README.md")"
+step "history: TTD, TTM, TTR and RTO as distributions" "$GD history --docs $DOCS"
 $GD history --docs "$DOCS"
 step "runbooks checked against the team's template" "$GD check --docs $DOCS"
 $GD check --docs "$DOCS"

@@ -27,7 +27,10 @@ static const char check_usage[] =
 "Each problem names the file and line. A scenario file runs as it would in\n"
 "a run: in the sandbox, within 5 s, under the memory limit.\n"
 "\n"
-"  --docs DIR   also check every runbook DIR/runbooks/NAME.md of the doc repo\n"
+"  --docs DIR   also check that each scenario's runbook and each bank's remedies\n"
+"               link to a file of the doc repo DIR that has the #anchor (a\n"
+"               heading, as GitHub and GitLab make anchors), and every runbook\n"
+"               DIR/runbooks/NAME.md of the doc repo\n"
 "               for the team's template sections: headings (any level,\n"
 "               case-insensitive) named Summary, Service SLA, Escalation path,\n"
 "               Incident workflow, Monitoring, Alerts, Postmortems, Doc; a file\n"
@@ -117,11 +120,49 @@ ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* With --docs: a runbook or remedy link of FILE that does not resolve in the
+ * doc repo (its file, its #anchor) is named; 1 when it does not. */
+static int
+ref_bad(const char *file, const char *docs, const char *what, const char *ref)
+{
+	struct gd_buf why = { 0 };
+	int bad;
+
+	if (docs == NULL || ref == NULL)
+		return 0;
+	if ((bad = gd_runbook_ref_check(docs, ref, &why)) != 0)
+		printf("%s: %s %s does not resolve in %s: %s\n", file, what, ref, docs, why.data);
+	gd_buf_free(&why);
+	return bad;
+}
+
+static int
+bank_refs(const char *file, const char *docs)
+{
+	struct gd_bank b;
+	char err[GD_ERRLEN];
+	size_t i, j;
+	int bad = 0;
+
+	if (docs == NULL || gd_bank_load(&b, file, err, sizeof(err)) != 0)
+		return 0;
+	for (i = 0; i < b.nq; i++) {
+		for (j = 0; j < i; j++)   /* each link once */
+			if (b.q[j].remedy != NULL && b.q[i].remedy != NULL && strcmp(b.q[j].remedy, b.q[i].remedy) == 0)
+				break;
+		if (j == i)
+			bad |= ref_bad(file, docs, "remedy", b.q[i].remedy);
+	}
+	gd_bank_free(&b);
+	return bad;
+}
+
 int
 gd_cmd_check(int argc, char **argv)
 {
 	struct gd_script *s = NULL;
 	struct gd_script_env env = { 0 };
+	const char *docs = NULL;
 	char err[4096], *luadir;
 	int i, bad = 0;
 
@@ -139,27 +180,31 @@ gd_cmd_check(int argc, char **argv)
 			gd_warnx("check: %s", err);
 			return GD_EXIT_USAGE;
 		}
+		if (strcmp(f, "--docs") == 0 && i + 1 < argc)   /* FILE's links are checked there */
+			docs = argv[i + 1];
+		else if (strncmp(f, "--docs=", 7) == 0)
+			docs = f + 7;
 	}
 	luadir = gd_lua_dir();
 	for (i = 1; i < argc; i++) {
 		const char *f = argv[i];
 
 		if (strcmp(f, "--docs") == 0 || strncmp(f, "--docs=", 7) == 0) {
-			const char *docs = f[6] == '=' ? f + 7 : argv[++i];
+			const char *dir = f[6] == '=' ? f + 7 : argv[++i];
 			int n;
 
-			if (docs == NULL) {
+			if (dir == NULL) {
 				gd_warnx("check: --docs needs a directory");
 				bad = 1;
 				break;
 			}
-			if ((n = gd_runbook_check_dir(docs, stdout, err, sizeof(err))) < 0) {
+			if ((n = gd_runbook_check_dir(dir, stdout, err, sizeof(err))) < 0) {
 				gd_warnx("%s", err);
 				bad = 1;
 			} else if (n > 0) {
 				bad = 1;
 			} else {
-				printf("%s/runbooks: ok: every runbook has the template's sections\n", docs);
+				printf("%s/runbooks: ok: every runbook has the template's sections\n", dir);
 			}
 			continue;
 		}
@@ -173,6 +218,8 @@ gd_cmd_check(int argc, char **argv)
 		if ((ends_with(f, ".yaml") || ends_with(f, ".yml")) && gd_bank_sniff(f)) {
 			if (gd_bank_check(f, err, sizeof(err)) != 0) {
 				gd_warnx("%s", err);
+				bad = 1;
+			} else if (bank_refs(f, docs) != 0) {
 				bad = 1;
 			} else {
 				printf("%s: ok: question bank\n", f);
@@ -204,6 +251,8 @@ gd_cmd_check(int argc, char **argv)
 				bad = 1;
 			} else if (!json_is_true(json_object_get(d, "ok"))) {
 				gd_warnx("%s", json_string_value(json_object_get(d, "error")));
+				bad = 1;
+			} else if (ref_bad(f, docs, "runbook", json_string_value(json_object_get(d, "runbook")))) {
 				bad = 1;
 			} else {
 				printf("%s: ok: scenario %s: %s\n", f, json_string_value(json_object_get(d, "id")),

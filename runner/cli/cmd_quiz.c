@@ -893,7 +893,8 @@ gd_cmd_quiz(int argc, char **argv)
 		goto out;
 	}
 	if (ansfile != NULL) {
-		if (gd_answers_load(&ans, ansfile, err, sizeof(err)) < 0) {
+		if (gd_answers_load(&ans, ansfile, err, sizeof(err)) < 0 ||
+		    gd_answers_check(&bank, &ans, err, sizeof(err)) < 0) {
 			gd_warnx("%s", err);
 			goto out;
 		}

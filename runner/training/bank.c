@@ -7,12 +7,14 @@
  * value is written. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 
 #include "gd.h"
@@ -87,7 +89,7 @@ map_check(void *arg, struct gd_ynode *m)
 
 /* Banks and answers files: plain values, no aliases, no duplicate keys. */
 static const struct gd_yaml_opts bank_yaml = {
-	.what = "a bank or answers file", .big = "", .max_bytes = MAX_BYTES,
+	.what = "a bank or answers file", .big = ", too big for a question bank or answers file", .max_bytes = MAX_BYTES,
 	.max_depth = MAX_DEPTH, .aliases = 0, .mapping = map_check,
 };
 
@@ -564,19 +566,15 @@ in_list(const char *const *l, const char *s)
 	return 0;
 }
 
+/* id (unique), type, and no key that does not apply to the type */
 static int
-load_question(const struct ctx *c, struct gd_bank *b, struct gd_question *q,
-    const struct gd_ynode *m)
+load_id_type(const struct ctx *c, struct gd_bank *b, struct gd_question *q, const struct gd_ynode *m)
 {
 	const struct gd_ynode *v;
 	const char *s;
 	size_t i;
 	int t;
 
-	q->line = m->line;
-	if (m->kind != GD_Y_MAP)
-		return lerr(c, m->line, "a question must be a mapping with id, topic, type, "
-		    "text..., not %s", describe(m));
 	if ((v = gd_yaml_get(m, "id")) == NULL)
 		return lerr(c, m->line, "a question has no id");
 	if (want_text(c, v, "id", &s) < 0)
@@ -616,6 +614,16 @@ load_question(const struct ctx *c, struct gd_bank *b, struct gd_question *q,
 			    "a %s question", q->id, k, qtype_names[q->type]);
 		return lerr(c, m->kids[i]->line, "question '%s': unknown key '%s'", q->id, k);
 	}
+	return 0;
+}
+
+/* topic (one of the bank's), points, text, remedy */
+static int
+load_fields(const struct ctx *c, struct gd_bank *b, struct gd_question *q, const struct gd_ynode *m)
+{
+	const struct gd_ynode *v;
+	const char *s;
+	size_t i;
 
 	if ((v = gd_yaml_get(m, "topic")) == NULL)
 		return lerr(c, m->line, "question '%s' has no topic", q->id);
@@ -663,6 +671,14 @@ load_question(const struct ctx *c, struct gd_bank *b, struct gd_question *q,
 		    "has no remedy: say what to study when it is missed", c->name,
 		    v != NULL ? v->line : m->line, q->id));
 	}
+	return 0;
+}
+
+/* what the type needs: options, groups, items, an answer, a probe */
+static int
+load_kind(const struct ctx *c, struct gd_question *q, const struct gd_ynode *m)
+{
+	const struct gd_ynode *v;
 
 	switch (q->type) {
 	case GD_Q_CHOICE:
@@ -691,6 +707,20 @@ load_question(const struct ctx *c, struct gd_bank *b, struct gd_question *q,
 		return load_practical(c, q, m);
 	}
 	return 0;
+}
+
+
+static int
+load_question(const struct ctx *c, struct gd_bank *b, struct gd_question *q,
+    const struct gd_ynode *m)
+{
+	q->line = m->line;
+	if (m->kind != GD_Y_MAP)
+		return lerr(c, m->line, "a question must be a mapping with id, topic, type, "
+		    "text..., not %s", describe(m));
+	if (load_id_type(c, b, q, m) < 0 || load_fields(c, b, q, m) < 0)
+		return -1;
+	return load_kind(c, q, m);
 }
 
 static const char *const bank_keys[] = {
@@ -837,6 +867,25 @@ gd_bank_check(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/* a top-level "bank:" key in the first 64 KiB (an inventory has none) */
+static int
+head_has_bank(const char *path)
+{
+	char head[65536 + 1];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), yes;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, head, sizeof(head) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	head[n] = '\0';
+	yes = strncmp(head, "bank:", 5) == 0 || strstr(head, "\nbank:") != NULL;
+	return yes && (strncmp(head, "questions:", 10) == 0 || strstr(head, "\nquestions:") != NULL);
+}
+
 int
 gd_bank_sniff(const char *path)
 {
@@ -847,6 +896,10 @@ gd_bank_sniff(const char *path)
 	size_t len = 0;
 	int yes = 0;
 
+	/* the kind first, from the head of the file, before any size rule: a
+	 * bank too big to load is still a bank, and says so */
+	if (head_has_bank(path))
+		return 1;
 	if (gd_yaml_read(path, &bank_yaml, &text, &len, err, sizeof(err)) < 0)
 		return 0;
 	if (yaml_tree(&c, text, len, &root) == 0) {

@@ -637,3 +637,96 @@ gd_score_understood(const struct gd_question *q, const char *line)
 	}
 	return ok;
 }
+
+/* the first piece of a multi answer that names no option, malloc'd, or NULL */
+static char *
+unknown_key(const struct gd_question *q, const char *const *parts, size_t nparts)
+{
+	struct toks t = { 0 }, w = { 0 };
+	char *bad = NULL;
+	size_t i, j;
+
+	split(&t, parts, nparts, ",;\n");
+	for (i = 0; i < t.n && bad == NULL; i++) {
+		const char *one[1] = { t.v[i] };
+
+		if (find_option(q, t.v[i]) >= 0)
+			continue;
+		split(&w, one, 1, " ");
+		for (j = 0; j < w.n && bad == NULL; j++)
+			if (find_option(q, w.v[j]) < 0)
+				bad = gd_xstrdup(w.v[j]);
+		toks_free(&w);
+	}
+	toks_free(&t);
+	return bad;
+}
+
+static void
+list_of(const struct gd_question *q, struct gd_buf *b)
+{
+	size_t i;
+
+	gd_buf_adds(b, "");
+	for (i = 0; i < (q->type == GD_Q_ORDER ? q->nitems : q->nopts); i++)
+		gd_buf_printf(b, "%s%s", i ? ", " : "", q->type == GD_Q_ORDER ? q->items[i] : q->opts[i].key);
+}
+
+/* an order answer given by numbers: say which item each number is */
+static void
+numbers_warning(struct gd_answers *a, const struct gd_answer *x, const struct gd_question *q)
+{
+	struct gd_buf b = { 0 };
+	size_t i;
+
+	gd_buf_printf(&b, "%s: line %zu: question '%s': numbers are the items as the quiz lists them:",
+	    a->path != NULL ? a->path : "answers", x->line, q->id);
+	for (i = 0; i < q->nitems; i++)
+		gd_buf_printf(&b, " %zu = %s;", i + 1, q->items[q->shown[i]]);
+	gd_buf_adds(&b, " give the items' text to be sure");
+	a->warnings = gd_xrealloc(a->warnings, (a->nwarnings + 1) * sizeof(*a->warnings));
+	a->warnings[a->nwarnings++] = b.data;
+}
+
+int
+gd_answers_check(const struct gd_bank *b, struct gd_answers *a, char *err, size_t errlen)
+{
+	struct gd_buf l = { 0 };
+	size_t i, j;
+	int *idx;
+
+	for (i = 0; i < a->n; i++) {
+		const struct gd_answer *x = &a->a[i];
+		const struct gd_question *q = gd_bank_find(b, x->id);
+		const char *const *parts = (const char *const *)x->parts;
+		char *bad = NULL;
+
+		if (q == NULL || blank(parts, x->nparts))
+			continue;
+		if (q->type == GD_Q_MULTI)
+			bad = unknown_key(q, parts, x->nparts);
+		if (q->type == GD_Q_ORDER) {
+			size_t n = order_indexes(q, parts, x->nparts, &idx);
+			struct toks t = { 0 };
+
+			split(&t, parts, x->nparts, ",;\n");
+			for (j = 0; j < n && bad == NULL; j++)
+				if (idx[j] < 0)
+					bad = gd_xstrdup(j < t.n ? t.v[j] : "?");
+			if (t.n == 1 && all_numbers(t.v[0]))
+				numbers_warning(a, x, q);
+			toks_free(&t);
+			free(idx);
+		}
+		if (bad == NULL)
+			continue;
+		list_of(q, &l);
+		gd_errf(err, errlen, "%s: line %zu: question '%s': '%s' is not one of its %s (%s)",
+		    a->path != NULL ? a->path : "answers", x->line, q->id, bad,
+		    q->type == GD_Q_ORDER ? "items" : "options", l.data);
+		free(bad);
+		gd_buf_free(&l);
+		return -1;
+	}
+	return 0;
+}

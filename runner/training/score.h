@@ -68,6 +68,14 @@ int gd_score_understood(const struct gd_question *q, const char *line);
  * UTF-8 kept as is). Caller frees. */
 char *gd_score_norm(const char *s);
 
+/* The answers of a file checked against the bank before scoring: a multi
+ * answer naming a key that is none of the question's options, or an order
+ * answer with a piece that is none of its items, is an error ("FILE: line N:
+ * question 'ID': 'z' is not one of its options (a, b, c)"). An order answer
+ * given by numbers (as a terminal quiz lists the items, shuffled) adds a
+ * warning to a->warnings saying which item each number is. */
+int gd_answers_check(const struct gd_bank *b, struct gd_answers *a, char *err, size_t errlen);
+
 /* 1 when the normalized phrase occurs in the normalized text as whole
  * words: not inside a longer word on either side. */
 int gd_score_has_phrase(const char *text, const char *phrase);

@@ -142,6 +142,18 @@ run_cmd "$T/out" "$T/err" "$GD" check --docs "$T/docs"
 expect_rc "template override" 2
 expect_in "override: its sections" "$T/out" "runbooks/web.md: missing sections: Owner"
 rm "$T/docs/.gameday-runbook-template"
+# a scenario's runbook and a bank's remedies must resolve in the doc repo, anchor and all
+printf '# Web\n\n## Restart it\n' >"$T/docs/runbooks/web.md.new"
+cat "$T/docs/runbooks/web.md" >>"$T/docs/runbooks/web.md.new" && mv "$T/docs/runbooks/web.md.new" "$T/docs/runbooks/web.md"
+run_cmd "$T/out" "$T/err" "$GD" check scenarios/web-killed.lua --docs "$T/docs"
+expect_rc "check a scenario whose runbook anchor is missing" 2
+expect_in "names the anchor" "$T/out" "scenarios/web-killed.lua: runbook runbooks/web.md#restart does not resolve in $T/docs: runbooks/web.md has no section #restart"
+sed -i 's/^## Restart it$/## Restart/' "$T/docs/runbooks/web.md"
+run_cmd "$T/out" "$T/err" "$GD" check scenarios/web-killed.lua --docs "$T/docs"
+expect_rc "once the section is there" 0
+run_cmd "$T/out" "$T/err" "$GD" check scenarios/banks/oncall.yaml --docs "$T/docs"
+expect_rc "a bank's remedies missing" 2
+expect_in "names the remedy" "$T/out" "scenarios/banks/oncall.yaml: remedy runbooks/dns.md#servfail does not resolve in $T/docs: runbooks/dns.md is missing from the doc repo"
 run_cmd "$T/out" "$T/err" "$GD" check tests/unit/fixtures/inventory/basic.yaml --docs "$T/docs"
 expect_rc "check --docs with a FILE" 0
 expect_in "the FILE checked too" "$T/out" "basic.yaml: ok: inventory"

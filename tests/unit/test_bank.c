@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gd.h"
 #include "bank.h"
@@ -181,6 +182,30 @@ test_check_and_sniff(void **state)
 	assert_int_equal(gd_bank_sniff(FIX "absent.yaml"), 0);
 }
 
+/* A bank over the size limit is still sniffed as a bank, and says why it
+ * cannot be read (not "ok: inventory of 0 hosts"). */
+static void
+test_big_bank(void **state)
+{
+	char path[] = "/tmp/gd-bigbank-XXXXXX", err[GD_ERRLEN] = "";
+	int fd = mkstemp(path);
+	FILE *f;
+	size_t i;
+
+	(void)state;
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fputs("bank: big\ntitle: Big\ntopics: [process]\nquestions:\n", f);
+	for (i = 0; ftell(f) < 5L << 20; i++)
+		fprintf(f, "  - { id: q%zu, topic: process, type: choice, text: \"%0200d\", "
+		    "options: { a: x, b: y }, answer: a, remedy: r }\n", i, 0);
+	fclose(f);
+	assert_int_equal(gd_bank_sniff(path), 1);
+	assert_int_equal(gd_bank_check(path, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "larger than 4 MiB, too big for a question bank"));
+	unlink(path);
+}
+
 /* The shipped bank: valid, no warnings, at least 30 questions over the four
  * topics; the sample answers name only questions it has. */
 static void
@@ -350,6 +375,7 @@ main(void)
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_broken),
 		cmocka_unit_test(test_check_and_sniff),
+		cmocka_unit_test(test_big_bank),
 		cmocka_unit_test(test_shipped),
 		cmocka_unit_test(test_answers),
 		cmocka_unit_test(test_cut),

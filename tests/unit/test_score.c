@@ -533,6 +533,41 @@ test_overlong(void **state)
 	gd_buf_free(&y);
 }
 
+/* A file's multi key or order item the bank does not have: an error naming
+ * it; an order given by numbers: a warning naming each number's item. */
+static void
+test_answers_check(void **state)
+{
+	static const struct { const char *yaml, *want; } bad[] = {
+		{ "multi: a zz\n", "line 1: question 'multi': 'zz' is not one of its options (" },
+		{ "choice: a\nmulti: [a, q]\n", "line 2: question 'multi': 'q' is not one of its options" },
+		{ "order: [acknowledge, mitigat]\n", "question 'order': 'mitigat' is not one of its items "
+		    "(acknowledge, assess impact" },
+	};
+	struct fix *f = *state;
+	struct gd_answers a;
+	char err[GD_ERRLEN] = "";
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (gd_answers_parse(&a, "a.yaml", bad[i].yaml, strlen(bad[i].yaml), err, sizeof(err)) < 0)
+			fail_msg("%s", err);
+		assert_int_equal(gd_answers_check(&f->b, &a, err, sizeof(err)), -1);
+		if (strstr(err, bad[i].want) == NULL)
+			fail_msg("%s: want '%s'", err, bad[i].want);
+		gd_answers_free(&a);
+	}
+	/* right keys, texts, blanks and unknown ids pass; numbers warn */
+	static const char good[] = "multi: a, c\norder: 2 1 3 4 5\nnope: x\nkw: ''\n";
+
+	if (gd_answers_parse(&a, "a.yaml", good, strlen(good), err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	assert_int_equal(gd_answers_check(&f->b, &a, err, sizeof(err)), 0);
+	assert_int_equal(a.nwarnings, 1);
+	assert_non_null(strstr(a.warnings[0], "question 'order': numbers are the items as the quiz lists them: 1 = "));
+	gd_answers_free(&a);
+}
+
 int
 main(void)
 {
@@ -548,6 +583,7 @@ main(void)
 		cmocka_unit_test(test_quiz),
 		cmocka_unit_test(test_pass_mark),
 		cmocka_unit_test(test_overlong),
+		cmocka_unit_test(test_answers_check),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
