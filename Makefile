@@ -17,7 +17,7 @@ DEB_PKGS = build-essential pkg-config libssh2-1-dev liblua5.4-dev libyaml-dev \
            libjansson-dev libssl-dev libreadline-dev zlib1g-dev openssh-server openssh-client iproute2 \
            procps util-linux time python3 ansible-core nftables \
            libxml2-utils librsvg2-bin prometheus prometheus-alertmanager \
-           prometheus-node-exporter postgresql
+           prometheus-node-exporter postgresql restic borgbackup zstd
 BENCH_DEB_PKGS = pssh ansible-core hyperfine
 
 WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings

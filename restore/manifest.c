@@ -1,5 +1,7 @@
 /* manifest.c: SHA-256 manifests in sha256sum format, and archive paths. */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +10,6 @@
 #include "gd.h"
 #include "manifest.h"
 
-#define MANIFEST_MAX (1024u << 20)  /* a manifest is text: refuse a runaway file */
 
 int
 gd_path_norm(const char *path, char **out)
@@ -47,8 +48,8 @@ gd_path_norm(const char *path, char **out)
 	return flags;
 }
 
-static int
-unhex(const char *s, unsigned char *out)
+int
+gd_manifest_unhex(const char *s, unsigned char *out)
 {
 	size_t i;
 
@@ -101,9 +102,8 @@ static int
 parse_line(struct gd_manifest *m, char *s, unsigned line, char *err, size_t errlen)
 {
 	unsigned char sha[32];
-	char *name, *norm = NULL;
+	char *name;
 	int escaped = 0, ret = -1;
-	size_t *have;
 
 	if (*s == '\\') {  /* sha256sum marks a name with escapes so */
 		escaped = 1;
@@ -115,7 +115,7 @@ parse_line(struct gd_manifest *m, char *s, unsigned line, char *err, size_t errl
 		/* the last ") = " ends the name: names may hold one too */
 		while (close != NULL && strstr(close + 1, ") = ") != NULL)
 			close = strstr(close + 1, ") = ");
-		if (close == NULL || strlen(close + 4) != 64 || unhex(close + 4, sha) != 0) {
+		if (close == NULL || strlen(close + 4) != 64 || gd_manifest_unhex(close + 4, sha) != 0) {
 			gd_errf(err, errlen, "%s: line %u: not a SHA-256 line (want 'SHA256 (path) = "
 			    "HASH')", m->file, line);
 			goto out;
@@ -123,7 +123,7 @@ parse_line(struct gd_manifest *m, char *s, unsigned line, char *err, size_t errl
 		*close = '\0';
 		name = s + 8;
 	} else {
-		if (strlen(s) < 66 || unhex(s, sha) != 0 || s[64] != ' ' ||
+		if (strlen(s) < 66 || gd_manifest_unhex(s, sha) != 0 || s[64] != ' ' ||
 		    (s[65] != ' ' && s[65] != '*')) {
 			gd_errf(err, errlen, "%s: line %u: not a SHA-256 line (want 64 hex digits, two "
 			    "spaces and a path, as sha256sum writes)", m->file, line);
@@ -139,6 +139,19 @@ parse_line(struct gd_manifest *m, char *s, unsigned line, char *err, size_t errl
 		gd_errf(err, errlen, "%s: line %u: no path after the hash", m->file, line);
 		goto out;
 	}
+	ret = gd_manifest_add(m, name, sha, line, err, errlen);
+out:
+	return ret;
+}
+
+int
+gd_manifest_add(struct gd_manifest *m, const char *name, const unsigned char sha[32],
+    unsigned line, char *err, size_t errlen)
+{
+	char *norm = NULL;
+	size_t *have;
+	int ret = -1;
+
 	/* an absolute path may name the archive itself; gd_manifest_check refuses
 	 * it in a manifest of the archive's files */
 	if (gd_path_norm(name, &norm) & GD_PATH_ABSOLUTE) {
@@ -172,63 +185,133 @@ out:
 }
 
 int
-gd_manifest_parse(struct gd_manifest *m, const char *file, const char *text, size_t len,
-    char *err, size_t errlen)
+gd_manifest_format_parse(const char *s)
 {
-	char *copy = gd_xmalloc(len + 1), *s, *nl;
-	unsigned line = 0;
-	int ret = -1;
+	if (strcmp(s, "sha256sum") == 0)
+		return GD_MANIFEST_SHA256SUM;
+	if (strcmp(s, "backup_manifest") == 0)
+		return GD_MANIFEST_PG;
+	return -1;
+}
 
+void
+gd_manifest_begin(struct gd_manifest *m, const char *file, enum gd_manifest_format fmt)
+{
 	memset(m, 0, sizeof(*m));
 	m->file = gd_xstrdup(file);
-	memcpy(copy, text, len);
-	copy[len] = '\0';
-	if (memchr(text, '\0', len) != NULL) {
-		gd_errf(err, errlen, "%s: a NUL byte: not a manifest (a text file of sha256sum lines)",
-		    file);
-		goto out;
-	}
-	for (s = copy; *s != '\0'; s = nl) {
-		char *end;
+	m->format = fmt;
+}
 
-		line++;
-		nl = strchrnul(s, '\n');
-		end = nl;
-		if (*nl == '\n')
-			nl++;
-		if (end > s && end[-1] == '\r')
-			end--;
-		*end = '\0';
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (*s == '\0' || *s == '#')
-			continue;
-		if (parse_line(m, s, line, err, errlen) != 0)
-			goto out;
-	}
-	if (m->n == 0) {
-		gd_errf(err, errlen, "%s: no hashes in it (make one with: sha256sum FILE... > %s)",
-		    file, file);
-		goto out;
-	}
-	ret = 0;
-out:
-	free(copy);
-	return ret;
+/* One line of sha256sum text, without its newline. */
+static int
+text_line(struct gd_manifest *m, char *s, size_t len, char *err, size_t errlen)
+{
+	m->lines++;
+	if (memchr(s, '\0', len) != NULL)
+		return gd_errf(err, errlen, "%s: line %u: a NUL byte: not a manifest (a text file of "
+		    "sha256sum lines)", m->file, m->lines);
+	if (len > 0 && s[len - 1] == '\r')
+		len--;
+	s[len] = '\0';
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s == '\0' || *s == '#')
+		return 0;
+	return parse_line(m, s, m->lines, err, errlen);
 }
 
 int
-gd_manifest_load(struct gd_manifest *m, const char *file, char *err, size_t errlen)
+gd_manifest_feed(struct gd_manifest *m, const char *buf, size_t len, char *err, size_t errlen)
 {
-	char *text;
-	size_t len;
-	int ret;
+	const char *p = buf, *end = buf + len, *nl;
 
-	memset(m, 0, sizeof(*m));
-	if ((text = gd_read_file(file, MANIFEST_MAX, &len, err, errlen)) == NULL)
+	if (m->format == GD_MANIFEST_PG) {  /* JSON: parsed whole at the end */
+		gd_buf_add(&m->carry, buf, len);
+		return 0;
+	}
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL) {
+			gd_buf_add(&m->carry, p, (size_t)(end - p));
+			break;
+		}
+		if (m->carry.len > 0) {
+			gd_buf_add(&m->carry, p, (size_t)(nl - p));
+			if (text_line(m, m->carry.data, m->carry.len, err, errlen) != 0)
+				return -1;
+			m->carry.len = 0;
+		} else {
+			char *line = gd_xasprintf("%.*s", (int)(nl - p), p);
+			int rc = memchr(p, '\0', (size_t)(nl - p)) != NULL ?
+			    gd_errf(err, errlen, "%s: line %u: a NUL byte: not a manifest (a text file of "
+			    "sha256sum lines)", m->file, m->lines + 1) :
+			    text_line(m, line, (size_t)(nl - p), err, errlen);
+
+			free(line);
+			if (rc != 0)
+				return -1;
+		}
+		p = nl + 1;
+	}
+	return 0;
+}
+
+int
+gd_manifest_end(struct gd_manifest *m, char *err, size_t errlen)
+{
+	if (m->format == GD_MANIFEST_PG) {
+		int rc = gd_manifest_pg(m, m->carry.data != NULL ? m->carry.data : "", m->carry.len,
+		    err, errlen);
+
+		gd_buf_free(&m->carry);
+		return rc;
+	}
+	if (m->carry.len > 0) {
+		gd_buf_add(&m->carry, "", 1);  /* room for the terminator */
+		if (text_line(m, m->carry.data, m->carry.len - 1, err, errlen) != 0)
+			return -1;
+	}
+	gd_buf_free(&m->carry);
+	if (m->n == 0)
+		return gd_errf(err, errlen, "%s: no hashes in it (make one with: sha256sum FILE... > %s)",
+		    m->file, m->file);
+	return 0;
+}
+
+int
+gd_manifest_parse(struct gd_manifest *m, const char *file, const char *text, size_t len,
+    char *err, size_t errlen)
+{
+	gd_manifest_begin(m, file, GD_MANIFEST_SHA256SUM);
+	if (gd_manifest_feed(m, text, len, err, errlen) != 0)
 		return -1;
-	ret = gd_manifest_parse(m, file, text, len, err, errlen);
-	free(text);
+	return gd_manifest_end(m, err, errlen);
+}
+
+int
+gd_manifest_load(struct gd_manifest *m, const char *file, enum gd_manifest_format fmt,
+    char *err, size_t errlen)
+{
+	char buf[65536];
+	ssize_t n;
+	int fd, ret = -1;
+
+	gd_manifest_begin(m, file, fmt);
+	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
+		return gd_errf(err, errlen, "cannot read %s: %s", file, strerror(errno));
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			gd_errf(err, errlen, "cannot read %s: %s", file, strerror(errno));
+			goto out;
+		}
+		if (gd_manifest_feed(m, buf, (size_t)n, err, errlen) != 0)
+			goto out;
+	}
+	ret = gd_manifest_end(m, err, errlen);
+out:
+	close(fd);
 	return ret;
 }
 
@@ -290,6 +373,7 @@ gd_manifest_free(struct gd_manifest *m)
 		free(m->items[i].path);
 	free(m->items);
 	free(m->file);
+	gd_buf_free(&m->carry);
 	gd_map_free(&m->map);
 	memset(m, 0, sizeof(*m));
 }

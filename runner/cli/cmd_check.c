@@ -20,9 +20,10 @@ static const char check_usage[] =
 "usage: gameday check [--docs DIR] [--lua-memory SIZE] FILE...\n"
 "       gameday check --alerts RULES.yml... --docs DIR [--write-stubs] (see check --alerts --help)\n"
 "\n"
-"Validates scenarios (.lua), question banks and inventories (.yaml, .yml)\n"
-"without touching a host: Lua syntax and sandbox rules, every field of\n"
-"gameday.scenario, every probe and fault and their parameters; a bank's\n"
+"Validates scenarios and drill plans (.lua), question banks and inventories\n"
+"(.yaml, .yml) without touching a host: Lua syntax and sandbox rules, every\n"
+"field of gameday.scenario and gameday.drill, every probe and fault and their\n"
+"parameters; a bank's\n"
 "questions, answers and tolerances; YAML structure and Ansible's rules.\n"
 "Each problem names the file and line. A scenario file runs as it would in\n"
 "a run: in the sandbox, within 5 s, under the memory limit.\n"
@@ -96,20 +97,32 @@ out:
 	return ret;
 }
 
-/* Calls engine.describe on a scenario file; returns the decoded object. */
+/* Calls MODULE.describe on a scenario or drill plan; returns the decoded object. */
 static json_t *
-describe(struct gd_script *s, const char *file, char *err, size_t errlen)
+describe_with(struct gd_script *s, const char *module, const char *file, char *err, size_t errlen)
 {
 	json_t *args = json_pack("{s:s}", "file", file);
 	char *a = json_dumps(args, JSON_COMPACT), *out = NULL;
 	json_t *res = NULL;
 
-	if (gd_script_call(s, "gameday.engine", "describe", a, &out, err, errlen) == 0)
+	if (gd_script_call(s, module, "describe", a, &out, err, errlen) == 0)
 		res = json_loads(out, 0, NULL);
 	free(a);
 	free(out);
 	json_decref(args);
 	return res;
+}
+
+/* A drill plan (gameday.drill) if the file returns one, else a scenario. */
+static json_t *
+describe(struct gd_script *s, const char *file, char *err, size_t errlen)
+{
+	json_t *d = describe_with(s, "gameday.drill", file, err, errlen);
+
+	if (d != NULL && !json_is_true(json_object_get(d, "not_drill")))
+		return d;
+	json_decref(d);
+	return describe_with(s, "gameday.engine", file, err, errlen);
 }
 
 static int
@@ -255,7 +268,9 @@ gd_cmd_check(int argc, char **argv)
 			} else if (ref_bad(f, docs, "runbook", json_string_value(json_object_get(d, "runbook")))) {
 				bad = 1;
 			} else {
-				printf("%s: ok: scenario %s: %s\n", f, json_string_value(json_object_get(d, "id")),
+				printf("%s: ok: %s %s: %s\n", f, json_is_string(json_object_get(d, "kind")) ?
+				    json_string_value(json_object_get(d, "kind")) : "scenario",
+				    json_string_value(json_object_get(d, "id")),
 				    json_string_value(json_object_get(d, "title")));
 			}
 			json_decref(d);

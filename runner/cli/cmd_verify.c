@@ -69,6 +69,9 @@ static const char verify_usage[] =
 "\n"
 "options:\n"
 "  -m, --manifest FILE        check against FILE (see above)\n"
+"      --manifest-format F    sha256sum (default) or backup_manifest: PostgreSQL's\n"
+"                             (pg_basebackup --manifest-checksums=SHA256), of\n"
+"                             the files of base.tar; the default for a file so named\n"
 "      --json                 print {archive, files: [{path, type, size, sha256,\n"
 "                             status, link}], entries, bytes, archive_bytes,\n"
 "                             missing, extra, mismatched, refused, error, status}\n"
@@ -325,7 +328,8 @@ print_summary(FILE *f, const char *name, const char *manifest, const struct gd_v
 struct verify_args {
 	struct gd_verify_opts vo;
 	const char *mfile, *archive, *metrics;
-	int quiet, json;
+	enum gd_manifest_format mformat;
+	int quiet, json, mformat_set;
 };
 
 /* The options into a; returns -1 to exit with *ret (help, or a usage error). */
@@ -343,10 +347,12 @@ parse_args(int argc, char **argv, struct verify_args *a, int *ret)
 		{ "threads", required_argument, NULL, 'T' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "metrics", required_argument, NULL, 'X' },
+		{ "manifest-format", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct gd_verify_limits *l = &a->vo.limits;
+	const char *base;
 	uint64_t v;
 	int ch;
 
@@ -358,6 +364,14 @@ parse_args(int argc, char **argv, struct verify_args *a, int *ret)
 		case 'j': a->json = 1; break;
 		case 'q': a->quiet = 1; break;
 		case 'X': a->metrics = optarg; break;
+		case 'F':
+			if (gd_manifest_format_parse(optarg) < 0) {
+				gd_warnx("--manifest-format: sha256sum or backup_manifest, not '%s'", optarg);
+				return -1;
+			}
+			a->mformat = (enum gd_manifest_format)gd_manifest_format_parse(optarg);
+			a->mformat_set = 1;
+			break;
 		case 'E':
 		case 'B':
 		case 'S':
@@ -402,6 +416,11 @@ parse_args(int argc, char **argv, struct verify_args *a, int *ret)
 	}
 	a->archive = argv[optind];
 	a->vo.name = a->archive;
+	/* PostgreSQL's manifest has its own name */
+	base = a->mfile != NULL && strrchr(a->mfile, '/') != NULL ? strrchr(a->mfile, '/') + 1 :
+	    a->mfile;
+	if (!a->mformat_set && base != NULL && strcmp(base, "backup_manifest") == 0)
+		a->mformat = GD_MANIFEST_PG;
 	return 0;
 }
 
@@ -464,7 +483,7 @@ gd_cmd_verify(int argc, char **argv)
 		json_decref(j);
 	}
 	if (a.mfile != NULL) {
-		if (gd_manifest_load(&man, a.mfile, err, sizeof(err)) != 0)
+		if (gd_manifest_load(&man, a.mfile, a.mformat, err, sizeof(err)) != 0)
 			goto out;
 		have_man = 1;
 		a.vo.manifest = &man;
