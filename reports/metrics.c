@@ -182,9 +182,10 @@ gd_report_drill_metrics(const json_t *drill, const char *prev, struct gd_buf *ou
 		    &last_ok) == 0;
 	}
 	(void)prev_value(prev, "gameday_drill_verified_bytes_total", id, &total);
-	if (have_ok)
-		gd_prom_family(out, "gameday_drill_last_success_timestamp_seconds", "gauge",
-		    "When this drill last passed (carried over while it fails).", "drill", id, last_ok);
+	/* 0 until the first success: the series exists, so "never passed" alerts */
+	gd_prom_family(out, "gameday_drill_last_success_timestamp_seconds", "gauge",
+	    "When this drill last passed (carried over while it fails; 0: never).", "drill", id,
+	    have_ok ? last_ok : 0);
 	gd_prom_family(out, "gameday_drill_last_run_timestamp_seconds", "gauge", "When this drill last ended.",
 	    "drill", id, json_number_value(ended) / 1000.0);
 	gd_prom_family(out, "gameday_drill_success", "gauge", "1 if the last run of this drill passed, else 0.",
@@ -195,6 +196,9 @@ gd_report_drill_metrics(const json_t *drill, const char *prev, struct gd_buf *ou
 	gd_prom_family(out, "gameday_drill_backup_age_seconds", "gauge",
 	    "Age of the backup the last run restored (the RPO).", "drill", id,
 	    secs(json_object_get(drill, "backup_age_ms")));
+	if (json_is_number(json_object_get(drill, "rpo_ms")))
+		gd_prom_family(out, "gameday_drill_rpo_objective_seconds", "gauge",
+		    "The drill's RPO objective.", "drill", id, secs(json_object_get(drill, "rpo_ms")));
 	gd_prom_family(out, "gameday_drill_last_verified_bytes", "gauge",
 	    "Bytes the last run of this drill verified.", "drill", id, bytes);
 	gd_prom_family(out, "gameday_drill_verified_bytes_total", "counter",

@@ -10,6 +10,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <openssl/evp.h>
+#include <zlib.h>
 
 #include "gd.h"
 #include "map.h"
@@ -44,6 +45,8 @@ struct source {
 	int primed;                     /* raw holds a first block libarchive has not had */
 	int opening;                    /* in archive_read_open: reads are capped */
 	int sniffed;                    /* the first decompressed bytes were checked */
+	int zlib;                       /* gzip, inflated by zlib: every member's CRC-32 and size checked */
+	z_stream z;
 	int have_trailer;
 	uint32_t trailer_crc, trailer_isize;
 	uint64_t out;                   /* bytes produced */

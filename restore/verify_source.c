@@ -208,6 +208,19 @@ source_open(struct source *s)
 		return -1;
 	}
 	snprintf(s->filter, sizeof(s->filter), "%s", filter_label(s->code));
+	if (s->code == ARCHIVE_FILTER_GZIP) {
+		/* zlib checks each member's CRC-32 and size, as gzip -t does, and
+		 * takes several members (pg_basebackup -z writes them) */
+		if (inflateInit2(&s->z, 16 + MAX_WBITS) != Z_OK) {
+			snprintf(s->err, sizeof(s->err), "cannot start zlib");
+			return -1;
+		}
+		s->zlib = 1;
+		s->primed = 0;
+		s->z.next_in = s->raw;
+		s->z.avail_in = (uInt)s->rawlen;
+		return 0;
+	}
 	s->a = archive_read_new();
 	archive_read_support_format_raw(s->a);
 	if (s->code != ARCHIVE_FILTER_NONE && archive_read_append_filter(s->a, s->code) != ARCHIVE_OK)
@@ -257,6 +270,77 @@ source_drain(struct source *s)
 	return 0;
 }
 
+/* The zlib path of source_fill: buf filled with up to SLOT inflated bytes. */
+static int
+gz_fill(struct source *s, unsigned char *buf, size_t *len)
+{
+	char err[GD_ERRLEN];
+	ssize_t n;
+	int rc;
+
+	while (*len < SLOT && !s->eof && !atomic_load(&s->cancel)) {
+		if (s->z.avail_in == 0) {
+			if (s->raw_eof) {
+				snprintf(s->err, sizeof(s->err), "truncated gzip input");
+				return -1;
+			}
+			err[0] = '\0';
+			n = s->rd(s->rdarg, s->raw, RAW_BUF, err, sizeof(err));
+			if (n < 0) {
+				snprintf(s->err, sizeof(s->err), "%s", err);
+				return -1;
+			}
+			if (n == 0) {
+				s->raw_eof = 1;
+				continue;
+			}
+			atomic_fetch_add(&s->rawtotal, (uint64_t)n);
+			if (s->whole != NULL)
+				EVP_DigestUpdate(s->whole, s->raw, (size_t)n);
+			s->z.next_in = s->raw;
+			s->z.avail_in = (uInt)n;
+		}
+		s->z.next_out = buf + *len;
+		s->z.avail_out = (uInt)(SLOT - *len);
+		rc = inflate(&s->z, Z_NO_FLUSH);
+		*len = SLOT - s->z.avail_out;
+		if (rc == Z_STREAM_END) {
+			/* another member follows, or the end */
+			while (s->z.avail_in == 0 && !s->raw_eof) {
+				n = s->rd(s->rdarg, s->raw, RAW_BUF, err, sizeof(err));
+				if (n < 0) {
+					snprintf(s->err, sizeof(s->err), "%s", err);
+					return -1;
+				}
+				if (n == 0)
+					s->raw_eof = 1;
+				atomic_fetch_add(&s->rawtotal, (uint64_t)n);
+				if (s->whole != NULL)
+					EVP_DigestUpdate(s->whole, s->raw, (size_t)n);
+				s->z.next_in = s->raw;
+				s->z.avail_in = (uInt)n;
+			}
+			if (s->z.avail_in == 0) {
+				s->eof = 1;
+				break;
+			}
+			inflateReset(&s->z);
+			continue;
+		}
+		if (rc != Z_OK && rc != Z_BUF_ERROR) {
+			snprintf(s->err, sizeof(s->err), "gzip data corrupt (%s): the compressed data is "
+			    "corrupt", s->z.msg != NULL ? s->z.msg : "zlib error");
+			return -1;
+		}
+		if (s->out + *len == 0 && atomic_load(&s->rawtotal) >= OPEN_CAP) {
+			snprintf(s->err, sizeof(s->err), "no data within the first %u MiB: a compression "
+			    "header that does not end (refused)", OPEN_CAP >> 20);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Fills buf with up to SLOT bytes. Returns 1 with *len > 0, 0 at the end,
  * -1 with s->err filled. */
 static int
@@ -270,6 +354,17 @@ source_fill(struct source *s, unsigned char *buf, size_t *len)
 	*len = 0;
 	if (s->failed || (!s->opened && source_open(s) != 0))
 		return -1;
+	if (s->zlib) {
+		if (gz_fill(s, buf, len) != 0)
+			goto fail;
+		if (!s->sniffed && *len > 0) {
+			s->sniffed = 1;
+			if (nested(s, buf, *len) != 0)
+				goto fail;
+		}
+		s->out += *len;
+		return *len > 0 ? 1 : 0;
+	}
 	while (*len < SLOT) {
 		if (s->pendlen == 0) {
 			if (s->eof || atomic_load(&s->cancel))
@@ -414,6 +509,9 @@ gd_vsrc_stop(struct source *s)
 	if (s->a != NULL)
 		archive_read_free(s->a);
 	s->a = NULL;
+	if (s->zlib)
+		inflateEnd(&s->z);
+	s->zlib = 0;
 	for (i = 0; i < NSLOT; i++)
 		free(s->buf[i]);
 	free(s->raw);

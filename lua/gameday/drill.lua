@@ -64,7 +64,7 @@ local function parts_of(d, pick, path, arch_names)
   if pick.is_dir then
     for _, a in ipairs(arch_names) do
       parts[#parts + 1] = { label = pick.name .. "/" .. a.file, name = a.file, src_cmd = "cat -- " .. q(path .. "/" .. a.file),
-        into = a.into, raw = false, manifest = manifest(a.manifest or b.manifest, path, a.file) }
+        into = a.into or ".", raw = a.kind == "file", manifest = manifest(a.manifest or b.manifest, path, a.file) }
     end
   else
     parts[1] = { label = pick.name, name = pick.name,
@@ -203,7 +203,7 @@ end
 local function dst_cmd_of(part, dir, compress)
   local at = part.into == "." and dir or (dir .. "/" .. part.into)
   if part.raw then
-    local out = q(dir .. "/" .. part.name)
+    local out = q(at .. "/" .. part.name)
     return compress and (compress .. " -dcq > " .. out) or ("cat > " .. out), at
   end
   return "tar -x " .. (compress == "zstd" and "--zstd " or compress == "gzip" and "-z " or "") ..
@@ -244,7 +244,8 @@ local function stream_parts(restore, bh, th, parts, dir, compress, log, id)
     elseif s.manifest and not s.verified then
       failure, exit = string.format("%s does not match its manifest: %d missing, %d extra, %d mismatched%s%s", p.label,
         #s.missing, #s.extra, #s.mismatched, s.whole == 0 and " (the whole file's hash differs)" or "",
-        s.mismatched[1] and (" (first: " .. s.mismatched[1] .. ")") or ""), 1
+        (s.mismatched[1] or s.missing[1] or s.extra[1]) and (" (first: " .. (s.mismatched[1] or s.missing[1] or
+        s.extra[1]) .. ")") or ""), 1
     elseif s.entries == 0 then
       failure, exit = p.label .. ": the archive is empty", 1
     elseif s.src_exit ~= 0 then

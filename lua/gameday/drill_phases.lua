@@ -288,7 +288,7 @@ function M.text(R)
   end
   if R.stream then
     for _, p in ipairs(R.stream.parts or {}) do
-      say("  part:    %s -> %s: %d entries, sha256 %s%s", p.name, p.into, p.entries, p.sha256:sub(1, 16),
+      say("  part:    %s -> %s: %d entries%s%s", p.name, p.into, p.entries, p.sha256 and (", sha256 " .. p.sha256) or "",
         p.manifest and (", checked against " .. p.manifest) or "")
     end
     say("  wire:    %d bytes read from the backup host, %d sent to the target (%s)", R.stream.bytes_in,

@@ -11,7 +11,7 @@
 --                                    (default for a glob: cat -- ${path})
 --   kind = "archive" | "file"        a tar or zip, or one file that is not an archive
 --                                    (a pg_dump -Fc, a .sql.gz, a .rdb)
---   archives = "*.tar.gz" | { { file =, into =, manifest = }, ... }
+--   archives = "*.tar.gz" | { { file =, into =, manifest =, kind = }, ... }
 --                                    with a directory per backup: the archives in it,
 --                                    each restored under its own sub-directory
 --   manifest = "SHA256SUMS" | "${name}.sha256" | { file =, cmd =, format = }
@@ -148,7 +148,9 @@ local function check_backup(b)
       for i, a in ipairs(b.archives) do
         local what = "drill.backup.archives[" .. i .. "]"
         if type(a) == "string" then a = { file = a }; b.archives[i] = a end
-        util.only(a, { "file", "into", "manifest" }, what)
+        util.only(a, { "file", "into", "manifest", "kind" }, what)
+        a.kind = a.kind or "archive"
+        if a.kind ~= "archive" and a.kind ~= "file" then fail("%s: 'kind' must be \"archive\" or \"file\"", what) end
         util.check(a, "file", "string", true, what)
         if not a.file:match("^[%w%._%-]+$") then fail("%s: 'file' is a file name in the backup's directory", what) end
         a.into = a.into or "."

@@ -357,10 +357,12 @@ push_result(lua_State *L, int rc, const struct job *j, int have_man,
 	push_int(L, "bytes", (long long)j->vr.bytes);
 	push_int(L, "archive_bytes", (long long)j->vr.archive_bytes);
 	push_int(L, "whole", j->vr.whole);
-	for (i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", j->vr.archive_sha256[i]);
-	lua_pushstring(L, hex);
-	lua_setfield(L, -2, "sha256");
+	if (j->raw || !have_man || j->vr.whole != -1) {  /* the whole archive was hashed */
+		for (i = 0; i < 32; i++)
+			snprintf(hex + 2 * i, 3, "%02x", j->vr.archive_sha256[i]);
+		lua_pushstring(L, hex);
+		lua_setfield(L, -2, "sha256");
+	}
 	lua_pushboolean(L, have_man);
 	lua_setfield(L, -2, "manifest");
 	push_paths(L, "missing", j->vr.missing, j->vr.nmissing);

@@ -101,10 +101,19 @@ run_cmd $O $E "$GD" drill "$T/good.lua" -i "$INV" --state-dir "$STATE" --metrics
 expect_rc "drill with --metrics" 0
 expect_in "last success written" "$T/drill.prom" 'gameday_drill_last_success_timestamp_seconds{drill="'
 expect_in "RTO written" "$T/drill.prom" "gameday_drill_rto_seconds"
+run_cmd $O $E "$GD" drill "$T/mismatch.lua" -i "$INV" --state-dir "$STATE" --metrics "$T/never.prom" -q
+expect_in "a drill that never passed exports a last success of 0" "$T/never.prom" 'gameday_drill_last_success_timestamp_seconds{drill="rad-mismatch"} 0'
+expect_in "the RPO objective is exported" "$T/drill.prom" 'gameday_drill_rpo_objective_seconds{drill="rad-good"} 93600'
+run_cmd $O $E "$GD" drill "$T/good.lua" -i "$INV" --state-dir "$STATE" --metrics "$T/no/such/dir/x.prom" -q
+expect_rc "a metrics file that cannot be written leaves a passing drill at 0" 0
+expect_in "and says so" $E 'metrics: not written'
+echo "-- the shipped alerting rules"
 if command -v promtool >/dev/null; then
 	check "promtool accepts the textfile" bash -c "promtool check metrics < '$T/drill.prom'"
+	check "promtool check rules" promtool check rules scenarios/alerts/gameday-drills.rules.yml
+	check "promtool test rules" promtool test rules scenarios/alerts/gameday-drills.test.yml
 else
-	skip "promtool check of the drill textfile: promtool is not installed"
+	skip "promtool checks of the textfile and the alert rules: promtool is not installed"
 fi
 
 finish

@@ -103,6 +103,23 @@ expect_rc "recover" 0
 check "target gone after recover" on 'lab[1]' '! test -e /srv/restore'
 check "scratch server stopped by recover" on 'lab[1]' "$NO_PG"
 
+echo "-- a pg_dump -Fc file and a pg_basebackup -Ft -z of the same cluster"
+on 'lab[0]' "$(cat "$PWD/scenarios/drills/lab-pg-more-setup.sh")" >"$T/more.out"
+RC=$?
+expect_rc "pg_dump and pg_basebackup made" 0
+run_cmd $O $E "$GD" drill "$PWD/scenarios/drills/lab-pgdump.lua" -i "$INV" --state-dir "$STATE" --json
+expect_rc "pg_dump -Fc drill passes" 0
+check "one file, its whole hash against \${name}.sha256, pg_restore'd, 5000 rows" python3 -c "import json,sys; r=json.load(open('$O')); v=r['verify']; sys.exit(0 if v['files']==1 and v['whole']==1 and r['restore']['ok'] and r['probes'][0]['ok'] else 1)"
+run_cmd $O $E "$GD" drill "$PWD/scenarios/drills/lab-pg-basebackup.lua" -i "$INV" --state-dir "$STATE" --json
+expect_rc "pg_basebackup drill passes" 0
+check "three parts; base.tar checked against backup_manifest; pg_verifybackup, server started, 5000 rows" python3 -c "import json,sys; r=json.load(open('$O')); p=r['stream']['parts']; sys.exit(0 if len(p)==3 and p[0]['manifest'].endswith('backup_manifest') and r['verify']['files']>1000 and not r['verify']['missing'] and not r['verify']['extra'] and r['restore']['ok'] and r['probes'][0]['ok'] else 1)"
+on 'lab[0]' 'cd /srv/pgbase && d=$(ls | head -1) && sed -i "s/\"Checksum\": \"\(.\)/\"Checksum\": \"0/" $d/backup_manifest' >/dev/null
+run_cmd $O $E "$GD" drill "$PWD/scenarios/drills/lab-pg-basebackup.lua" -i "$INV" --state-dir "$STATE" --json
+expect_rc "a damaged backup_manifest fails" 1
+expect_in "its own checksum says so" $O 'Manifest-Checksum does not match'
+check "target cleaned" on 'lab[1]' '! test -e /srv/restore'
+check "no scratch server left on lab2" on 'lab[1]' "$NO_PG"
+
 echo "-- the production cluster stopped by its pidfile; no postgres left anywhere"
 on 'lab[0]' "$STOP_PROD" >/dev/null
 RC=$?

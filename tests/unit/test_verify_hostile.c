@@ -321,10 +321,78 @@ test_gzip_recursive(void **state)
 		fail_msg("%s", err);
 	assert_int_equal(len, 293);
 	verify_bytes(data, len, &v);
+	assert_int_equal(v.rc, -1);  /* refused on its first bytes: no hang, no 4 GB */
+	assert_contains(v.err, "t.zip: ");
+	assert_int_equal(v.r.archive_bytes, 293);
+	gd_verify_result_free(&v.r);
+	free(data);
+}
+
+/* in[0..n) gzipped (zlib's gzip wrapper) into b. */
+static void
+gzip_into(struct gd_buf *b, const void *in, size_t n)
+{
+	z_stream z = { 0 };
+	unsigned char out[65536];
+	int rc;
+
+	assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	z.next_in = (Bytef *)in;
+	z.avail_in = (uInt)n;
+	do {
+		z.next_out = out;
+		z.avail_out = sizeof(out);
+		rc = deflate(&z, Z_FINISH);
+		gd_buf_add(b, (const char *)out, sizeof(out) - z.avail_out);
+	} while (rc == Z_OK);
+	assert_int_equal(rc, Z_STREAM_END);
+	deflateEnd(&z);
+}
+
+/* A gzip of a gzip of a tar: the second layer is refused, not inflated. */
+static void
+test_gzip_twice(void **state)
+{
+	char tar[16384];
+	struct gd_buf one = { 0 }, two = { 0 };
+	struct res v;
+
+	(void)state;
+	gzip_into(&one, tar, one_entry_tar(tar, sizeof(tar), "x", NULL));
+	gzip_into(&two, one.data, one.len);
+	verify_bytes(two.data, two.len, &v);
 	assert_int_equal(v.rc, -1);
 	assert_contains(v.err, "compressed twice (gzip over gzip)");
 	gd_verify_result_free(&v.r);
-	free(data);
+	gd_buf_free(&one);
+	gd_buf_free(&two);
+}
+
+/* Two gzip members in a row (pg_basebackup -z writes so; cat a.gz b.gz too):
+ * one archive, every member's CRC checked by zlib. */
+static void
+test_gzip_members(void **state)
+{
+	char tar[16384];
+	struct gd_buf b = { 0 };
+	size_t n;
+	struct res v;
+
+	(void)state;
+	n = one_entry_tar(tar, sizeof(tar), "x", NULL);
+	gzip_into(&b, tar, 512);            /* the header ... */
+	gzip_into(&b, tar + 512, n - 512);  /* ... and the rest, another member */
+	verify_bytes(b.data, b.len, &v);
+	if (v.rc != 0)
+		fail_msg("%s", v.err);
+	assert_int_equal(v.r.entries, 1);
+	gd_verify_result_free(&v.r);
+	b.data[b.len - 6] ^= 1;  /* the last member's CRC-32 */
+	verify_bytes(b.data, b.len, &v);
+	assert_int_equal(v.rc, -1);
+	assert_contains(v.err, "corrupt");
+	gd_verify_result_free(&v.r);
+	gd_buf_free(&b);
 }
 
 /* A gzip header whose file name never ends: refused after a few MiB. */
@@ -359,6 +427,8 @@ main(void)
 		cmocka_unit_test(test_hardlink_missing),
 		cmocka_unit_test(test_long_path_message),
 		cmocka_unit_test(test_gzip_recursive),
+		cmocka_unit_test(test_gzip_twice),
+		cmocka_unit_test(test_gzip_members),
 		cmocka_unit_test(test_gzip_endless_name),
 	};
 
