@@ -104,6 +104,15 @@ $GD exec -q -i "$LAB/inventory.yaml" 'lab[0]' -- "$(cat scenarios/drills/lab-pos
 step "a PostgreSQL drill: pg_dump backup restored into a scratch server, rows, checksum and freshness checked" "$GD drill scenarios/drills/lab-postgres.lua -i $LAB/inventory.yaml"
 $GD drill scenarios/drills/lab-postgres.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" -q --docs "$DOCS" --known-hosts "$KH"
 echo "(exit $?)"
+# drills: backups as teams keep them (a backup tool's repository, a directory per backup)
+$GD exec -q -i "$LAB/inventory.yaml" 'lab[0]' -- "$(cat scenarios/drills/lab-sources-setup.sh)" >/dev/null
+step "a restic-sourced drill: the newest snapshot, listed and dumped by restic itself, every file checked" "$GD drill scenarios/drills/lab-restic.lua -i $LAB/inventory.yaml"
+$GD drill scenarios/drills/lab-restic.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" -q --docs "$DOCS"
+echo "(exit $?)"
+$GD exec -q -i "$LAB/inventory.yaml" 'lab[0]' -- "$(cat scenarios/drills/lab-pg-more-setup.sh)" >/dev/null
+step "a pg_basebackup drill: base.tar.gz against PostgreSQL's backup_manifest, pg_wal, pg_verifybackup, the server started" "$GD drill scenarios/drills/lab-pg-basebackup.lua -i $LAB/inventory.yaml"
+$GD drill scenarios/drills/lab-pg-basebackup.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" -q --docs "$DOCS"
+echo "(exit $?)"
 step "spin the wheel of misfortune: a scenario and who plays it, reproducible from the seed" "$GD wheel --seed 7 --tabletop"
 $GD wheel --catalog scenarios --seed 7 --tabletop
 step "is alice ready for the on-call rota? her quiz, game day and drill, read back from the doc repo" "$GD readiness alice --profile scenarios/readiness.yaml --history $DOCS"

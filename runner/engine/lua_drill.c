@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 
 #include "lua_bind.h"
+#include "pool.h"
 #include "verify.h"
 
 int luaopen_gameday_restore(lua_State *L);
@@ -396,17 +397,17 @@ l_stream(lua_State *L)
 {
 	const struct gd_script_env *env = gd_lua_env(L);
 	const char *src, *dst, *src_cmd, *dst_cmd, *mcmd, *mfmt;
-	struct gd_ssh_opts o;
-	struct gd_ssh *m = NULL;
+	struct gd_ssh *s;
 	struct gd_manifest man;
 	struct gd_ssh_stream_result sr;
 	struct job j;
 	char err[GD_ERRLEN] = "";
 	long si, di;
+	size_t sc, dc;
 	int rc, have_man = 0, unreachable = 0;
 
 	luaL_checktype(L, 1, LUA_TTABLE);
-	if (env == NULL || env->inv == NULL)
+	if (env == NULL || env->inv == NULL || env->pool == NULL)
 		return luaL_error(L, "no inventory: give -i FILE");
 	src = field(L, "src", 1);
 	dst = field(L, "dst", 1);
@@ -429,28 +430,22 @@ l_stream(lua_State *L)
 	if (mfmt != NULL && gd_manifest_format_parse(mfmt) < 0)
 		return luaL_error(L, "restore.stream: manifest_format '%s'", mfmt);
 
-	if (env->ssh != NULL)
-		o = *env->ssh;
-	else
-		gd_ssh_opts_default(&o);
-	o.progress = NULL;
+	/* the session's connections: the stream reuses what the drill's execs opened */
+	s = gd_pool_ssh(env->pool);
+	sc = gd_pool_host(env->pool, (size_t)si);
+	dc = gd_pool_host(env->pool, (size_t)di);
 	lua_getfield(L, 1, "timeout_ms");
-	if (lua_isinteger(L, -1))
-		o.cmd_timeout_ms = (int)lua_tointeger(L, -1);
+	gd_ssh_set_timeout(s, lua_isinteger(L, -1) ? (int)lua_tointeger(L, -1) :
+	    gd_pool_timeout(env->pool));
 	lua_pop(L, 1);
-	o.max_output = 65536;
-	m = gd_ssh_new(&o);
-	gd_ssh_add(m, &env->inv->hosts[si]);
-	if (di != si)
-		gd_ssh_add(m, &env->inv->hosts[di]);
 	if (mcmd != NULL) {
 		const char *mname = field(L, "manifest_name", 0);
 
 		have_man = 1;
 		gd_manifest_begin(&man, mname != NULL ? mname : "manifest", mfmt != NULL ?
 		    (enum gd_manifest_format)gd_manifest_format_parse(mfmt) : GD_MANIFEST_SHA256SUM);
-		if (fetch_manifest(m, 0, mcmd, &man, &unreachable, err, sizeof(err)) != 0) {
-			gd_ssh_free(m);
+		if (fetch_manifest(s, sc, mcmd, &man, &unreachable, err, sizeof(err)) != 0) {
+			gd_ssh_set_timeout(s, gd_pool_timeout(env->pool));
 			gd_manifest_free(&man);
 			luaL_pushfail(L);
 			lua_pushstring(L, err);
@@ -459,10 +454,9 @@ l_stream(lua_State *L)
 		}
 		j.manifest = &man;
 	}
-	j.same = di == si;
-	rc = gd_ssh_stream(m, 0, src_cmd, di != si ? 1 : 0, dst_cmd, drill_filter, &j, &sr,
-	    err, sizeof(err));
-	gd_ssh_free(m);
+	j.same = sc == dc;
+	rc = gd_ssh_stream(s, sc, src_cmd, dc, dst_cmd, drill_filter, &j, &sr, err, sizeof(err));
+	gd_ssh_set_timeout(s, gd_pool_timeout(env->pool));
 	push_result(L, rc, &j, have_man, &sr, err);
 	gd_ssh_stream_result_free(&sr);
 	gd_verify_result_free(&j.vr);
