@@ -307,6 +307,13 @@ feed(struct vctx *c, const void *buf, size_t n, char *err, size_t errlen)
 	if (account(c, n, err, errlen) != 0)
 		return -1;
 	EVP_DigestUpdate(c->ctx, buf, n);
+	if (c->hold != NULL) {  /* a zip symlink's target, kept until it is checked */
+		if (c->hold->len + n > c->lim.max_path)
+			return gd_v_refuse(c, err, errlen, "zip symlink target over the %zu-byte budget "
+			    "(--max-path)", c->lim.max_path);
+		gd_buf_add(c->hold, buf, n);
+		return 0;
+	}
 	if (sk != NULL && sk->data != NULL && sk->data(sk->arg, buf, n, err, errlen) != 0)
 		return gd_v_broken(c, err, errlen, err);
 	return 0;
@@ -425,6 +432,57 @@ settle(struct vctx *c, struct gd_verify_entry *e)
 	}
 }
 
+/* A zip entry its central directory (read first) says is a symlink: its data
+ * is the target, checked as a tar symlink's before the sink gets a symlink. */
+static int
+zip_symlink(struct vctx *c, struct archive_entry *ae, struct gd_verify_entry *e,
+    void (*report)(void *, const struct gd_verify_entry *), void *report_arg,
+    char *err, size_t errlen)
+{
+	const struct gd_verify_sink *sk = c->o->sink;
+	struct gd_buf target = { 0 };
+	int ret = -1;
+
+	gd_buf_add(&target, "", 0);
+	c->hold = &target;
+	EVP_DigestInit_ex(c->ctx, c->md, NULL);
+	ret = read_data(c, ae, err, errlen);
+	c->hold = NULL;
+	if (ret != 0)
+		goto out;
+	ret = -1;
+	gd_buf_add(&target, "", 1);
+	if (strlen(target.data) != target.len - 1) {
+		gd_v_refuse(c, err, errlen, "a NUL byte in a zip symlink's target");
+		goto out;
+	}
+	e->type = GD_VT_SYMLINK;
+	e->link = target.data;
+	e->size = 0;
+	if (gd_vlink_check_symlink(c, e->path, e->link, err, errlen) != 0)
+		goto out;
+	archive_entry_set_filetype(ae, AE_IFLNK);
+	archive_entry_set_perm(ae, 0777);
+	archive_entry_set_size(ae, 0);
+	archive_entry_copy_symlink(ae, e->link);
+	if (sk != NULL && sk->header != NULL && sk->header(sk->arg, e, err, errlen) != 0) {
+		gd_v_broken(c, err, errlen, err);
+		goto out;
+	}
+	settle(c, e);
+	gd_vzip_local(c, e, (uint64_t)archive_read_header_position(c->a));
+	if (sk != NULL && sk->done != NULL && sk->done(sk->arg, e, err, errlen) != 0) {
+		gd_v_broken(c, err, errlen, err);
+		goto out;
+	}
+	if (report != NULL)
+		report(report_arg, e);
+	ret = 0;
+out:
+	gd_buf_free(&target);
+	return ret;
+}
+
 static int
 one_entry(struct vctx *c, struct archive_entry *ae,
     void (*report)(void *, const struct gd_verify_entry *), void *report_arg,
@@ -438,6 +496,11 @@ one_entry(struct vctx *c, struct archive_entry *ae,
 
 	if (check_header(c, ae, &e, &norm, &linknorm, err, errlen) != 0)
 		goto out;
+	if (c->zip && c->o->zip_links != NULL && e.type == GD_VT_FILE &&
+	    gd_map_get(c->o->zip_links, e.path) != NULL) {
+		ret = zip_symlink(c, ae, &e, report, report_arg, err, errlen);
+		goto out;
+	}
 	if (sk != NULL && sk->header != NULL && sk->header(sk->arg, &e, err, errlen) != 0) {
 		gd_v_broken(c, err, errlen, err);
 		goto out;

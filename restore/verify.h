@@ -79,6 +79,9 @@ struct gd_verify_opts {
 	                                        * whole archives */
 	const struct gd_manifest *manifest;    /* NULL: check the structure, report hashes */
 	const struct gd_verify_sink *sink;     /* NULL: none */
+	const struct gd_map *zip_links;        /* a zip's symlinks (paths, normalised), read
+	                                        * from its central directory first: their
+	                                        * data is the target; restored as symlinks */
 	int threads;                           /* 1: all on the caller's thread; 2 (default,
 	                                        * as 0): decompress on a second one */
 };

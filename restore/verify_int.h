@@ -15,6 +15,7 @@
 #include "gd.h"
 #include "map.h"
 #include "verify.h"
+#include "zipcd.h"
 
 #define RAW_BUF (1u << 20)      /* one read of the raw archive */
 #define SLOT (1u << 20)         /* one block from the source to the parser */
@@ -82,10 +83,8 @@ struct zwalk {
 	size_t nloc, caploc;
 	struct gd_map byoff;            /* "offset" -> index in loc */
 	unsigned char *used;            /* per loc: named by the central directory */
-	struct gd_buf pend;             /* central bytes not yet parsed */
-	uint64_t pos;                   /* stream offset of pend's first byte */
-	int began, ended;               /* walking; the end record was read */
-	uint64_t central, declared;     /* entries listed; the end record's count (or ~0) */
+	struct gd_zipcd cd;             /* the walk, once begun */
+	int began;
 };
 
 struct seen {
@@ -119,6 +118,7 @@ struct vctx {
 	uint64_t linkwork;
 
 	int zip;                        /* the data is a zip (starts with PK) */
+	struct gd_buf *hold;            /* content kept, not sunk: a zip symlink's target */
 	struct zwalk zw;
 
 	char *cur;                      /* the entry being read, as stored */

@@ -246,27 +246,36 @@ fail:
 	return -1;
 }
 
+/* One more raw block into s->raw, counted and hashed. Returns its length,
+ * 0 at the end (raw_eof set), -1 with s->err filled. */
+static ssize_t
+raw_more(struct source *s)
+{
+	char err[GD_ERRLEN];
+	ssize_t n;
+
+	err[0] = '\0';
+	n = s->rd(s->rdarg, s->raw, RAW_BUF, err, sizeof(err));
+	if (n < 0) {
+		snprintf(s->err, sizeof(s->err), "%s", err);
+		return -1;
+	}
+	if (n == 0)
+		s->raw_eof = 1;
+	atomic_fetch_add(&s->rawtotal, (uint64_t)n);
+	if (s->whole != NULL)
+		EVP_DigestUpdate(s->whole, s->raw, (size_t)n);
+	return n;
+}
+
 /* After the compressed stream: read what follows it, so that the hash of the
  * whole archive covers every byte. */
 static int
 source_drain(struct source *s)
 {
-	char err[GD_ERRLEN];
-	ssize_t n;
-
-	while (!s->raw_eof && !atomic_load(&s->cancel)) {
-		err[0] = '\0';
-		n = s->rd(s->rdarg, s->raw, RAW_BUF, err, sizeof(err));
-		if (n < 0) {
-			snprintf(s->err, sizeof(s->err), "%s", err);
+	while (!s->raw_eof && !atomic_load(&s->cancel))
+		if (raw_more(s) < 0)
 			return -1;
-		}
-		if (n == 0)
-			s->raw_eof = 1;
-		atomic_fetch_add(&s->rawtotal, (uint64_t)n);
-		if (s->whole != NULL)
-			EVP_DigestUpdate(s->whole, s->raw, (size_t)n);
-	}
 	return 0;
 }
 
@@ -274,7 +283,6 @@ source_drain(struct source *s)
 static int
 gz_fill(struct source *s, unsigned char *buf, size_t *len)
 {
-	char err[GD_ERRLEN];
 	ssize_t n;
 	int rc;
 
@@ -284,21 +292,11 @@ gz_fill(struct source *s, unsigned char *buf, size_t *len)
 				snprintf(s->err, sizeof(s->err), "truncated gzip input");
 				return -1;
 			}
-			err[0] = '\0';
-			n = s->rd(s->rdarg, s->raw, RAW_BUF, err, sizeof(err));
-			if (n < 0) {
-				snprintf(s->err, sizeof(s->err), "%s", err);
+			if ((n = raw_more(s)) < 0)
 				return -1;
-			}
-			if (n == 0) {
-				s->raw_eof = 1;
-				continue;
-			}
-			atomic_fetch_add(&s->rawtotal, (uint64_t)n);
-			if (s->whole != NULL)
-				EVP_DigestUpdate(s->whole, s->raw, (size_t)n);
 			s->z.next_in = s->raw;
 			s->z.avail_in = (uInt)n;
+			continue;
 		}
 		s->z.next_out = buf + *len;
 		s->z.avail_out = (uInt)(SLOT - *len);
@@ -307,16 +305,8 @@ gz_fill(struct source *s, unsigned char *buf, size_t *len)
 		if (rc == Z_STREAM_END) {
 			/* another member follows, or the end */
 			while (s->z.avail_in == 0 && !s->raw_eof) {
-				n = s->rd(s->rdarg, s->raw, RAW_BUF, err, sizeof(err));
-				if (n < 0) {
-					snprintf(s->err, sizeof(s->err), "%s", err);
+				if ((n = raw_more(s)) < 0)
 					return -1;
-				}
-				if (n == 0)
-					s->raw_eof = 1;
-				atomic_fetch_add(&s->rawtotal, (uint64_t)n);
-				if (s->whole != NULL)
-					EVP_DigestUpdate(s->whole, s->raw, (size_t)n);
 				s->z.next_in = s->raw;
 				s->z.avail_in = (uInt)n;
 			}

@@ -111,24 +111,6 @@ out:
 
 /* --- the central directory, walked as it streams past --- */
 
-static uint32_t
-le16(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8;
-}
-
-static uint32_t
-le32(const unsigned char *p)
-{
-	return le16(p) | le16(p + 2) << 16;
-}
-
-static uint64_t
-le64(const unsigned char *p)
-{
-	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
-
 void
 gd_vzip_keep(struct vctx *c, const unsigned char *b, size_t len, uint64_t start)
 {
@@ -164,70 +146,38 @@ gd_vzip_local(struct vctx *c, const struct gd_verify_entry *e, uint64_t off)
 	z->nloc++;
 }
 
-/* The zip64 extended information of a central record: the fields that are
- * 0xffffffff in the record come from it, in this order. */
-static void
-zip64_fields(const unsigned char *x, size_t n, uint64_t *usize, uint64_t *csize, uint64_t *off)
-{
-	while (n >= 4) {
-		size_t id = le16(x), len = le16(x + 2), at = 4;
-
-		if (len > n - 4)
-			return;
-		if (id == 1) {
-			uint64_t *f[3] = { usize, csize, off };
-			int i;
-
-			for (i = 0; i < 3; i++) {
-				if (*f[i] != 0xffffffffu)
-					continue;
-				if (at + 8 > 4 + len)
-					return;
-				*f[i] = le64(x + at);
-				at += 8;
-			}
-			return;
-		}
-		x += 4 + len;
-		n -= 4 + len;
-	}
-}
-
-/* One central directory record (46 bytes and its name, extra and comment). */
+/* One central directory record, against the entry its local header gave. */
 static int
-central_entry(struct vctx *c, const unsigned char *p, size_t nlen, size_t elen, char *err,
-    size_t errlen)
+central_entry(void *arg, const struct gd_zipcd_rec *r, char *err, size_t errlen)
 {
+	struct vctx *c = arg;
 	struct zwalk *z = &c->zw;
-	uint64_t csize = le32(p + 20), usize = le32(p + 24), off = le32(p + 42);
-	unsigned host = le16(p + 4) >> 8, mode = le32(p + 38) >> 16;
 	struct zlocal *l;
 	char key[32], *norm = NULL;
 	size_t *i;
 	int flags, ret = -1;
 
-	z->central++;
 	free(c->cur);
-	c->cur = gd_xasprintf("%.*s", (int)nlen, (const char *)p + 46);
-	if (strlen(c->cur) != nlen)
+	c->cur = gd_xasprintf("%.*s", (int)r->nlen, r->name);
+	if (strlen(c->cur) != r->nlen)
 		return gd_v_refuse(c, err, errlen, "a NUL byte in a name of the zip central directory");
-	zip64_fields(p + 46 + nlen, elen, &usize, &csize, &off);
 	flags = gd_path_norm(c->cur, &norm);
 	if (flags & (GD_PATH_ABSOLUTE | GD_PATH_DOTDOT)) {
 		gd_v_refuse(c, err, errlen, "%s in the zip central directory: unzip extracts by this "
 		    "name", flags & GD_PATH_ABSOLUTE ? "absolute path" : "'..' in the path");
 		goto out;
 	}
-	snprintf(key, sizeof(key), "%llu", (unsigned long long)off);
+	snprintf(key, sizeof(key), "%llu", (unsigned long long)r->off);
 	if ((i = gd_map_get(&z->byoff, key)) == NULL) {
 		gd_v_refuse(c, err, errlen, "the zip central directory points at byte %llu, where no "
-		    "entry was read: unzip would see another archive", (unsigned long long)off);
+		    "entry was read: unzip would see another archive", (unsigned long long)r->off);
 		goto out;
 	}
 	l = &z->loc[*i];
 	if (z->used[*i]) {
 		gd_v_refuse(c, err, errlen, "a second central directory entry for the local header at "
-		    "byte %llu (%s): overlapping entries, a zip bomb", (unsigned long long)off, l->path);
+		    "byte %llu (%s): overlapping entries, a zip bomb", (unsigned long long)r->off,
+		    l->path);
 		goto out;
 	}
 	z->used[*i] = 1;
@@ -236,14 +186,22 @@ central_entry(struct vctx *c, const unsigned char *p, size_t nlen, size_t elen, 
 		    "header: unzip would extract it by the central name", l->path);
 		goto out;
 	}
-	if (host == 3 && (mode & AE_IFMT) != 0 && gd_vlink_bad_type(mode & AE_IFMT) != NULL) {
+	if (r->host == 3 && (r->mode & AE_IFMT) != 0 && gd_vlink_bad_type(r->mode & AE_IFMT) != NULL) {
 		gd_v_refuse(c, err, errlen, "%s (zip central directory)",
-		    gd_vlink_bad_type(mode & AE_IFMT));
+		    gd_vlink_bad_type(r->mode & AE_IFMT));
 		goto out;
 	}
-	if (l->type == GD_VT_FILE && usize != l->size) {
+	/* a symlink streamed as a file, to a sink that wrote it so: wrong on the target */
+	if (r->host == 3 && (r->mode & AE_IFMT) == AE_IFLNK && l->type == GD_VT_FILE &&
+	    c->o->sink != NULL) {
+		gd_v_refuse(c, err, errlen, "a symlink in the zip central directory, restored as a "
+		    "file: a zip's symlinks are known only from its end; restore it from a file on "
+		    "its host (a glob), whose central directory is read first");
+		goto out;
+	}
+	if (l->type == GD_VT_FILE && r->usize != l->size) {
 		gd_v_refuse(c, err, errlen, "the zip central directory says %llu bytes, its data held %llu",
-		    (unsigned long long)usize, (unsigned long long)l->size);
+		    (unsigned long long)r->usize, (unsigned long long)l->size);
 		goto out;
 	}
 	ret = 0;
@@ -252,59 +210,17 @@ out:
 	return ret;
 }
 
-/* Parses the whole records in z->pend; keeps a partial one for later. */
 static int
-walk(struct vctx *c, char *err, size_t errlen)
+feed_cd(struct vctx *c, const unsigned char *b, size_t len, char *err, size_t errlen)
 {
-	struct zwalk *z = &c->zw;
-	size_t at = 0;
+	int rc = gd_zipcd_feed(&c->zw.cd, b, len, err, errlen);
 
-	for (;;) {
-		const unsigned char *p = (const unsigned char *)z->pend.data + at;
-		size_t left = z->pend.len - at, need;
-		uint32_t sig;
-
-		if (z->ended && left > 0) {
-			free(c->cur);
-			c->cur = NULL;
-			return gd_v_refuse(c, err, errlen, "%zu bytes after the zip's end record: unzip "
-			    "would look for another archive there", left);
-		}
-		if (left < 4)
-			break;
-		sig = le32(p);
-		if (sig == 0x02014b50) {         /* central file header */
-			if (left < 46 || left < (need = 46 + le16(p + 28) + le16(p + 30) + le16(p + 32)))
-				break;
-			if (central_entry(c, p, le16(p + 28), le16(p + 30), err, errlen) != 0)
-				return -1;
-		} else if (sig == 0x06064b50) {  /* zip64 end of central directory */
-			if (left < 56 || le64(p + 4) > 1u << 20 || left < (need = 12 + le64(p + 4)))
-				break;
-			z->declared = le64(p + 32);
-		} else if (sig == 0x07064b50) {  /* zip64 locator */
-			if (left < (need = 20))
-				break;
-		} else if (sig == 0x06054b50) {  /* end of central directory */
-			if (left < 22 || left < (need = 22 + le16(p + 20)))
-				break;
-			if (le16(p + 10) != 0xffff)
-				z->declared = le16(p + 10);
-			z->ended = 1;
-		} else {
-			free(c->cur);
-			c->cur = NULL;
-			return gd_v_refuse(c, err, errlen, "zip byte %llu: not a record of the central "
-			    "directory (signature %08x)", (unsigned long long)(z->pos + at), sig);
-		}
-		at += need;
+	if (rc == -2) {  /* not a central directory: the parser's reason */
+		free(c->cur);
+		c->cur = NULL;
+		return gd_v_refuse(c, err, errlen, "%s", err);
 	}
-	if (at > 0) {
-		memmove(z->pend.data, z->pend.data + at, z->pend.len - at);
-		z->pend.len -= at;
-		z->pos += at;
-	}
-	return 0;
+	return rc;
 }
 
 int
@@ -312,8 +228,7 @@ gd_vzip_feed(struct vctx *c, const unsigned char *b, size_t len, char *err, size
 {
 	if (!c->zw.began || len == 0)
 		return 0;
-	gd_buf_add(&c->zw.pend, b, len);
-	return walk(c, err, errlen);
+	return feed_cd(c, b, len, err, errlen);
 }
 
 int
@@ -325,8 +240,7 @@ gd_vzip_begin(struct vctx *c, char *err, size_t errlen)
 	int found = 0;
 
 	z->began = 1;
-	z->pos = cd;
-	z->declared = ~(uint64_t)0;
+	gd_zipcd_begin(&z->cd, cd, central_entry, c);
 	z->used = gd_xcalloc(z->nloc > 0 ? z->nloc : 1, 1);
 	for (i = 0; i < ZKEEP; i++) {  /* oldest first */
 		k = (z->next + i) % ZKEEP;
@@ -356,14 +270,15 @@ gd_vzip_end(struct vctx *c, char *err, size_t errlen)
 
 	free(c->cur);
 	c->cur = NULL;
-	if (!z->ended)
+	if (!z->cd.ended)
 		return gd_v_broken(c, err, errlen, "no end record of the zip central directory: "
 		    "a truncated zip");
-	if (z->central != z->nloc || (z->declared != ~(uint64_t)0 && z->declared != z->central)) {
+	if (z->cd.central != z->nloc || (z->cd.declared != ~(uint64_t)0 &&
+	    z->cd.declared != z->cd.central)) {
 		return gd_v_refuse(c, err, errlen, "the zip central directory lists %llu entries (its "
 		    "end record says %lld), the archive holds %llu: unzip would see another archive",
-		    (unsigned long long)z->central, z->declared == ~(uint64_t)0 ? -1ll :
-		    (long long)z->declared, (unsigned long long)z->nloc);
+		    (unsigned long long)z->cd.central, z->cd.declared == ~(uint64_t)0 ? -1ll :
+		    (long long)z->cd.declared, (unsigned long long)z->nloc);
 	}
 	return 0;
 }
@@ -381,6 +296,6 @@ gd_vzip_free(struct vctx *c)
 	free(z->loc);
 	free(z->used);
 	gd_map_free(&z->byoff);
-	gd_buf_free(&z->pend);
+	gd_zipcd_free(&z->cd);
 	memset(z, 0, sizeof(*z));
 }

@@ -64,12 +64,15 @@ local function parts_of(d, pick, path, arch_names)
   if pick.is_dir then
     for _, a in ipairs(arch_names) do
       parts[#parts + 1] = { label = pick.name .. "/" .. a.file, name = a.file, src_cmd = "cat -- " .. q(path .. "/" .. a.file),
-        into = a.into or ".", raw = a.kind == "file", manifest = manifest(a.manifest or b.manifest, path, a.file) }
+        into = a.into or ".", raw = a.kind == "file", manifest = manifest(a.manifest or b.manifest, path, a.file),
+        zip_path = a.kind ~= "file" and a.file:match("%.zip$") and (path .. "/" .. a.file) or nil }
     end
   else
     parts[1] = { label = pick.name, name = pick.name,
       src_cmd = b.cmd and expand_src(b.cmd) or ("cat -- " .. q(path)),
-      into = ".", raw = b.kind == "file", manifest = manifest(b.manifest, b.dir or "/", pick.name) }
+      into = ".", raw = b.kind == "file", manifest = manifest(b.manifest, b.dir or "/", pick.name),
+      -- a zip file's central directory is read first, so that its symlinks are restored as symlinks
+      zip_path = not b.cmd and b.kind == "archive" and pick.name:match("%.zip$") and path or nil }
   end
   return parts
 end
@@ -222,6 +225,7 @@ local function stream_parts(restore, bh, th, parts, dir, compress, log, id)
     local s, merr, mkind = restore.stream { src = bh, src_cmd = p.src_cmd, dst = th, dst_cmd = dst_cmd, name = p.name,
       raw = p.raw, compress = compress or nil, manifest_cmd = p.manifest and p.manifest.cmd,
       manifest_name = p.manifest and p.manifest.name, manifest_format = p.manifest and p.manifest.format,
+      zip_path = p.zip_path,
       timeout_ms = 120000 }
     if not s then return V, S, bh .. ": " .. merr, mkind == "unreachable" and 3 or 1 end
     for _, k in ipairs({ "entries", "files", "bytes", "archive_bytes" }) do V[k] = V[k] + s[k] end

@@ -9,7 +9,12 @@
 #include <archive_entry.h>
 #include <openssl/evp.h>
 
+#include <inttypes.h>
+#include <stdio.h>
+
 #include "lua_bind.h"
+#include "quote.h"
+#include "zipcd.h"
 #include "pool.h"
 #include "verify.h"
 
@@ -25,6 +30,7 @@ struct job {
 	const char *compress;           /* "zstd", "gzip" or NULL: the stream to the target */
 	int raw;                        /* one file, not an archive: hashed whole */
 	int same;                       /* src and dst are one host: one session, one thread */
+	const struct gd_map *zip_links; /* a zip file's symlinks, from its central directory */
 	struct gd_verify_result vr;
 	int vrc, failed;
 	char werr[GD_ERRLEN];
@@ -205,6 +211,7 @@ drill_filter(void *arg, gd_ssh_read_fn rd, gd_ssh_write_fn wr, void *ctx, char *
 		gd_verify_limits_default(&o.limits);
 		o.name = j->name;
 		o.manifest = j->manifest;
+		o.zip_links = j->zip_links;
 		o.sink = &sink;
 		o.threads = j->same ? 1 : 2;  /* libssh2: one thread per session */
 		j->vrc = gd_verify_stream(v_read, j, &o, NULL, NULL, &j->vr, err, errlen);
@@ -225,56 +232,135 @@ out:
 	return ret;
 }
 
-/* A manifest streamed from a command's stdout into the parser: any size. */
-struct mfetch {
-	struct gd_manifest *m;
-	int failed;
+/* A command's stdout on host si, at most cap bytes of it, into out. */
+struct capture {
+	struct gd_buf *out;
+	size_t cap;
+	struct gd_zipcd *cd;      /* or: fed to this parser */
+	struct gd_manifest *man;  /* or: to this one */
+	int failed;               /* the parser refused it */
 };
 
 static int
-manifest_filter(void *arg, gd_ssh_read_fn rd, gd_ssh_write_fn wr, void *ctx, char *err,
+capture_filter(void *arg, gd_ssh_read_fn rd, gd_ssh_write_fn wr, void *ctx, char *err,
     size_t errlen)
 {
-	struct mfetch *f = arg;
+	struct capture *f = arg;
 	char buf[65536];
 	ssize_t n;
 
 	(void)wr;
 	while ((n = rd(ctx, buf, sizeof(buf), err, errlen)) > 0) {
-		if (gd_manifest_feed(f->m, buf, (size_t)n, err, errlen) != 0) {
-			f->failed = 1;
-			return -1;
+		if (f->cd != NULL || f->man != NULL) {
+			if ((f->cd != NULL ? gd_zipcd_feed(f->cd, buf, (size_t)n, err, errlen) :
+			    gd_manifest_feed(f->man, buf, (size_t)n, err, errlen)) != 0) {
+				f->failed = 1;
+				return -1;
+			}
+		} else if (f->out->len + (size_t)n <= f->cap) {
+			gd_buf_add(f->out, buf, (size_t)n);
 		}
 	}
-	if (n < 0)
-		return -1;
-	if (gd_manifest_end(f->m, err, errlen) != 0) {
-		f->failed = 1;
-		return -1;
-	}
-	return 0;
+	return n < 0 ? -1 : 0;
 }
 
-/* Reads the manifest that cmd prints on host si into m. Returns 0, or -1
- * with err filled (*unreachable set when the host could not be used). */
+/* Runs cmd on host si through the capture f; *unreachable (when not NULL)
+ * says whether a failure was the host's. */
 static int
-fetch_manifest(struct gd_ssh *s, size_t si, const char *cmd, struct gd_manifest *m,
-    int *unreachable, char *err, size_t errlen)
+run_capture(struct gd_ssh *s, size_t si, const char *cmd, struct capture *f, int *unreachable,
+    char *err, size_t errlen)
 {
 	struct gd_ssh_stream_result sr;
-	struct mfetch f = { m, 0 };
-	int rc;
+	int rc = gd_ssh_stream(s, si, cmd, si, "cat >/dev/null", capture_filter, f, &sr, err, errlen);
 
-	rc = gd_ssh_stream(s, si, cmd, si, "cat >/dev/null", manifest_filter, &f, &sr, err, errlen);
-	*unreachable = rc != 0 && !f.failed && sr.src_status != GD_SSH_OK;
+	if (unreachable != NULL)
+		*unreachable = rc != 0 && !f->failed && sr.src_status != GD_SSH_OK;
 	if (rc == 0 && sr.src_exit != 0) {
 		char *e = gd_utf8_clean(sr.src_err.data != NULL ? sr.src_err.data : "", sr.src_err.len);
 
-		gd_errf(err, errlen, "cannot read the manifest %s: exit %d: %s", m->file, sr.src_exit, e);
+		gd_errf(err, errlen, "%s: exit %d: %s", cmd, sr.src_exit, e);
 		free(e);
 		rc = -1;
 	}
 	gd_ssh_stream_result_free(&sr);
+	return rc;
+}
+
+static int
+zip_link_rec(void *arg, const struct gd_zipcd_rec *r, char *err, size_t errlen)
+{
+	struct gd_map *links = arg;
+	char *name, *norm;
+
+	(void)err;
+	(void)errlen;
+	if (r->host != 3 || (r->mode & 0170000) != 0120000)
+		return 0;
+	name = gd_xasprintf("%.*s", (int)r->nlen, r->name);
+	gd_path_norm(name, &norm);  /* the verifier refuses what does not normalise well */
+	gd_map_put(links, norm, 1);
+	free(norm);
+	free(name);
+	return 0;
+}
+
+/* The symlinks of the zip file at path on host si, from its central
+ * directory (read by offset, before its entries stream), into links. */
+static int
+fetch_zip_links(struct gd_ssh *s, size_t si, const char *path, struct gd_map *links,
+    char *err, size_t errlen)
+{
+	struct gd_buf q = { 0 }, cmd = { 0 }, tail = { 0 };
+	struct capture f = { &tail, 70000, NULL, NULL, 0 };
+	struct gd_zipcd cd;
+	uint64_t fsize, off, size;
+	char *nl;
+	int ret = -1;
+
+	gd_shell_quote_str(&q, path);
+	gd_buf_printf(&cmd, "stat -c %%s -- %s && tail -c 65634 -- %s", q.data, q.data);
+	if (run_capture(s, si, cmd.data, &f, NULL, err, errlen) != 0)
+		goto out;
+	gd_buf_add(&tail, "", 1);
+	nl = memchr(tail.data, '\n', tail.len);
+	if (nl == NULL || sscanf(tail.data, "%" SCNu64, &fsize) != 1) {
+		gd_errf(err, errlen, "%s: cannot read its size and end", path);
+		goto out;
+	}
+	if (gd_zipcd_locate((unsigned char *)nl + 1, tail.len - 1 - (size_t)(nl + 1 - tail.data),
+	    fsize, &off, &size, err, errlen) != 0)
+		goto out;
+	cmd.len = 0;
+	gd_buf_printf(&cmd, "tail -c +%" PRIu64 " -- %s | head -c %" PRIu64, off + 1, q.data, size);
+	gd_zipcd_begin(&cd, off, zip_link_rec, links);
+	f.cd = &cd;
+	ret = run_capture(s, si, cmd.data, &f, NULL, err, errlen);
+	gd_zipcd_free(&cd);
+out:
+	if (ret != 0 && strncmp(err, path, strlen(path)) != 0) {
+		char e[GD_ERRLEN];
+
+		snprintf(e, sizeof(e), "%s: the zip central directory: %s", path, err);
+		snprintf(err, errlen, "%s", e);
+	}
+	gd_buf_free(&q);
+	gd_buf_free(&cmd);
+	gd_buf_free(&tail);
+	return ret;
+}
+
+/* Reads the manifest that cmd prints on host si into m, streamed whatever its
+ * size. Returns 0, or -1 with err filled (*unreachable set when the host
+ * could not be used). */
+static int
+fetch_manifest(struct gd_ssh *s, size_t si, const char *cmd, struct gd_manifest *m,
+    int *unreachable, char *err, size_t errlen)
+{
+	struct capture f = { NULL, 0, NULL, m, 0 };
+	int rc = run_capture(s, si, cmd, &f, unreachable, err, errlen);
+
+	if (rc == 0 && gd_manifest_end(m, err, errlen) != 0)
+		rc = -1;
 	return rc;
 }
 
@@ -396,7 +482,8 @@ static int
 l_stream(lua_State *L)
 {
 	const struct gd_script_env *env = gd_lua_env(L);
-	const char *src, *dst, *src_cmd, *dst_cmd, *mcmd, *mfmt;
+	const char *src, *dst, *src_cmd, *dst_cmd, *mcmd, *mfmt, *zpath;
+	struct gd_map zlinks = { 0 };
 	struct gd_ssh *s;
 	struct gd_manifest man;
 	struct gd_ssh_stream_result sr;
@@ -454,6 +541,17 @@ l_stream(lua_State *L)
 		}
 		j.manifest = &man;
 	}
+	zpath = field(L, "zip_path", 0);
+	if (zpath != NULL && fetch_zip_links(s, sc, zpath, &zlinks, err, sizeof(err)) != 0) {
+		gd_ssh_set_timeout(s, gd_pool_timeout(env->pool));
+		gd_manifest_free(&man);
+		gd_map_free(&zlinks);
+		luaL_pushfail(L);
+		lua_pushstring(L, err);
+		lua_pushstring(L, "manifest");
+		return 3;
+	}
+	j.zip_links = zpath != NULL ? &zlinks : NULL;
 	j.same = sc == dc;
 	rc = gd_ssh_stream(s, sc, src_cmd, dc, dst_cmd, drill_filter, &j, &sr, err, sizeof(err));
 	gd_ssh_set_timeout(s, gd_pool_timeout(env->pool));
@@ -461,6 +559,7 @@ l_stream(lua_State *L)
 	gd_ssh_stream_result_free(&sr);
 	gd_verify_result_free(&j.vr);
 	gd_manifest_free(&man);
+	gd_map_free(&zlinks);
 	return 1;
 }
 
