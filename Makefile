@@ -31,7 +31,10 @@ TEST_LIBS = $(shell pkg-config --libs $(TEST_PKGS))
 SRC_DIRS = $(sort $(dir $(wildcard runner/*/))) restore/ reports/
 MAIN     = runner/cli/main.c
 SRCS     = $(filter-out $(MAIN),$(wildcard $(addsuffix *.c,$(SRC_DIRS))))
-OBJS     = $(SRCS:%.c=$(BUILD)/%.o)
+# lua/ is built into the binary (runner/engine/luasrc.h)
+LUA_SRCS = $(sort $(shell find lua -name '*.lua'))
+LUA_OBJ  = $(BUILD)/gen/lua_embed.o
+OBJS     = $(SRCS:%.c=$(BUILD)/%.o) $(LUA_OBJ)
 HDRS     = $(wildcard $(addsuffix *.h,$(SRC_DIRS)))
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -62,6 +65,13 @@ $(BUILD)/%.o: %.c $(HDRS)
 $(BUILD)/tests/%: tests/unit/%.c $(OBJS) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(call quiet,CC,$<)$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(TEST_PKGS)) -o $@ $< $(OBJS) $(LIBS) $(TEST_LIBS) $(LDFLAGS)
+
+$(BUILD)/gen/lua_embed.c: $(LUA_SRCS) runner/engine/embed-lua.sh
+	@mkdir -p $(dir $@)
+	$(call quiet,GEN,$@)sh runner/engine/embed-lua.sh $(LUA_SRCS) > $@.tmp && mv -f $@.tmp $@
+
+$(LUA_OBJ): $(BUILD)/gen/lua_embed.c runner/engine/luasrc.h
+	$(call quiet,CC,$<)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # apt-get install of what is missing; a no-op when everything is there.
 deps:
@@ -101,9 +111,8 @@ demo: deps
 	@bash scenarios/demo.sh
 
 install: gameday
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/lua $(DESTDIR)$(DATADIR)/scenarios
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/scenarios
 	install -m 755 gameday $(DESTDIR)$(BINDIR)/gameday
-	cp -R lua/. $(DESTDIR)$(DATADIR)/lua/
 	cp -R scenarios/. $(DESTDIR)$(DATADIR)/scenarios/
 
 clean:

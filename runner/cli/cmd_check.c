@@ -56,7 +56,7 @@ static int
 list_faults(int json)
 {
 	char err[4096], *luadir = gd_lua_dir(), *out = NULL;
-	struct gd_script *s = gd_script_new(luadir, NULL, err, sizeof(err));
+	struct gd_script *s = gd_script_new(gd_lua_override(), NULL, err, sizeof(err));
 	json_t *cat = NULL, *f;
 	size_t i, k;
 	int ret = GD_EXIT_UNREACHABLE;
@@ -251,7 +251,7 @@ gd_cmd_check(int argc, char **argv)
 			gd_inventory_free(&inv);
 			continue;
 		}
-		if (s == NULL && (s = gd_script_new(luadir, &env, err, sizeof(err))) == NULL) {
+		if (s == NULL && (s = gd_script_new(gd_lua_override(), &env, err, sizeof(err))) == NULL) {
 			gd_warnx("%s", err);
 			free(luadir);
 			return GD_EXIT_UNREACHABLE;
@@ -386,7 +386,7 @@ gd_cmd_list(int argc, char **argv)
 	state = gd_state_dir(state_opt);
 	played = last_played(state);
 	luadir = gd_lua_dir();
-	s = gd_script_new(luadir, NULL, err, sizeof(err));
+	s = gd_script_new(gd_lua_override(), NULL, err, sizeof(err));
 	if (s == NULL)
 		gd_warnx("%s", err);
 	if (!json && s != NULL && nnames > 0)

@@ -87,7 +87,7 @@ run(const struct probe_opts *po)
 	env.inv = po->inventory != NULL ? &inv : NULL;
 	env.ssh = &so;
 	luadir = gd_lua_dir();
-	if ((s = gd_script_new(luadir, &env, err, sizeof(err))) == NULL) {
+	if ((s = gd_script_new(gd_lua_override(), &env, err, sizeof(err))) == NULL) {
 		gd_warnx("%s", err);
 		ret = GD_EXIT_UNREACHABLE;
 		goto out;

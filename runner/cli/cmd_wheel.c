@@ -158,7 +158,7 @@ load_catalog(const char *dir, struct scn **out, size_t *nout, char *err, size_t 
 	closedir(d);
 	if (n > 0)
 		qsort(v, n, sizeof(*v), by_file);
-	if ((s = gd_script_new(luadir, NULL, err, errlen)) == NULL)
+	if ((s = gd_script_new(gd_lua_override(), NULL, err, errlen)) == NULL)
 		goto out;
 	for (i = 0; i < n; i++) {
 		json_t *args = json_pack("{s:s}", "file", v[i].file), *dj = NULL;

@@ -1,5 +1,5 @@
 /* script.c: the Lua state: allow-listed libraries, a require confined to
- * gameday's lua/ directory, text-only chunks, one protected call with a
+ * gameday's own Lua (built into the binary, or $GAMEDAY_LUA_DIR), text-only chunks, one protected call with a
  * traceback for everything, the limits of lua_guard.c (a memory cap,
  * deadlines and aborts no pcall catches), and a watchdog thread for what a
  * hook cannot stop (C code that does not return): past a deadline by
@@ -26,6 +26,7 @@
 
 #define HOOK_COUNT 10000
 #define CLOSE_MS 10000     /* for lua_close (our own finalizers) */
+#include "luasrc.h"
 
 volatile sig_atomic_t gd_abort_signal;
 static volatile sig_atomic_t nsignals;
@@ -89,6 +90,14 @@ gd_lua_memory_parse(const char *s, size_t *bytes, char *err, size_t errlen)
 		return gd_errf(err, errlen, "--lua-memory: '%s': give at least 1M", s);
 	*bytes = (size_t)v;
 	return 0;
+}
+
+const char *
+gd_lua_override(void)
+{
+	const char *env = getenv("GAMEDAY_LUA_DIR");
+
+	return env != NULL && env[0] != '\0' ? env : NULL;
 }
 
 char *
@@ -162,16 +171,72 @@ module_path(const char *dir, const char *name, const char *suffix)
 	return path;
 }
 
-/* require(name) for gameday's own modules: C modules from the preload
- * table, Lua ones from LUA_DIR/name/with/slashes.lua, text chunks only. */
+/* Loads module name's Lua file from dir (name/with/slashes.lua, else the
+ * package name/init.lua), a text chunk only; pushes the chunk and its path.
+ * as_ours: named as the built-in Lua is ("=lua/PATH"), so that the guard
+ * trusts it as gameday's own code (a unit test's fakes). Returns LUA_OK,
+ * LUA_ERRFILE when there is no such file, or a load error (its message pushed). */
+static int
+load_from_dir(lua_State *L, const char *dir, const char *name, int as_ours)
+{
+	char *path = module_path(dir, name, ".lua"), *src, *chunk, e[GD_ERRLEN];
+	size_t len;
+	int rc;
+
+	if (access(path, R_OK) != 0) {  /* a package: name/init.lua */
+		free(path);
+		path = module_path(dir, name, "/init.lua");
+	}
+	if (access(path, R_OK) != 0) {
+		free(path);
+		return LUA_ERRFILE;
+	}
+	if (!as_ours) {
+		rc = luaL_loadfilex(L, path, "t");
+	} else if ((src = gd_read_file(path, 0, &len, e, sizeof(e))) == NULL) {
+		lua_pushstring(L, e);
+		rc = LUA_ERRERR;  /* there, but unreadable: raised */
+	} else {
+		chunk = gd_xasprintf("=lua/%s", path);
+		rc = luaL_loadbufferx(L, src, len, chunk, "t");
+		free(chunk);
+		free(src);
+	}
+	if (rc == LUA_OK)
+		lua_pushstring(L, path);
+	free(path);
+	return rc;
+}
+
+/* Loads module name from the copy of lua/ built into the binary. */
+static int
+load_embedded(lua_State *L, const char *name)
+{
+	const struct gd_lua_module *m = gd_lua_module(name);
+	char *chunk;
+	int rc;
+
+	if (m == NULL)
+		return LUA_ERRFILE;
+	chunk = gd_xasprintf("=%s", m->path);
+	rc = luaL_loadbufferx(L, m->src, m->len, chunk, "t");
+	free(chunk);
+	if (rc == LUA_OK)
+		lua_pushstring(L, m->path);
+	return rc;
+}
+
+/* require(name) for gameday's own modules: a unit test's fakes first, then C
+ * modules from the preload table, then Lua ones from the copy built into the
+ * binary (or from $GAMEDAY_LUA_DIR), text chunks only. */
 static int
 safe_require(lua_State *L)
 {
 	const char *name = luaL_checkstring(L, 1);
-	const char *dir;
-	char *path;
+	const struct gd_script_env *env = gd_lua_env(L);
+	const char *dir = NULL;
 	size_t i;
-	int rc;
+	int rc = LUA_ERRFILE;
 
 	lua_getfield(L, LUA_REGISTRYINDEX, "gameday.loaded");
 	lua_getfield(L, -1, name);
@@ -185,32 +250,32 @@ safe_require(lua_State *L)
 	if (strstr(name, "..") != NULL || name[0] == '.')
 		return luaL_error(L, "require: bad module name '%s'", name);
 
-	lua_getfield(L, LUA_REGISTRYINDEX, "gameday.preload");
-	lua_getfield(L, -1, name);
-	if (lua_iscfunction(L, -1)) {
-		lua_pushstring(L, name);
-		lua_call(L, 1, 1);
-	} else {
+	if (env != NULL && env->fakes != NULL)
+		rc = load_from_dir(L, env->fakes, name, 1);
+	if (rc == LUA_ERRFILE) {
+		lua_getfield(L, LUA_REGISTRYINDEX, "gameday.preload");
+		lua_getfield(L, -1, name);
+		lua_remove(L, -2);
+		if (lua_iscfunction(L, -1)) {
+			lua_pushstring(L, name);
+			lua_call(L, 1, 1);
+			goto loaded;
+		}
 		lua_pop(L, 1);
 		lua_getfield(L, LUA_REGISTRYINDEX, "gameday.lua_dir");
 		dir = lua_tostring(L, -1);
-		path = module_path(dir, name, ".lua");
-		if (access(path, R_OK) != 0) {  /* a package: name/init.lua */
-			free(path);
-			path = module_path(dir, name, "/init.lua");
-		}
-		rc = luaL_loadfilex(L, path, "t");
-		if (rc != LUA_OK) {
-			free(path);
-			if (rc == LUA_ERRFILE)
-				return luaL_error(L, "module '%s' not found in %s", name, dir);
-			return lua_error(L);
-		}
-		lua_pushstring(L, name);
-		lua_pushstring(L, path);
-		free(path);
-		lua_call(L, 2, 1);
+		lua_pop(L, 1);
+		rc = dir != NULL ? load_from_dir(L, dir, name, 0) : load_embedded(L, name);
 	}
+	if (rc == LUA_ERRFILE)
+		return luaL_error(L, "module '%s' not found in %s", name,
+		    dir != NULL ? dir : "gameday's built-in Lua");
+	if (rc != LUA_OK)
+		return lua_error(L);
+	lua_pushstring(L, name);
+	lua_insert(L, -2);  /* chunk, name, path */
+	lua_call(L, 2, 1);
+loaded:
 	if (lua_isnil(L, -1)) {
 		lua_pop(L, 1);
 		lua_pushboolean(L, 1);
@@ -438,21 +503,25 @@ gd_script_new(const char *lua_dir, const struct gd_script_env *env, char *err, s
 	struct gd_script *s;
 	char *init;
 
-	init = gd_xasprintf("%s/gameday/init.lua", lua_dir);
-	if (access(init, R_OK) != 0) {
-		gd_errf(err, errlen, "cannot find gameday's Lua files: %s: %s (set GAMEDAY_LUA_DIR)",
-		    init, strerror(errno));
+	if (lua_dir != NULL) {
+		init = gd_xasprintf("%s/gameday/init.lua", lua_dir);
+		if (access(init, R_OK) != 0) {
+			gd_errf(err, errlen, "cannot find gameday's Lua files: %s: %s (GAMEDAY_LUA_DIR)",
+			    init, strerror(errno));
+			free(init);
+			return NULL;
+		}
 		free(init);
-		return NULL;
 	}
-	free(init);
 	s = gd_xcalloc(1, sizeof(*s));
 	if (env != NULL)
 		s->env = *env;
 	s->g.mem_limit = s->env.lua_memory > 0 ? s->env.lua_memory : GD_LUA_MEMORY;
 	s->g.mem_reserve = s->g.mem_limit / 8 > ((size_t)16 << 20) ? s->g.mem_limit / 8 : (size_t)16 << 20;
-	s->lua_dir = gd_xstrdup(lua_dir);
-	s->g.trusted = gd_xasprintf("@%s/", lua_dir);
+	s->lua_dir = lua_dir != NULL ? gd_xstrdup(lua_dir) : NULL;
+	/* the built-in Lua's chunks are named "=lua/...": no file a scenario
+	 * loads is named so (files are "@PATH") */
+	s->g.trusted = lua_dir != NULL ? gd_xasprintf("@%s/", lua_dir) : gd_xstrdup("=lua/");
 	s->g.ntrusted = strlen(s->g.trusted);
 	if (start_watchdog(s) != 0) {
 		gd_errf(err, errlen, "cannot start the script's watchdog thread");
@@ -471,8 +540,10 @@ gd_script_new(const char *lua_dir, const struct gd_script_env *env, char *err, s
 	gd_lua_open_stops(s->L);
 	lua_pushlightuserdata(s->L, &s->env);
 	lua_setfield(s->L, LUA_REGISTRYINDEX, GD_ENV_KEY);
-	lua_pushstring(s->L, s->lua_dir);
-	lua_setfield(s->L, LUA_REGISTRYINDEX, "gameday.lua_dir");
+	if (s->lua_dir != NULL) {
+		lua_pushstring(s->L, s->lua_dir);
+		lua_setfield(s->L, LUA_REGISTRYINDEX, "gameday.lua_dir");
+	}
 	lua_pushcfunction(s->L, setup);
 	if (docall(s->L, 0, 0) != LUA_OK) {
 		gd_errf(err, errlen, "%s", lua_tostring(s->L, -1));

@@ -20,6 +20,8 @@ struct gd_script_env {
 	struct gd_journal *journal;
 	struct gd_pool *pool;      /* the session's connections (over inv) */
 	size_t lua_memory;         /* the state's memory cap in bytes; 0: GD_LUA_MEMORY */
+	const char *fakes;         /* unit tests: a dir whose NAME.lua replaces module
+	                            * NAME, C modules included */
 };
 
 #define GD_LUA_MEMORY ((size_t)256 << 20)
@@ -30,9 +32,16 @@ struct gd_script_env {
 struct gd_script;
 
 /* The directory of gameday's own Lua files: $GAMEDAY_LUA_DIR, else lua/ beside
- * the binary (a build tree), else ../share/gameday/lua from it. Malloc'd. */
+ * the binary (a build tree), else ../share/gameday/lua from it; the shipped
+ * scenarios are beside it. Malloc'd. */
 char *gd_lua_dir(void);
 
+/* $GAMEDAY_LUA_DIR when set (development: Lua read from there), else NULL. */
+const char *gd_lua_override(void);
+
+/* A Lua state for gameday's scripts. Its Lua modules come from the copy of
+ * lua/ built into the binary (lua_dir NULL: an installed binary cannot run a
+ * stale Lua tree), or from lua_dir. */
 struct gd_script *gd_script_new(const char *lua_dir, const struct gd_script_env *env,
     char *err, size_t errlen);
 

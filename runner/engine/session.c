@@ -51,7 +51,6 @@ gd_session_open(struct gd_session **sp, const struct gd_session_opts *o, char *e
     size_t errlen)
 {
 	struct gd_session *s = gd_xcalloc(1, sizeof(*s));
-	char *luadir = NULL;
 	int ret = GD_EXIT_USAGE;
 
 	*sp = NULL;
@@ -74,9 +73,7 @@ gd_session_open(struct gd_session **sp, const struct gd_session_opts *o, char *e
 	s->env.journal = s->j;
 	s->env.pool = s->pool;
 	s->env.lua_memory = o->lua_memory;
-	luadir = gd_lua_dir();
-	s->script = gd_script_new(luadir, &s->env, err, errlen);
-	free(luadir);
+	s->script = gd_script_new(gd_lua_override(), &s->env, err, errlen);
 	if (s->script == NULL)
 		goto fail;
 	if (!o->quiet && s->j != NULL)
