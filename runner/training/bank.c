@@ -21,88 +21,11 @@
 #include "bank.h"
 #include "duration.h"
 #include "map.h"
+#include "bankyaml.h"
 #include "yamltree.h"
 
-#define MAX_BYTES (4L << 20)    /* larger files are not banks */
-#define MAX_DEPTH 32
-#define MAX_KEYS 10000          /* questions in a bank, answers in a file */
 #define MAX_LIST 64             /* options, groups, words, items of one question */
 #define MAX_ID 128
-
-/* ---- a YAML tree ---- */
-
-struct ctx {
-	const char *name;
-	char *err;
-	size_t errlen;
-};
-
-static int
-lerr(const struct ctx *c, size_t line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* "FILE: line N: message" into the caller's buffer; returns -1. */
-static int
-lerr(const struct ctx *c, size_t line, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	gd_yaml_verrf(c->err, c->errlen, c->name, line, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-/* Empty: '', or YAML's null. */
-static int
-is_empty(const struct gd_ynode *n)
-{
-	return n->kind == GD_Y_SCALAR && (n->str[0] == '\0' || gd_yaml_is_null(n));
-}
-
-static const char *
-describe(const struct gd_ynode *n)
-{
-	return n->kind == GD_Y_SEQ ? "a list" : n->kind == GD_Y_MAP ? "a mapping" : "a value";
-}
-
-/* Duplicate keys are refused: in a bank they are always a mistake. */
-static int
-map_check(void *arg, struct gd_ynode *m)
-{
-	const struct ctx *c = arg;
-	size_t i, j;
-
-	if (m->n / 2 > MAX_KEYS)
-		return lerr(c, m->line, "more than %d entries in one mapping", MAX_KEYS);
-	for (i = 0; i < m->n; i += 2) {
-		if (m->kids[i]->kind != GD_Y_SCALAR)
-			return lerr(c, m->kids[i]->line, "a key must be a plain value, not %s",
-			    describe(m->kids[i]));
-		for (j = 0; j < i; j += 2)
-			if (strcmp(m->kids[i]->str, m->kids[j]->str) == 0)
-				return lerr(c, m->kids[i]->line, "duplicate key '%s' (first at line %zu)",
-				    m->kids[i]->str, m->kids[j]->line);
-	}
-	return 0;
-}
-
-/* Banks and answers files: plain values, no aliases, no duplicate keys. */
-static const struct gd_yaml_opts bank_yaml = {
-	.what = "a bank or answers file", .big = ", too big for a question bank or answers file", .max_bytes = MAX_BYTES,
-	.max_depth = MAX_DEPTH, .aliases = 0, .mapping = map_check,
-};
-
-/* The tree of the one document in text, NULL when empty. Caller frees
- * with gd_yaml_free. */
-static int
-yaml_tree(struct ctx *c, const char *text, size_t len, struct gd_ynode **root)
-{
-	struct gd_yaml_opts o = bank_yaml;
-
-	o.arg = c;
-	return gd_yaml_parse(c->name, text, len, &o, root, c->err, c->errlen);
-}
 
 static size_t
 key_line(const struct gd_ynode *m, const char *key)
@@ -169,12 +92,12 @@ valid_id(const char *s)
 
 /* A scalar with some text in it, else an error naming what. */
 static int
-want_text(const struct ctx *c, const struct gd_ynode *n, const char *what, const char **out)
+want_text(const struct gd_yaml_ctx *c, const struct gd_ynode *n, const char *what, const char **out)
 {
 	if (n->kind != GD_Y_SCALAR)
-		return lerr(c, n->line, "%s must be text, not %s", what, describe(n));
-	if (is_empty(n))
-		return lerr(c, n->line, "%s is empty", what);
+		return gd_yaml_errf(c, n->line, "%s must be text, not %s", what, gd_bank_describe(n));
+	if (gd_bank_is_empty(n))
+		return gd_yaml_errf(c, n->line, "%s is empty", what);
 	*out = n->str;
 	return 0;
 }
@@ -208,13 +131,6 @@ const char *
 gd_qtype_name(enum gd_qtype t)
 {
 	return qtype_names[t];
-}
-
-static void
-add_warning(char ***w, size_t *n, char *msg)
-{
-	*w = gd_xrealloc(*w, (*n + 1) * sizeof(**w));
-	(*w)[(*n)++] = msg;
 }
 
 static void
@@ -270,19 +186,19 @@ gd_bank_free(struct gd_bank *b)
 }
 
 static int
-load_options(const struct ctx *c, struct gd_question *q, const struct gd_ynode *m)
+load_options(const struct gd_yaml_ctx *c, struct gd_question *q, const struct gd_ynode *m)
 {
 	double pos = 0;
 	size_t i, j;
 
 	if (m->kind != GD_Y_MAP)
-		return lerr(c, m->line, "question '%s': options must be a mapping such as "
-		    "{ a: ..., b: ... }, not %s", q->id, describe(m));
+		return gd_yaml_errf(c, m->line, "question '%s': options must be a mapping such as "
+		    "{ a: ..., b: ... }, not %s", q->id, gd_bank_describe(m));
 	if (m->n / 2 < 2)
-		return lerr(c, m->line, "question '%s': a %s question needs at least 2 options",
+		return gd_yaml_errf(c, m->line, "question '%s': a %s question needs at least 2 options",
 		    q->id, qtype_names[q->type]);
 	if (m->n / 2 > MAX_LIST)
-		return lerr(c, m->line, "question '%s': more than %d options", q->id, MAX_LIST);
+		return gd_yaml_errf(c, m->line, "question '%s': more than %d options", q->id, MAX_LIST);
 	q->opts = gd_xcalloc(m->n / 2, sizeof(*q->opts));
 	for (i = 0; i + 1 < m->n; i += 2) {
 		const struct gd_ynode *k = m->kids[i], *v = m->kids[i + 1];
@@ -291,22 +207,22 @@ load_options(const struct ctx *c, struct gd_question *q, const struct gd_ynode *
 		const char *s;
 
 		if (!valid_id(k->str))
-			return lerr(c, k->line, "question '%s': option key '%s' must be letters, "
+			return gd_yaml_errf(c, k->line, "question '%s': option key '%s' must be letters, "
 			    "digits, '-', '_' or '.'", q->id, k->str);
 		for (j = 0; j < q->nopts; j++)   /* answers match keys in any case */
 			if (strcasecmp(q->opts[j].key, k->str) == 0)
-				return lerr(c, k->line, "question '%s': option keys '%s' and '%s' "
+				return gd_yaml_errf(c, k->line, "question '%s': option keys '%s' and '%s' "
 				    "differ only in case", q->id, q->opts[j].key, k->str);
 		if (v->kind == GD_Y_MAP) {
 			for (j = 0; j + 1 < v->n; j += 2)
 				if (strcmp(v->kids[j]->str, "text") != 0 &&
 				    strcmp(v->kids[j]->str, "weight") != 0)
-					return lerr(c, v->kids[j]->line, "question '%s': option '%s': "
+					return gd_yaml_errf(c, v->kids[j]->line, "question '%s': option '%s': "
 					    "unknown key '%s' (text, weight)", q->id, k->str, v->kids[j]->str);
 			t = gd_yaml_get(v, "text");
 			w = gd_yaml_get(v, "weight");
 			if (t == NULL)
-				return lerr(c, v->line, "question '%s': option '%s' has no text",
+				return gd_yaml_errf(c, v->line, "question '%s': option '%s' has no text",
 				    q->id, k->str);
 		}
 		if (want_text(c, t, "option text", &s) < 0)
@@ -316,20 +232,20 @@ load_options(const struct ctx *c, struct gd_question *q, const struct gd_ynode *
 		q->nopts++;
 		if (q->type == GD_Q_MULTI) {
 			if (w == NULL)
-				return lerr(c, v->line, "question '%s': option '%s' of a multi question "
+				return gd_yaml_errf(c, v->line, "question '%s': option '%s' of a multi question "
 				    "needs a weight, as in { text: ..., weight: 1 }", q->id, k->str);
 			if (w->kind != GD_Y_SCALAR || parse_num(w->str, &o->weight, NULL) < 0)
-				return lerr(c, w->line, "question '%s': option '%s': weight must be "
+				return gd_yaml_errf(c, w->line, "question '%s': option '%s': weight must be "
 				    "a number", q->id, k->str);
 			if (o->weight > 0)
 				pos += o->weight;
 		} else if (w != NULL) {
-			return lerr(c, w->line, "question '%s': weights are for multi questions; "
+			return gd_yaml_errf(c, w->line, "question '%s': weights are for multi questions; "
 			    "a choice has one answer", q->id);
 		}
 	}
 	if (q->type == GD_Q_MULTI && pos <= 0)
-		return lerr(c, m->line, "question '%s': no option has a positive weight, "
+		return gd_yaml_errf(c, m->line, "question '%s': no option has a positive weight, "
 		    "so nobody can score", q->id);
 	return 0;
 }
@@ -347,14 +263,14 @@ option_list(const struct gd_question *q)
 }
 
 static int
-load_choice(const struct ctx *c, struct gd_question *q, const struct gd_ynode *m)
+load_choice(const struct gd_yaml_ctx *c, struct gd_question *q, const struct gd_ynode *m)
 {
 	const struct gd_ynode *a = gd_yaml_get(m, "answer");
 	const char *s;
 	size_t i;
 
 	if (a == NULL)
-		return lerr(c, q->line, "question '%s': a choice question needs an answer "
+		return gd_yaml_errf(c, q->line, "question '%s': a choice question needs an answer "
 		    "(the key of the right option)", q->id);
 	if (want_text(c, a, "answer", &s) < 0)
 		return -1;
@@ -364,7 +280,7 @@ load_choice(const struct ctx *c, struct gd_question *q, const struct gd_ynode *m
 	if (i == q->nopts) {
 		char *keys = option_list(q);
 
-		lerr(c, a->line, "question '%s': answer '%s' is not among the options (%s)",
+		gd_yaml_errf(c, a->line, "question '%s': answer '%s' is not among the options (%s)",
 		    q->id, s, keys);
 		free(keys);
 		return -1;
@@ -374,32 +290,32 @@ load_choice(const struct ctx *c, struct gd_question *q, const struct gd_ynode *m
 }
 
 static int
-load_groups(const struct ctx *c, struct gd_question *q, const struct gd_ynode *g)
+load_groups(const struct gd_yaml_ctx *c, struct gd_question *q, const struct gd_ynode *g)
 {
 	size_t i, j;
 
 	if (g->kind != GD_Y_SEQ)
-		return lerr(c, g->line, "question '%s': groups must be a list of lists of "
+		return gd_yaml_errf(c, g->line, "question '%s': groups must be a list of lists of "
 		    "synonyms, such as [[expiry, expires], [openssl]]", q->id);
 	if (g->n == 0)
-		return lerr(c, g->line, "question '%s': groups is empty", q->id);
+		return gd_yaml_errf(c, g->line, "question '%s': groups is empty", q->id);
 	if (g->n > MAX_LIST)
-		return lerr(c, g->line, "question '%s': more than %d groups", q->id, MAX_LIST);
+		return gd_yaml_errf(c, g->line, "question '%s': more than %d groups", q->id, MAX_LIST);
 	q->groups = gd_xcalloc(g->n, sizeof(*q->groups));
 	for (i = 0; i < g->n; i++) {
 		const struct gd_ynode *w = g->kids[i];
 		struct gd_kwgroup *k = &q->groups[q->ngroups++];
 
-		if (w->kind == GD_Y_SCALAR && !is_empty(w)) {   /* one word: a group of one */
+		if (w->kind == GD_Y_SCALAR && !gd_bank_is_empty(w)) {   /* one word: a group of one */
 			k->words = gd_xcalloc(1, sizeof(*k->words));
 			k->words[k->n++] = gd_xstrdup(w->str);
 			continue;
 		}
 		if (w->kind != GD_Y_SEQ || w->n == 0)
-			return lerr(c, w->line, "question '%s': keyword group %zu is empty",
+			return gd_yaml_errf(c, w->line, "question '%s': keyword group %zu is empty",
 			    q->id, i + 1);
 		if (w->n > MAX_LIST)
-			return lerr(c, w->line, "question '%s': more than %d words in a group",
+			return gd_yaml_errf(c, w->line, "question '%s': more than %d words in a group",
 			    q->id, MAX_LIST);
 		k->words = gd_xcalloc(w->n, sizeof(*k->words));
 		for (j = 0; j < w->n; j++) {
@@ -411,7 +327,7 @@ load_groups(const struct ctx *c, struct gd_question *q, const struct gd_ynode *g
 			for (p = s; isspace((unsigned char)*p); p++)
 				;
 			if (*p == '\0')
-				return lerr(c, w->kids[j]->line, "question '%s': a keyword is blank",
+				return gd_yaml_errf(c, w->kids[j]->line, "question '%s': a keyword is blank",
 				    q->id);
 			k->words[k->n++] = gd_xstrdup(s);
 		}
@@ -452,18 +368,18 @@ shuffle_items(struct gd_question *q)
 }
 
 static int
-load_items(const struct ctx *c, struct gd_question *q, const struct gd_ynode *it)
+load_items(const struct gd_yaml_ctx *c, struct gd_question *q, const struct gd_ynode *it)
 {
 	size_t i, j;
 
 	if (it->kind != GD_Y_SEQ)
-		return lerr(c, it->line, "question '%s': items must be a list, in the right order",
+		return gd_yaml_errf(c, it->line, "question '%s': items must be a list, in the right order",
 		    q->id);
 	if (it->n < 2)
-		return lerr(c, it->line, "question '%s': an order question needs at least 2 items",
+		return gd_yaml_errf(c, it->line, "question '%s': an order question needs at least 2 items",
 		    q->id);
 	if (it->n > MAX_LIST)
-		return lerr(c, it->line, "question '%s': more than %d items", q->id, MAX_LIST);
+		return gd_yaml_errf(c, it->line, "question '%s': more than %d items", q->id, MAX_LIST);
 	q->items = gd_xcalloc(it->n, sizeof(*q->items));
 	for (i = 0; i < it->n; i++) {
 		const char *s;
@@ -471,11 +387,11 @@ load_items(const struct ctx *c, struct gd_question *q, const struct gd_ynode *it
 		if (want_text(c, it->kids[i], "an item", &s) < 0)
 			return -1;
 		if (strchr(s, ',') != NULL)
-			return lerr(c, it->kids[i]->line, "question '%s': item '%s' has a comma, "
+			return gd_yaml_errf(c, it->kids[i]->line, "question '%s': item '%s' has a comma, "
 			    "which separates items in answers", q->id, s);
 		for (j = 0; j < i; j++)
 			if (strcasecmp(q->items[j], s) == 0)
-				return lerr(c, it->kids[i]->line, "question '%s': item '%s' is listed "
+				return gd_yaml_errf(c, it->kids[i]->line, "question '%s': item '%s' is listed "
 				    "twice (first at line %zu)", q->id, s, it->kids[j]->line);
 		q->items[q->nitems++] = gd_xstrdup(s);
 	}
@@ -484,22 +400,22 @@ load_items(const struct ctx *c, struct gd_question *q, const struct gd_ynode *it
 }
 
 static int
-load_numeric(const struct ctx *c, struct gd_question *q, const struct gd_ynode *m)
+load_numeric(const struct gd_yaml_ctx *c, struct gd_question *q, const struct gd_ynode *m)
 {
 	const struct gd_ynode *a = gd_yaml_get(m, "answer"), *t = gd_yaml_get(m, "tolerance");
 	const struct gd_ynode *u = gd_yaml_get(m, "unit");
 	const char *s;
 
 	if (a == NULL)
-		return lerr(c, q->line, "question '%s': a numeric question needs an answer", q->id);
+		return gd_yaml_errf(c, q->line, "question '%s': a numeric question needs an answer", q->id);
 	if (a->kind != GD_Y_SCALAR || parse_num(a->str, &q->number, NULL) < 0)
-		return lerr(c, a->line, "question '%s': answer must be a number", q->id);
+		return gd_yaml_errf(c, a->line, "question '%s': answer must be a number", q->id);
 	if (t != NULL) {
 		if (t->kind != GD_Y_SCALAR || parse_num(t->str, &q->tolerance, &q->tol_percent) < 0)
-			return lerr(c, t->line, "question '%s': tolerance must be a number, "
+			return gd_yaml_errf(c, t->line, "question '%s': tolerance must be a number, "
 			    "or a percent such as 5%%", q->id);
 		if (q->tolerance < 0)
-			return lerr(c, t->line, "question '%s': tolerance %s is negative",
+			return gd_yaml_errf(c, t->line, "question '%s': tolerance %s is negative",
 			    q->id, t->str);
 	}
 	if (u != NULL) {
@@ -511,37 +427,37 @@ load_numeric(const struct ctx *c, struct gd_question *q, const struct gd_ynode *
 }
 
 static int
-load_practical(const struct ctx *c, struct gd_question *q, const struct gd_ynode *m)
+load_practical(const struct gd_yaml_ctx *c, struct gd_question *q, const struct gd_ynode *m)
 {
 	const struct gd_ynode *p = gd_yaml_get(m, "probe"), *t = gd_yaml_get(m, "target_time"), *v;
 	const char *s;
 	size_t i;
 
 	if (p == NULL)
-		return lerr(c, q->line, "question '%s': a practical question needs a probe "
+		return gd_yaml_errf(c, q->line, "question '%s': a practical question needs a probe "
 		    "{ on: HOSTS, cmd: COMMAND } that exits 0 once it is solved", q->id);
 	if (p->kind != GD_Y_MAP)
-		return lerr(c, p->line, "question '%s': probe must be a mapping "
+		return gd_yaml_errf(c, p->line, "question '%s': probe must be a mapping "
 		    "{ on: HOSTS, cmd: COMMAND }", q->id);
 	for (i = 0; i + 1 < p->n; i += 2)
 		if (strcmp(p->kids[i]->str, "on") != 0 && strcmp(p->kids[i]->str, "cmd") != 0)
-			return lerr(c, p->kids[i]->line, "question '%s': probe: unknown key '%s' "
+			return gd_yaml_errf(c, p->kids[i]->line, "question '%s': probe: unknown key '%s' "
 			    "(on, cmd)", q->id, p->kids[i]->str);
 	if ((v = gd_yaml_get(p, "on")) == NULL)
-		return lerr(c, p->line, "question '%s': probe has no 'on' (a host pattern)", q->id);
+		return gd_yaml_errf(c, p->line, "question '%s': probe has no 'on' (a host pattern)", q->id);
 	if (want_text(c, v, "probe 'on'", &s) < 0)
 		return -1;
 	q->probe_on = gd_xstrdup(s);
 	if ((v = gd_yaml_get(p, "cmd")) == NULL)
-		return lerr(c, p->line, "question '%s': probe has no 'cmd'", q->id);
+		return gd_yaml_errf(c, p->line, "question '%s': probe has no 'cmd'", q->id);
 	if (want_text(c, v, "probe 'cmd'", &s) < 0)
 		return -1;
 	q->probe_cmd = gd_xstrdup(s);
 	if (t == NULL)
-		return lerr(c, q->line, "question '%s': a practical question needs a target_time "
+		return gd_yaml_errf(c, q->line, "question '%s': a practical question needs a target_time "
 		    "such as 10m", q->id);
 	if (t->kind != GD_Y_SCALAR || parse_duration(t->str, &q->target_s) < 0)
-		return lerr(c, t->line, "question '%s': target_time must be a duration such as "
+		return gd_yaml_errf(c, t->line, "question '%s': target_time must be a duration such as "
 		    "90s, 10m or 1h30m", q->id);
 	/* optional shell text, run on the probe's hosts before and after the task */
 	if ((v = gd_yaml_get(m, "setup")) != NULL) {
@@ -568,7 +484,7 @@ in_list(const char *const *l, const char *s)
 
 /* id (unique), type, and no key that does not apply to the type */
 static int
-load_id_type(const struct ctx *c, struct gd_bank *b, struct gd_question *q, const struct gd_ynode *m)
+load_id_type(const struct gd_yaml_ctx *c, struct gd_bank *b, struct gd_question *q, const struct gd_ynode *m)
 {
 	const struct gd_ynode *v;
 	const char *s;
@@ -576,20 +492,20 @@ load_id_type(const struct ctx *c, struct gd_bank *b, struct gd_question *q, cons
 	int t;
 
 	if ((v = gd_yaml_get(m, "id")) == NULL)
-		return lerr(c, m->line, "a question has no id");
+		return gd_yaml_errf(c, m->line, "a question has no id");
 	if (want_text(c, v, "id", &s) < 0)
 		return -1;
 	if (!valid_id(s))
-		return lerr(c, v->line, "question id '%s' must be letters, digits, '-', '_' or '.' "
+		return gd_yaml_errf(c, v->line, "question id '%s' must be letters, digits, '-', '_' or '.' "
 		    "(at most %d)", s, MAX_ID);
 	q->id = gd_xstrdup(s);
 	for (i = 0; &b->q[i] != q; i++)
 		if (strcmp(b->q[i].id, s) == 0)
-			return lerr(c, v->line, "duplicate question id '%s' (first at line %zu)",
+			return gd_yaml_errf(c, v->line, "duplicate question id '%s' (first at line %zu)",
 			    s, b->q[i].line);
 
 	if ((v = gd_yaml_get(m, "type")) == NULL)
-		return lerr(c, m->line, "question '%s' has no type (choice, multi, keywords, "
+		return gd_yaml_errf(c, m->line, "question '%s' has no type (choice, multi, keywords, "
 		    "order, numeric, practical)", q->id);
 	if (want_text(c, v, "type", &s) < 0)
 		return -1;
@@ -597,7 +513,7 @@ load_id_type(const struct ctx *c, struct gd_bank *b, struct gd_question *q, cons
 		if (strcmp(qtype_names[t], s) == 0)
 			break;
 	if (t > GD_Q_PRACTICAL)
-		return lerr(c, v->line, "question '%s': unknown type '%s' (choice, multi, "
+		return gd_yaml_errf(c, v->line, "question '%s': unknown type '%s' (choice, multi, "
 		    "keywords, order, numeric, practical)", q->id, s);
 	q->type = (enum gd_qtype)t;
 
@@ -610,23 +526,23 @@ load_id_type(const struct ctx *c, struct gd_bank *b, struct gd_question *q, cons
 		for (other = 0, t = 0; t <= GD_Q_PRACTICAL; t++)
 			other |= in_list(type_keys[t], k);
 		if (other)
-			return lerr(c, m->kids[i]->line, "question '%s': '%s' does not apply to "
+			return gd_yaml_errf(c, m->kids[i]->line, "question '%s': '%s' does not apply to "
 			    "a %s question", q->id, k, qtype_names[q->type]);
-		return lerr(c, m->kids[i]->line, "question '%s': unknown key '%s'", q->id, k);
+		return gd_yaml_errf(c, m->kids[i]->line, "question '%s': unknown key '%s'", q->id, k);
 	}
 	return 0;
 }
 
 /* topic (one of the bank's), points, text, remedy */
 static int
-load_fields(const struct ctx *c, struct gd_bank *b, struct gd_question *q, const struct gd_ynode *m)
+load_fields(const struct gd_yaml_ctx *c, struct gd_bank *b, struct gd_question *q, const struct gd_ynode *m)
 {
 	const struct gd_ynode *v;
 	const char *s;
 	size_t i;
 
 	if ((v = gd_yaml_get(m, "topic")) == NULL)
-		return lerr(c, m->line, "question '%s' has no topic", q->id);
+		return gd_yaml_errf(c, m->line, "question '%s' has no topic", q->id);
 	if (want_text(c, v, "topic", &s) < 0)
 		return -1;
 	for (i = 0; i < b->ntopics; i++)
@@ -638,7 +554,7 @@ load_fields(const struct ctx *c, struct gd_bank *b, struct gd_question *q, const
 		gd_buf_add(&l, "", 0);
 		for (i = 0; i < b->ntopics; i++)
 			gd_buf_printf(&l, "%s%s", i ? ", " : "", b->topics[i]);
-		lerr(c, v->line, "question '%s': unknown topic '%s' (the bank's topics: %s)",
+		gd_yaml_errf(c, v->line, "question '%s': unknown topic '%s' (the bank's topics: %s)",
 		    q->id, s, l.data);
 		gd_buf_free(&l);
 		return -1;
@@ -648,26 +564,26 @@ load_fields(const struct ctx *c, struct gd_bank *b, struct gd_question *q, const
 	q->points = 1;
 	if ((v = gd_yaml_get(m, "points")) != NULL) {
 		if (v->kind != GD_Y_SCALAR || parse_num(v->str, &q->points, NULL) < 0)
-			return lerr(c, v->line, "question '%s': points must be a number", q->id);
+			return gd_yaml_errf(c, v->line, "question '%s': points must be a number", q->id);
 		if (q->points <= 0)
-			return lerr(c, v->line, "question '%s': points must be more than 0, not %s",
+			return gd_yaml_errf(c, v->line, "question '%s': points must be more than 0, not %s",
 			    q->id, v->str);
 		if (q->points > 1000)
-			return lerr(c, v->line, "question '%s': more than 1000 points", q->id);
+			return gd_yaml_errf(c, v->line, "question '%s': more than 1000 points", q->id);
 	}
 
 	if ((v = gd_yaml_get(m, "text")) == NULL)
-		return lerr(c, m->line, "question '%s' has no text", q->id);
+		return gd_yaml_errf(c, m->line, "question '%s' has no text", q->id);
 	if (want_text(c, v, "text", &s) < 0)
 		return -1;
 	q->text = gd_xstrdup(s);
 
-	if ((v = gd_yaml_get(m, "remedy")) != NULL && !is_empty(v)) {
+	if ((v = gd_yaml_get(m, "remedy")) != NULL && !gd_bank_is_empty(v)) {
 		if (want_text(c, v, "remedy", &s) < 0)
 			return -1;
 		q->remedy = gd_xstrdup(s);
 	} else {
-		add_warning(&b->warnings, &b->nwarnings, gd_xasprintf("%s: line %zu: question '%s' "
+		gd_bank_warn(&b->warnings, &b->nwarnings, gd_xasprintf("%s: line %zu: question '%s' "
 		    "has no remedy: say what to study when it is missed", c->name,
 		    v != NULL ? v->line : m->line, q->id));
 	}
@@ -676,7 +592,7 @@ load_fields(const struct ctx *c, struct gd_bank *b, struct gd_question *q, const
 
 /* what the type needs: options, groups, items, an answer, a probe */
 static int
-load_kind(const struct ctx *c, struct gd_question *q, const struct gd_ynode *m)
+load_kind(const struct gd_yaml_ctx *c, struct gd_question *q, const struct gd_ynode *m)
 {
 	const struct gd_ynode *v;
 
@@ -684,7 +600,7 @@ load_kind(const struct ctx *c, struct gd_question *q, const struct gd_ynode *m)
 	case GD_Q_CHOICE:
 	case GD_Q_MULTI:
 		if ((v = gd_yaml_get(m, "options")) == NULL)
-			return lerr(c, m->line, "question '%s': a %s question needs options",
+			return gd_yaml_errf(c, m->line, "question '%s': a %s question needs options",
 			    q->id, qtype_names[q->type]);
 		if (load_options(c, q, v) < 0)
 			return -1;
@@ -693,12 +609,12 @@ load_kind(const struct ctx *c, struct gd_question *q, const struct gd_ynode *m)
 		break;
 	case GD_Q_KEYWORDS:
 		if ((v = gd_yaml_get(m, "groups")) == NULL)
-			return lerr(c, m->line, "question '%s': a keywords question needs groups "
+			return gd_yaml_errf(c, m->line, "question '%s': a keywords question needs groups "
 			    "of synonyms", q->id);
 		return load_groups(c, q, v);
 	case GD_Q_ORDER:
 		if ((v = gd_yaml_get(m, "items")) == NULL)
-			return lerr(c, m->line, "question '%s': an order question needs items, "
+			return gd_yaml_errf(c, m->line, "question '%s': an order question needs items, "
 			    "in the right order", q->id);
 		return load_items(c, q, v);
 	case GD_Q_NUMERIC:
@@ -711,13 +627,13 @@ load_kind(const struct ctx *c, struct gd_question *q, const struct gd_ynode *m)
 
 
 static int
-load_question(const struct ctx *c, struct gd_bank *b, struct gd_question *q,
+load_question(const struct gd_yaml_ctx *c, struct gd_bank *b, struct gd_question *q,
     const struct gd_ynode *m)
 {
 	q->line = m->line;
 	if (m->kind != GD_Y_MAP)
-		return lerr(c, m->line, "a question must be a mapping with id, topic, type, "
-		    "text..., not %s", describe(m));
+		return gd_yaml_errf(c, m->line, "a question must be a mapping with id, topic, type, "
+		    "text..., not %s", gd_bank_describe(m));
 	if (load_id_type(c, b, q, m) < 0 || load_fields(c, b, q, m) < 0)
 		return -1;
 	return load_kind(c, q, m);
@@ -728,7 +644,7 @@ static const char *const bank_keys[] = {
 };
 
 static int
-load_topics(const struct ctx *c, struct gd_bank *b, const struct gd_ynode *t)
+load_topics(const struct gd_yaml_ctx *c, struct gd_bank *b, const struct gd_ynode *t)
 {
 	size_t i, j;
 
@@ -739,10 +655,10 @@ load_topics(const struct ctx *c, struct gd_bank *b, const struct gd_ynode *t)
 		return 0;
 	}
 	if (t->kind != GD_Y_SEQ || t->n == 0)
-		return lerr(c, t->line, "topics must be a list of names, such as [process, "
+		return gd_yaml_errf(c, t->line, "topics must be a list of names, such as [process, "
 		    "architecture, troubleshooting, monitoring]");
 	if (t->n > MAX_LIST)
-		return lerr(c, t->line, "more than %d topics", MAX_LIST);
+		return gd_yaml_errf(c, t->line, "more than %d topics", MAX_LIST);
 	b->topics = gd_xcalloc(t->n, sizeof(*b->topics));
 	for (i = 0; i < t->n; i++) {
 		const char *s;
@@ -750,38 +666,38 @@ load_topics(const struct ctx *c, struct gd_bank *b, const struct gd_ynode *t)
 		if (want_text(c, t->kids[i], "a topic", &s) < 0)
 			return -1;
 		if (!valid_id(s))
-			return lerr(c, t->kids[i]->line, "topic '%s' must be letters, digits, "
+			return gd_yaml_errf(c, t->kids[i]->line, "topic '%s' must be letters, digits, "
 			    "'-', '_' or '.'", s);
 		for (j = 0; j < i; j++)
 			if (strcmp(b->topics[j], s) == 0)
-				return lerr(c, t->kids[i]->line, "topic '%s' is listed twice", s);
+				return gd_yaml_errf(c, t->kids[i]->line, "topic '%s' is listed twice", s);
 		b->topics[b->ntopics++] = gd_xstrdup(s);
 	}
 	return 0;
 }
 
 static int
-bank_build(const struct ctx *c, struct gd_bank *b, const struct gd_ynode *root)
+bank_build(const struct gd_yaml_ctx *c, struct gd_bank *b, const struct gd_ynode *root)
 {
 	const struct gd_ynode *v, *qs;
 	const char *s;
 	size_t i;
 
-	if (root == NULL || is_empty(root))
-		return lerr(c, 1, "the bank is empty; it needs 'bank:' and 'questions:'");
+	if (root == NULL || gd_bank_is_empty(root))
+		return gd_yaml_errf(c, 1, "the bank is empty; it needs 'bank:' and 'questions:'");
 	if (root->kind != GD_Y_MAP)
-		return lerr(c, root->line, "a bank is a mapping with 'bank:' and 'questions:', "
-		    "not %s", describe(root));
+		return gd_yaml_errf(c, root->line, "a bank is a mapping with 'bank:' and 'questions:', "
+		    "not %s", gd_bank_describe(root));
 	for (i = 0; i + 1 < root->n; i += 2)
 		if (!in_list(bank_keys, root->kids[i]->str))
-			return lerr(c, root->kids[i]->line, "unknown key '%s' (bank, title, "
+			return gd_yaml_errf(c, root->kids[i]->line, "unknown key '%s' (bank, title, "
 			    "description, pass, topics, questions)", root->kids[i]->str);
 	if ((v = gd_yaml_get(root, "bank")) == NULL)
-		return lerr(c, root->line, "no 'bank:' (the bank's id)");
+		return gd_yaml_errf(c, root->line, "no 'bank:' (the bank's id)");
 	if (want_text(c, v, "bank", &s) < 0)
 		return -1;
 	if (!valid_id(s))
-		return lerr(c, v->line, "bank id '%s' must be letters, digits, '-', '_' or '.'", s);
+		return gd_yaml_errf(c, v->line, "bank id '%s' must be letters, digits, '-', '_' or '.'", s);
 	b->id = gd_xstrdup(s);
 	if ((v = gd_yaml_get(root, "title")) != NULL) {
 		if (want_text(c, v, "title", &s) < 0)
@@ -796,17 +712,17 @@ bank_build(const struct ctx *c, struct gd_bank *b, const struct gd_ynode *root)
 
 		if (v->kind != GD_Y_SCALAR || parse_num(v->str, &b->pass, &pct) < 0 ||
 		    b->pass <= 0 || b->pass > 100)
-			return lerr(c, v->line, "pass must be a percent of the points, "
+			return gd_yaml_errf(c, v->line, "pass must be a percent of the points, "
 			    "more than 0 and at most 100");
 	}
 	if (load_topics(c, b, gd_yaml_get(root, "topics")) < 0)
 		return -1;
 	if ((qs = gd_yaml_get(root, "questions")) == NULL)
-		return lerr(c, root->line, "no 'questions:'");
+		return gd_yaml_errf(c, root->line, "no 'questions:'");
 	if (qs->kind != GD_Y_SEQ || qs->n == 0)
-		return lerr(c, key_line(root, "questions"), "questions must be a non-empty list");
-	if (qs->n > MAX_KEYS)
-		return lerr(c, qs->line, "more than %d questions", MAX_KEYS);
+		return gd_yaml_errf(c, key_line(root, "questions"), "questions must be a non-empty list");
+	if (qs->n > GD_BANK_MAX_KEYS)
+		return gd_yaml_errf(c, qs->line, "more than %d questions", GD_BANK_MAX_KEYS);
 	b->q = gd_xcalloc(qs->n, sizeof(*b->q));
 	for (i = 0; i < qs->n; i++) {
 		b->nq++;   /* before loading, so that a half-loaded question is freed */
@@ -820,13 +736,13 @@ int
 gd_bank_parse(struct gd_bank *b, const char *name, const char *text, size_t len,
     char *err, size_t errlen)
 {
-	struct ctx c = { name, err, errlen };
+	struct gd_yaml_ctx c = { name, err, errlen };
 	struct gd_ynode *root = NULL;
 	int rc = -1;
 
 	memset(b, 0, sizeof(*b));
 	b->path = gd_xstrdup(name);
-	if (yaml_tree(&c, text, len, &root) < 0)
+	if (gd_bank_tree(&c, text, len, &root) < 0)
 		goto out;
 	if (bank_build(&c, b, root) < 0)
 		goto out;
@@ -846,7 +762,7 @@ gd_bank_load(struct gd_bank *b, const char *path, char *err, size_t errlen)
 	int rc;
 
 	memset(b, 0, sizeof(*b));
-	if (gd_yaml_read(path, &bank_yaml, &text, &len, err, errlen) < 0)
+	if (gd_yaml_read(path, &gd_bank_yaml, &text, &len, err, errlen) < 0)
 		return -1;
 	rc = gd_bank_parse(b, path, text, len, err, errlen);
 	free(text);
@@ -890,7 +806,7 @@ int
 gd_bank_sniff(const char *path)
 {
 	char err[GD_ERRLEN];
-	struct ctx c = { path, err, sizeof(err) };
+	struct gd_yaml_ctx c = { path, err, sizeof(err) };
 	struct gd_ynode *root = NULL;
 	char *text = NULL;
 	size_t len = 0;
@@ -900,9 +816,9 @@ gd_bank_sniff(const char *path)
 	 * bank too big to load is still a bank, and says so */
 	if (head_has_bank(path))
 		return 1;
-	if (gd_yaml_read(path, &bank_yaml, &text, &len, err, sizeof(err)) < 0)
+	if (gd_yaml_read(path, &gd_bank_yaml, &text, &len, err, sizeof(err)) < 0)
 		return 0;
-	if (yaml_tree(&c, text, len, &root) == 0) {
+	if (gd_bank_tree(&c, text, len, &root) == 0) {
 		yes = root != NULL && root->kind == GD_Y_MAP && gd_yaml_get(root, "bank") != NULL &&
 		    gd_yaml_get(root, "questions") != NULL;
 	} else {
@@ -925,125 +841,4 @@ gd_bank_find(const struct gd_bank *b, const char *id)
 		if (strcmp(b->q[i].id, id) == 0)
 			return &b->q[i];
 	return NULL;
-}
-
-/* ---- answers ---- */
-
-int
-gd_answer_cut(char *s, size_t max)
-{
-	size_t n = strlen(s);
-
-	if (n <= max)
-		return 0;
-	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
-		max--;   /* s[max] continues a sequence: cut before its lead byte */
-	s[max] = '\0';
-	return 1;
-}
-
-void
-gd_answers_free(struct gd_answers *a)
-{
-	size_t i, j;
-
-	for (i = 0; i < a->n; i++) {
-		free(a->a[i].id);
-		for (j = 0; j < a->a[i].nparts; j++)
-			free(a->a[i].parts[j]);
-		free(a->a[i].parts);
-	}
-	free(a->a);
-	for (i = 0; i < a->nwarnings; i++)
-		free(a->warnings[i]);
-	free(a->warnings);
-	free(a->path);
-	memset(a, 0, sizeof(*a));
-}
-
-static int
-answers_build(const struct ctx *c, struct gd_answers *a, const struct gd_ynode *root)
-{
-	size_t i, j;
-
-	if (root == NULL || is_empty(root))
-		return 0;   /* no answers: every question is missing */
-	if (root->kind != GD_Y_MAP)
-		return lerr(c, root->line, "answers are a mapping of question id to answer, "
-		    "not %s", describe(root));
-	a->a = gd_xcalloc(root->n / 2 + 1, sizeof(*a->a));
-	for (i = 0; i + 1 < root->n; i += 2) {
-		const struct gd_ynode *k = root->kids[i], *v = root->kids[i + 1];
-		struct gd_answer *x = &a->a[a->n++];
-		size_t left = GD_ANSWER_MAX;
-
-		x->id = gd_xstrdup(k->str);
-		x->line = k->line;
-		if (v->kind == GD_Y_MAP)
-			return lerr(c, v->line, "the answer to '%s' is a mapping; an answer is "
-			    "text, a number or a list", k->str);
-		if (v->kind == GD_Y_SCALAR) {
-			if (gd_yaml_is_null(v))
-				continue;   /* `id:` alone: answered with nothing */
-			x->parts = gd_xcalloc(1, sizeof(*x->parts));
-			x->parts[x->nparts++] = gd_xstrdup(v->str);
-		} else {
-			x->list = 1;
-			x->parts = gd_xcalloc(v->n + 1, sizeof(*x->parts));
-			for (j = 0; j < v->n; j++) {
-				if (v->kids[j]->kind != GD_Y_SCALAR)
-					return lerr(c, v->kids[j]->line, "the answer to '%s': a list "
-					    "item is %s; items are text or numbers", k->str,
-					    describe(v->kids[j]));
-				x->parts[x->nparts++] = gd_xstrdup(v->kids[j]->str);
-			}
-		}
-		for (j = 0; j < x->nparts; j++) {   /* the cap is for the whole answer */
-			if (gd_answer_cut(x->parts[j], left))
-				x->truncated = 1;
-			left -= strlen(x->parts[j]);
-		}
-		if (x->truncated)
-			add_warning(&a->warnings, &a->nwarnings, gd_xasprintf("%s: line %zu: the "
-			    "answer to '%s' is longer than %d bytes; cut there", c->name,
-			    v->line, k->str, GD_ANSWER_MAX));
-	}
-	return 0;
-}
-
-int
-gd_answers_parse(struct gd_answers *a, const char *name, const char *text, size_t len,
-    char *err, size_t errlen)
-{
-	struct ctx c = { name, err, errlen };
-	struct gd_ynode *root = NULL;
-	int rc = -1;
-
-	memset(a, 0, sizeof(*a));
-	a->path = gd_xstrdup(name);
-	if (yaml_tree(&c, text, len, &root) < 0)
-		goto out;
-	if (answers_build(&c, a, root) < 0)
-		goto out;
-	rc = 0;
-out:
-	gd_yaml_free(root);
-	if (rc < 0)
-		gd_answers_free(a);
-	return rc;
-}
-
-int
-gd_answers_load(struct gd_answers *a, const char *path, char *err, size_t errlen)
-{
-	char *text = NULL;
-	size_t len = 0;
-	int rc;
-
-	memset(a, 0, sizeof(*a));
-	if (gd_yaml_read(path, &bank_yaml, &text, &len, err, errlen) < 0)
-		return -1;
-	rc = gd_answers_parse(a, path, text, len, err, errlen);
-	free(text);
-	return rc;
 }
