@@ -93,9 +93,26 @@ first_line(const char *s, char *err, size_t errlen)
 	gd_errf(err, errlen, "%.*s", (int)n, s);
 }
 
+static int
+run_full(char *const argv[], const char *in, size_t inlen, char **out, char **errout,
+    char *err, size_t errlen);
+
 int
 gd_proc_run_input(char *const argv[], const char *in, size_t inlen,
     char **out, char *err, size_t errlen)
+{
+	return run_full(argv, in, inlen, out, NULL, err, errlen);
+}
+
+int
+gd_proc_run_stderr(char *const argv[], char **out, char **errout, char *err, size_t errlen)
+{
+	return run_full(argv, NULL, 0, out, errout, err, errlen);
+}
+
+static int
+run_full(char *const argv[], const char *in, size_t inlen, char **out, char **errout,
+    char *err, size_t errlen)
 {
 	posix_spawn_file_actions_t fa;
 	struct gd_buf obuf = { 0 }, ebuf = { 0 };
@@ -105,6 +122,8 @@ gd_proc_run_input(char *const argv[], const char *in, size_t inlen,
 
 	if (out != NULL)
 		*out = NULL;
+	if (errout != NULL)
+		*errout = NULL;
 	if (pipe2(opipe, O_CLOEXEC) == -1 || pipe2(epipe, O_CLOEXEC) == -1 ||
 	    (infd = input_fd(in, inlen)) == -1) {
 		gd_errf(err, errlen, "cannot run %s: %s", argv[0], strerror(errno));
@@ -153,6 +172,10 @@ gd_proc_run_input(char *const argv[], const char *in, size_t inlen,
 	if (out != NULL) {
 		*out = obuf.data != NULL ? obuf.data : gd_xstrdup("");
 		obuf.data = NULL;
+	}
+	if (errout != NULL) {
+		*errout = ebuf.data != NULL ? ebuf.data : gd_xstrdup("");
+		ebuf.data = NULL;
 	}
 out:
 	if (infd != -1)

@@ -17,6 +17,10 @@ int gd_proc_run(char *const argv[], char **out, char *err, size_t errlen);
 int gd_proc_run_input(char *const argv[], const char *in, size_t inlen,
     char **out, char *err, size_t errlen);
 
+/* Same as gd_proc_run, and all of stderr into *errout (malloc'd, NUL-
+ * terminated, whatever the exit status; NULL when the program could not be run). */
+int gd_proc_run_stderr(char *const argv[], char **out, char **errout, char *err, size_t errlen);
+
 /* Starts argv[0] (searched in PATH) in a new session with stdin on
  * /dev/null and stdout and stderr appended to logpath, and does not wait
  * for it: the caller reaps *pid (or leaves it to init). 0 or -1. */

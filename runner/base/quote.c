@@ -32,11 +32,24 @@ gd_shell_quote_str(struct gd_buf *b, const char *s)
 char *
 gd_become_command(int become, const char *user, const char *cmd)
 {
-	struct gd_buf b = { 0 };
+	return gd_become_command_as(become, user, NULL, cmd);
+}
 
-	if (!become || user == NULL || strcmp(user, "root") == 0)
+char *
+gd_become_command_as(int become, const char *user, const char *become_user, const char *cmd)
+{
+	struct gd_buf b = { 0 };
+	const char *target = become_user != NULL ? become_user : "root";
+
+	if (!become || user == NULL || strcmp(user, target) == 0)
 		return gd_xstrdup(cmd);
-	gd_buf_adds(&b, "sudo -n -- sh -c ");  /* -n: fail rather than ask for a password */
+	gd_buf_adds(&b, "sudo -n ");  /* -n: fail rather than ask for a password */
+	if (strcmp(target, "root") != 0) {
+		gd_buf_adds(&b, "-u ");
+		gd_shell_quote_str(&b, target);
+		gd_buf_adds(&b, " ");
+	}
+	gd_buf_adds(&b, "-- sh -c ");
 	gd_shell_quote_str(&b, cmd);
 	return b.data;
 }

@@ -18,4 +18,9 @@ void gd_shell_quote_str(struct gd_buf *b, const char *s);
  * become is set and user is not root. Returns a malloc'd string. */
 char *gd_become_command(int become, const char *user, const char *cmd);
 
+/* The same with become_user (NULL: root): `sudo -n -u USER -- sh -c CMD`,
+ * or cmd itself when the login user is that user already. */
+char *gd_become_command_as(int become, const char *user, const char *become_user,
+    const char *cmd);
+
 #endif

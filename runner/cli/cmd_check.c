@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -170,6 +171,47 @@ bank_refs(const char *file, const char *docs)
 	return bad;
 }
 
+/* YAML that is not a bank, INI (.ini, .cfg, no extension), JSON, TOML, or
+ * a directory: what Ansible would read as an inventory. */
+static int
+looks_like_inventory(const char *f)
+{
+	const char *base = strrchr(f, '/'), *dot;
+	struct stat st;
+
+	if (stat(f, &st) == 0 && S_ISDIR(st.st_mode))
+		return 1;
+	base = base ? base + 1 : f;
+	dot = strrchr(base, '.');
+	return dot == NULL || ends_with(f, ".yaml") || ends_with(f, ".yml") ||
+	    ends_with(f, ".ini") || ends_with(f, ".cfg") || ends_with(f, ".json") ||
+	    ends_with(f, ".toml");
+}
+
+/* Loads an inventory and says what gameday would warn about or refuse. */
+static int
+check_inventory(const char *f)
+{
+	struct gd_inventory inv = { 0 };
+	char err[GD_ERRLEN];
+	size_t i, refused;
+
+	if (gd_inventory_load(&inv, f, err, sizeof(err)) != 0) {
+		gd_warnx("%s", err);
+		return 1;
+	}
+	for (i = 0; i < inv.nwarnings; i++)
+		gd_warnx("warning: %s", inv.warnings[i]);
+	refused = gd_inventory_report_hosts(&inv, NULL, 0, stderr);
+	if (refused > 0)
+		printf("%s: inventory of %zu host%s, %zu of them refused (see above)\n", f,
+		    inv.nhosts, inv.nhosts == 1 ? "" : "s", refused);
+	else
+		printf("%s: ok: inventory of %zu host%s\n", f, inv.nhosts, inv.nhosts == 1 ? "" : "s");
+	gd_inventory_free(&inv);
+	return refused > 0;
+}
+
 int
 gd_cmd_check(int argc, char **argv)
 {
@@ -239,16 +281,9 @@ gd_cmd_check(int argc, char **argv)
 			}
 			continue;
 		}
-		if (ends_with(f, ".yaml") || ends_with(f, ".yml")) {
-			struct gd_inventory inv = { 0 };
-
-			if (gd_inventory_load(&inv, f, err, sizeof(err)) != 0) {
-				gd_warnx("%s", err);
+		if (looks_like_inventory(f)) {
+			if (check_inventory(f) != 0)
 				bad = 1;
-			} else {
-				printf("%s: ok: inventory of %zu host%s\n", f, inv.nhosts, inv.nhosts == 1 ? "" : "s");
-			}
-			gd_inventory_free(&inv);
 			continue;
 		}
 		if (s == NULL && (s = gd_script_new(gd_lua_override(), &env, err, sizeof(err))) == NULL) {

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "inventory.h"
 #include "report.h"
 #include "result.h"
 #include "runner.h"
@@ -208,7 +209,7 @@ gd_cmd_drill(int argc, char **argv)
 	d.inventory = getenv("GAMEDAY_INVENTORY");
 	while ((ch = getopt_long(argc, argv, "i:nqh", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'i': d.inventory = optarg; break;
+		case 'i': d.inventory = gd_inventory_arg(d.inventory, optarg); break;
 		case 'n': d.dry_run = 1; break;
 		case 'q': d.quiet = 1; break;
 		case O_JSON: d.json = 1; break;

@@ -22,7 +22,9 @@ static const char exec_usage[] =
 "words are joined with spaces. Put it after -- when it has options of its own.\n"
 "\n"
 "options:\n"
-"  -i, --inventory FILE    Ansible YAML inventory (default: $GAMEDAY_INVENTORY)\n"
+"  -i, --inventory SRC     an Ansible inventory: YAML or INI, a directory, a\n"
+"                          plugin or script (through ansible-inventory); repeat\n"
+"                          to merge (default: $GAMEDAY_INVENTORY, comma-separated)\n"
 "  -f, --forks N           hosts worked on at once (default 50)\n"
 "  -t, --timeout D         how long a command may run (60, 90s, 5m); 0 for no limit\n"
 "                          (default 60s)\n"
@@ -225,7 +227,7 @@ parse_args(int argc, char **argv, struct exec_args *a, struct gd_ssh_opts *o)
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "i:f:t:qh", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'i': a->invpath = optarg; break;
+		case 'i': a->invpath = gd_inventory_arg(a->invpath, optarg); break;
 		case 'f': o->forks = (int)parse_num("--forks", optarg, 1, 1000, &bad); break;
 		case 't': o->cmd_timeout_ms = parse_secs("--timeout", optarg, 0, &bad); break;
 		case O_CONNECT:
@@ -322,12 +324,21 @@ gd_cmd_exec(int argc, char **argv)
 		goto out;
 	}
 	if (gd_inventory_match(&inv, a.pattern, &idx, &n, err, sizeof(err)) != 0) {
-		gd_warnx("%s: %s", a.invpath, err);
+		gd_warnx("%s: %s", inv.path, err);
 		goto out;
 	}
 	if (n == 0) {
-		gd_warnx("exec: pattern '%s' matches no host in %s", a.pattern, a.invpath);
+		gd_warnx("exec: pattern '%s' matches no host in %s", a.pattern, inv.path);
 		ret = GD_EXIT_FAIL;
+		goto out;
+	}
+	for (i = 0; i < inv.nwarnings; i++)
+		gd_warnx("%s", inv.warnings[i]);
+	if (gd_inventory_report_hosts(&inv, idx, n, NULL) > 0) {
+		for (i = 0; i < n; i++)
+			if (inv.hosts[idx[i]].refusal != NULL)
+				gd_warnx("%s", inv.hosts[idx[i]].refusal);
+		gd_warnx("exec: refusing to run: fix the inventory for the hosts above");
 		goto out;
 	}
 

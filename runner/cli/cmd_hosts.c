@@ -1,8 +1,10 @@
 /* cmd_hosts.c: `gameday hosts`, the hosts an Ansible pattern resolves to. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -14,9 +16,10 @@ static const char hosts_usage[] =
 
 static const char hosts_help[] =
 "\n"
-"Print the hosts of an Ansible YAML inventory that PATTERN selects, one a\n"
+"Print the hosts of an Ansible inventory that PATTERN selects, one a\n"
 "line, in the order `ansible -i INVENTORY PATTERN --list-hosts` prints them.\n"
 "Use it to check what a scenario's targets will touch before a game day.\n"
+"Connection variables gameday does not implement are warned about on stderr.\n"
 "\n"
 "Patterns (Ansible's):\n"
 "  all  *              every host\n"
@@ -34,9 +37,16 @@ static const char hosts_help[] =
 "Note that ansible reads web[:2] as a glob, not a slice: write web[0:2].\n"
 "\n"
 "Options:\n"
-"  -i, --inventory FILE  the YAML inventory (default: $GAMEDAY_INVENTORY)\n"
-"      --json            a JSON array of {name, addr, port, user, become,\n"
-"                        production} instead of names\n"
+"  -i, --inventory SRC   an inventory: a YAML or INI file, a directory of them,\n"
+"                        a plugin configuration or a script (read through\n"
+"                        ansible-inventory); repeat -i to merge several, as\n"
+"                        Ansible does (default: $GAMEDAY_INVENTORY, a\n"
+"                        comma-separated list like ANSIBLE_INVENTORY)\n"
+"      --json            a JSON array of {name, addr, port, user, key_file,\n"
+"                        become, become_user, production, jump, warnings, refusal,\n"
+"                        vars} where vars are the merged variables as\n"
+"                        ansible-inventory --list types them (lists and\n"
+"                        mappings as null), instead of names\n"
 "  -h, --help            print this help\n"
 "\n"
 "Exit status: 0 some host matched, 1 no host matched, 2 usage error or a bad\n"
@@ -45,6 +55,63 @@ static const char hosts_help[] =
 "Examples:\n"
 "  gameday hosts -i inventory.yaml 'db:!db-replica*'\n"
 "  gameday hosts -i inventory.yaml --json 'web[0]'\n";
+
+/* A variable as ansible-inventory --list prints it; lists and mappings as
+ * null (gameday keeps scalars only). */
+static json_t *
+var_json(const struct gd_var *v)
+{
+	char *end;
+
+	switch (v->type) {
+	case GD_VAR_INT: {
+		long long x;
+
+		errno = 0;
+		x = strtoll(v->value, &end, 10);
+		return *end == '\0' && errno == 0 ? json_integer(x) : json_string(v->value);
+	}
+	case GD_VAR_FLOAT: {
+		char buf[128];
+		size_t i, k = 0;
+
+		for (i = 0; v->value[i] != '\0' && k + 1 < sizeof(buf); i++)
+			if (v->value[i] != '_')
+				buf[k++] = v->value[i];
+		buf[k] = '\0';
+		return json_real(strtod(buf, NULL));
+	}
+	case GD_VAR_BOOL:
+		return json_boolean(strcasecmp(v->value, "true") == 0 ||
+		    strcasecmp(v->value, "yes") == 0 || strcasecmp(v->value, "on") == 0 ||
+		    strcasecmp(v->value, "y") == 0);
+	case GD_VAR_STR:
+		return json_string(v->value);
+	default:
+		return json_null();
+	}
+}
+
+static json_t *
+host_json(const struct gd_host *h)
+{
+	json_t *o, *vars = json_object(), *warn = json_array();
+	size_t i;
+
+	for (i = 0; i < h->nvars; i++) {
+		json_t *j = var_json(&h->vars[i]);
+
+		json_object_set_new(vars, h->vars[i].key, j != NULL ? j : json_null());
+	}
+	for (i = 0; i < h->nwarnings; i++)
+		json_array_append_new(warn, json_string(h->warnings[i]));
+	o = json_pack("{s:s, s:s, s:i, s:s?, s:s?, s:b, s:s?, s:b, s:s?, s:o, s:s?, s:o}",
+	    "name", h->name, "addr", h->addr, "port", h->port, "user", h->user,
+	    "key_file", h->key_file, "become", h->become, "become_user", h->become_user,
+	    "production", h->production, "jump", h->jump, "warnings", warn,
+	    "refusal", h->refusal, "vars", vars);
+	return o;
+}
 
 static int
 print_json(const struct gd_inventory *inv, const size_t *idx, size_t n)
@@ -56,11 +123,7 @@ print_json(const struct gd_inventory *inv, const size_t *idx, size_t n)
 	if (arr == NULL)
 		return -1;
 	for (i = 0; i < n; i++) {
-		const struct gd_host *h = &inv->hosts[idx[i]];
-
-		o = json_pack("{s:s, s:s, s:i, s:s?, s:b, s:b}", "name", h->name,
-		    "addr", h->addr, "port", h->port, "user", h->user,
-		    "become", h->become, "production", h->production);
+		o = host_json(&inv->hosts[idx[i]]);
 		if (o == NULL || json_array_append_new(arr, o) < 0) {
 			json_decref(arr);
 			return -1;
@@ -105,7 +168,7 @@ gd_cmd_hosts(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":i:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
-			path = optarg;
+			path = gd_inventory_arg(path, optarg);
 			break;
 		case 'j':
 			json = 1;
@@ -142,6 +205,7 @@ gd_cmd_hosts(int argc, char **argv)
 		gd_warnx("%s", err);
 		goto out;
 	}
+	gd_inventory_report_hosts(&inv, idx, n, stderr);
 	if (json) {
 		if (print_json(&inv, idx, n) < 0) {
 			gd_warnx("hosts: cannot write JSON");

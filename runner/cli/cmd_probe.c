@@ -168,7 +168,7 @@ gd_cmd_probe(int argc, char **argv)
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "i:qh", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'i': po.inventory = optarg; break;
+		case 'i': po.inventory = gd_inventory_arg(po.inventory, optarg); break;
 		case O_HTTP: po.http = optarg; break;
 		case O_KNOWN: po.known_hosts = optarg; break;
 		case O_JSON: po.json = 1; break;

@@ -844,7 +844,7 @@ gd_cmd_quiz(int argc, char **argv)
 		case 'p': participant = optarg; break;
 		case 'a': ansfile = optarg; break;
 		case 'o': outfile = optarg; break;
-		case 'i': invfile = optarg; break;
+		case 'i': invfile = gd_inventory_arg(invfile, optarg); break;
 		case O_LIMIT: limit = optarg; break;
 		case O_JUNIT: junit = optarg; break;
 		case O_METRICS: metrics = optarg; break;

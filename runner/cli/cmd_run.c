@@ -7,6 +7,7 @@
 
 #include "docs.h"
 #include "gd.h"
+#include "inventory.h"
 #include "runner.h"
 #include "script.h"
 
@@ -91,7 +92,7 @@ gd_cmd_run(int argc, char **argv)
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "i:nyqh", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'i': ro.inventory = optarg; break;
+		case 'i': ro.inventory = gd_inventory_arg(ro.inventory, optarg); break;
 		case 'n': ro.dry_run = 1; break;
 		case 'y': ro.yes = 1; break;
 		case O_LAB: ro.lab = 1; break;

@@ -14,6 +14,7 @@
 
 #include "duration.h"
 #include "gd.h"
+#include "inventory.h"
 #include "report.h"
 #include "runner.h"
 #include "script.h"
@@ -375,7 +376,7 @@ wheel_args(struct wheel *w, int argc, char **argv)
 		case 't': w->tabletop = 1; break;
 		case 'L': w->live = 1; break;
 		case 'j': w->json = 1; break;
-		case 'i': w->ro.inventory = optarg; break;
+		case 'i': w->ro.inventory = gd_inventory_arg(w->ro.inventory, optarg); break;
 		case O_LIMIT:
 			if (parse_limit(optarg, &w->limit_ms) != 0)
 				return 1 + GD_EXIT_USAGE;

@@ -112,7 +112,8 @@ struct gd_group {
 	struct idxv kids;       /* child groups */
 	struct idxv kidlines;   /* where each child was named */
 	struct idxv parents;
-	struct vlist vars;
+	struct vlist vars;      /* from the inventory sources */
+	struct vlist *fvars;    /* from group_vars/, one list per source */
 };
 
 struct gd_inv_index {
@@ -124,7 +125,9 @@ struct gd_inv_index {
 struct ihost {
 	char *name;
 	size_t line;
+	const char *file;       /* where it was first defined */
 	struct vlist vars;
+	struct vlist *fvars;    /* from host_vars/, one list per source */
 	struct idxv groups;     /* direct groups; all its groups when fixed */
 	int fixed;
 };
@@ -140,8 +143,11 @@ enum { T_STR, T_NULL, T_BOOL, T_INT, T_FLOAT };   /* gd_ynode.type of a scalar *
 #define F_MERGE 1               /* gd_ynode.flags: a '<<' key */
 #define F_FALSY 2               /* a scalar false in Python's sense */
 
+#define MAX_HOSTS 100000        /* hosts in an inventory, counted before ranges expand */
+#define MAX_SOURCES 64
+
 struct loader {
-	const char *path;
+	const char *path;       /* the file being read, for messages */
 	char *err;
 	size_t errlen;
 	struct gd_ynode *root;
@@ -159,6 +165,11 @@ struct loader {
 	struct uset links;
 	char **warn;
 	size_t nwarn;
+	struct strv files;      /* every file read; path points into it */
+	struct strv srcfiles;   /* the inventory files read so far, in order */
+	struct strv bases;      /* each source's dir for group_vars/ and host_vars/ */
+	size_t nsources;
+	int quiet_types;        /* YAML hooks for a vars file: no inventory checks */
 };
 
 /* Scratch space for walking groups: stamps instead of clearing arrays. */
@@ -170,7 +181,9 @@ struct walk {
 /* load.c */
 int gd_inv_uset_has(const struct uset *s, uint64_t k);
 int gd_inv_uset_add(struct uset *s, uint64_t k);
-void gd_inv_vlist_set(struct vlist *l, const char *key, const char *value, size_t line);
+/* Sets key in l to a copy of value (NULL for null, lists and mappings). */
+void gd_inv_vlist_set(struct vlist *l, const char *key, const char *value, int type,
+    const char *file, size_t line);
 void gd_inv_vlist_free(struct vlist *l);
 const struct gd_var *gd_inv_vlist_get(const struct vlist *l, const char *key);
 /* "PATH: line N: message" into the caller's buffer; returns -1. */
@@ -179,21 +192,60 @@ int gd_inv_err(struct loader *ld, size_t line, const char *fmt, ...)
 /* "PATH: line N: message" into the inventory's warnings. */
 void gd_inv_warn(struct loader *ld, size_t line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* A warning without a line: "PATH: message" (path NULL: the file being read). */
+void gd_inv_warn_file(struct loader *ld, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 int gd_inv_spend(struct loader *ld, size_t n, size_t line);
+/* Makes path the file being read (kept for messages and gd_var.file). */
+void gd_inv_set_file(struct loader *ld, const char *path);
 size_t gd_inv_add_group(struct loader *ld, const char *name, size_t line);
 void gd_inv_add_edge(struct loader *ld, size_t p, size_t c, size_t line);
 void gd_inv_add_member(struct loader *ld, size_t g, size_t h);
 size_t gd_inv_add_host(struct loader *ld, const char *name, size_t gid, const char *port,
     size_t line);
-void gd_inv_groups_free(struct gd_group *G, size_t n);
+/* InventoryData.add_child(): child is a group, or (oddly) a known host. */
+int gd_inv_add_child(struct loader *ld, size_t gid, const char *child, size_t line);
+/* InventoryData.set_variable(): on the group of that name if there is one,
+ * else on the host. ansible_group_priority sets the group's priority. */
+int gd_inv_set_var(struct loader *ld, size_t gid, size_t hid, const char *key,
+    const char *value, int type, size_t line);
+void gd_inv_groups_free(struct gd_group *G, size_t n, size_t nsources);
 
-/* yaml.c: reads ld->path as a YAML inventory into the graph. */
-int gd_inv_yaml_read(struct loader *ld);
+/* yaml.c */
+/* Reads text (ld->path's) as a YAML inventory into the graph. Returns 1 when
+ * it is not one (not YAML, or not a mapping: the caller may try INI), 0 when
+ * read, -1 on an error in what is a YAML inventory. */
+int gd_inv_yaml_read(struct loader *ld, const char *text, size_t len);
+/* Parses text as YAML typed as Ansible types it, into *root (NULL: empty). */
+int gd_inv_yaml_tree(struct loader *ld, const char *text, size_t len, struct gd_ynode **root);
+/* The type and text (borrowed, NULL when not a scalar) of a typed node's value,
+ * into *type; an int is put in decimal into buf. */
+const char *gd_inv_yaml_value(const struct gd_ynode *v, int *type, char *buf, size_t len);
+
+/* ini.c: reads text (ld->path's) as an INI inventory into the graph. */
+int gd_inv_ini_read(struct loader *ld, const char *text, size_t len);
+
+/* pyval.c: Python's ast.literal_eval() of s as the INI plugin applies it:
+ * the value's type, and its text into *out (malloc'd; NULL for None, lists,
+ * dicts, tuples and sets). A string literal_eval refuses stays as it is;
+ * *unsure is set when Python might read it where gameday cannot (\N{NAME}). */
+int gd_inv_pyval(const char *s, char **out, int *unsure);
+/* shlex.split(s, comments=True) into out; -1 with a reason on bad quoting. */
+int gd_inv_shlex(const char *s, struct strv *out, const char **why);
+
+/* plugin.c: reads path through `ansible-inventory -i PATH --list --export`. */
+int gd_inv_plugin_read(struct loader *ld, const char *path, const char *why);
+
+/* varsfiles.c: group_vars/ and host_vars/ of every source, into fvars. */
+int gd_inv_vars_files(struct loader *ld);
 
 /* ranges.c */
 int gd_inv_parse_address(struct addr_re *r, const char *s, char **hostp, char **portp);
 void gd_inv_addr_re_free(struct addr_re *r);
 int gd_inv_expand_ranges(struct loader *ld, const char *line, struct strv *out, size_t lineno);
+/* Whether s is a host name (letters, digits, '-', '_', dots) or an IPv4 or
+ * IPv6 address, which can name an SSH host. */
+int gd_inv_valid_addr(const char *s);
 
 /* vars.c */
 int gd_inv_finish(struct loader *ld, struct gd_inventory *inv);
@@ -201,5 +253,9 @@ void gd_inv_walk_init(struct walk *w, size_t ng, size_t nh);
 void gd_inv_walk_free(struct walk *w);
 void gd_inv_group_hosts(const struct gd_group *G, size_t root, struct walk *w, struct idxv *out);
 void gd_inv_host_clear(struct gd_host *h);
+
+/* connvars.c: the connection fields of h from its merged variables m, and
+ * warnings or a refusal for what gameday does not implement. */
+int gd_inv_host_fill(struct loader *ld, struct gd_host *h, struct vlist *m);
 
 #endif

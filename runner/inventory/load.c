@@ -7,10 +7,13 @@
  * graph, 'ungrouped', variable precedence) and inventory/manager.py
  * (patterns), so a pattern gives the hosts, in the order, that
  * `ansible -i INV PATTERN --list-hosts` prints. */
+#include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "inv_internal.h"
 
@@ -70,25 +73,29 @@ gd_inv_uset_add(struct uset *s, uint64_t k)
 
 
 void
-gd_inv_vlist_set(struct vlist *l, const char *key, const char *value, size_t line)
+gd_inv_vlist_set(struct vlist *l, const char *key, const char *value, int type,
+    const char *file, size_t line)
 {
+	struct gd_var *v;
 	size_t i;
 
 	if (smap_get(&l->idx, key, &i)) {
-		free(l->v[i].value);
-		l->v[i].value = value ? gd_xstrdup(value) : NULL;
-		l->v[i].line = line;
-		return;
+		v = &l->v[i];
+		free(v->value);
+	} else {
+		if (l->n == l->cap) {
+			l->cap = l->cap ? l->cap * 2 : 8;
+			l->v = gd_xrealloc(l->v, l->cap * sizeof(*l->v));
+		}
+		v = &l->v[l->n];
+		v->key = gd_xstrdup(key);
+		gd_map_put(&l->idx, v->key, l->n);
+		l->n++;
 	}
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 8;
-		l->v = gd_xrealloc(l->v, l->cap * sizeof(*l->v));
-	}
-	l->v[l->n].key = gd_xstrdup(key);
-	l->v[l->n].value = value ? gd_xstrdup(value) : NULL;
-	l->v[l->n].line = line;
-	gd_map_put(&l->idx, l->v[l->n].key, l->n);
-	l->n++;
+	v->value = value ? gd_xstrdup(value) : NULL;
+	v->type = type;
+	v->file = file;
+	v->line = line;
 }
 
 void
@@ -125,11 +132,11 @@ gd_inv_err(struct loader *ld, size_t line, const char *fmt, ...)
 	return -1;
 }
 
-void
-gd_inv_warn(struct loader *ld, size_t line, const char *fmt, ...)
+/* Appends "PATH: [line N: ]message" to the warnings, up to MAX_WARN. */
+static void
+vwarn(struct loader *ld, const char *path, size_t line, const char *fmt, va_list ap)
 {
 	char msg[GD_ERRLEN];
-	va_list ap;
 
 	if (ld->nwarn > MAX_WARN)
 		return;
@@ -138,10 +145,21 @@ gd_inv_warn(struct loader *ld, size_t line, const char *fmt, ...)
 		ld->warn[ld->nwarn++] = gd_xasprintf("%s: more warnings not shown", ld->path);
 		return;
 	}
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (line > 0)
+		ld->warn[ld->nwarn++] = gd_xasprintf("%s: line %zu: %s", path, line, msg);
+	else
+		ld->warn[ld->nwarn++] = gd_xasprintf("%s: %s", path, msg);
+}
+
+void
+gd_inv_warn(struct loader *ld, size_t line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(ld, ld->path, line, fmt, ap);
 	va_end(ap);
-	ld->warn[ld->nwarn++] = gd_xasprintf("%s: line %zu: %s", ld->path, line, msg);
 }
 
 /* Counts work against MAX_WORK, so that alias bombs and huge ranges end
@@ -217,12 +235,14 @@ gd_inv_add_host(struct loader *ld, const char *name, size_t gid, const char *por
 		memset(h, 0, sizeof(*h));
 		h->name = gd_xstrdup(name);
 		h->line = line;
+		h->file = ld->path;
 		gd_map_put(&ld->hmap, h->name, id);
 		if (port != NULL) {
 			while (port[0] == '0' && port[1] != '\0')
 				port++;
 			if (strcmp(port, "0") != 0)   /* Host(name, port) ignores 0 */
-				gd_inv_vlist_set(&h->vars, "ansible_port", port, line);
+				gd_inv_vlist_set(&h->vars, "ansible_port", port, GD_VAR_INT, ld->path,
+				    line);
 		}
 	}
 	if (gid != NONE)
@@ -231,9 +251,105 @@ gd_inv_add_host(struct loader *ld, const char *name, size_t gid, const char *por
 }
 
 void
-gd_inv_groups_free(struct gd_group *G, size_t n)
+gd_inv_warn_file(struct loader *ld, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(ld, path ? path : ld->path, 0, fmt, ap);
+	va_end(ap);
+}
+
+void
+gd_inv_set_file(struct loader *ld, const char *path)
 {
 	size_t i;
+
+	for (i = 0; i < ld->files.n; i++)
+		if (strcmp(ld->files.v[i], path) == 0) {
+			ld->path = ld->files.v[i];
+			return;
+		}
+	strv_push(&ld->files, gd_xstrdup(path));
+	ld->path = ld->files.v[ld->files.n - 1];
+}
+
+int
+gd_inv_add_child(struct loader *ld, size_t gid, const char *child, size_t line)
+{
+	size_t cid;
+
+	if (smap_get(&ld->gmap, child, &cid)) {
+		if (cid == gid)
+			return gd_inv_err(ld, line, "group '%s' cannot be a child of itself", child);
+		if (cid == G_ALL)
+			return gd_inv_err(ld, line, "group 'all' cannot be a child of '%s': "
+			    "every group is inside 'all' already", ld->groups[gid].name);
+		gd_inv_add_edge(ld, gid, cid, line);
+		return 0;
+	}
+	if (smap_get(&ld->hmap, child, &cid)) {
+		gd_inv_add_member(ld, gid, cid);
+		return 0;
+	}
+	return gd_inv_err(ld, line, "'%s' is not a known host nor group", child);
+}
+
+/* Python's int() of a string, for ansible_group_priority. */
+static int
+priority_of(const char *s, int type, long *out)
+{
+	char *end;
+	long long x;
+
+	if (s == NULL)
+		return -1;
+	if (type == GD_VAR_BOOL) {
+		*out = strcasecmp(s, "true") == 0 || strcasecmp(s, "yes") == 0 ||
+		    strcasecmp(s, "on") == 0;
+		return 0;
+	}
+	if (type == GD_VAR_FLOAT) {
+		*out = (long)strtod(s, NULL);
+		return 0;
+	}
+	errno = 0;
+	x = strtoll(s, &end, 10);
+	while (*end == ' ' || *end == '\t')
+		end++;
+	if (errno != 0 || end == s || *end != '\0' || x > LONG_MAX || x < LONG_MIN)
+		return -1;
+	*out = (long)x;
+	return 0;
+}
+
+int
+gd_inv_set_var(struct loader *ld, size_t gid, size_t hid, const char *key,
+    const char *value, int type, size_t line)
+{
+	long pr;
+
+	if (hid != NONE && smap_get(&ld->gmap, ld->hosts[hid].name, &gid))
+		hid = NONE;   /* set_variable() looks for a group of that name first */
+	if (hid != NONE) {
+		gd_inv_vlist_set(&ld->hosts[hid].vars, key, value, type, ld->path, line);
+		return 0;
+	}
+	if (strcmp(key, "ansible_group_priority") == 0) {
+		if (priority_of(value, type, &pr) < 0)
+			return gd_inv_err(ld, line, "ansible_group_priority of group '%s' must be "
+			    "an integer, not '%s'", ld->groups[gid].name, value ? value : "");
+		ld->groups[gid].priority = pr;
+		return 0;
+	}
+	gd_inv_vlist_set(&ld->groups[gid].vars, key, value, type, ld->path, line);
+	return 0;
+}
+
+void
+gd_inv_groups_free(struct gd_group *G, size_t n, size_t nsources)
+{
+	size_t i, k;
 
 	for (i = 0; i < n; i++) {
 		free(G[i].name);
@@ -242,102 +358,9 @@ gd_inv_groups_free(struct gd_group *G, size_t n)
 		free(G[i].kidlines.v);
 		free(G[i].parents.v);
 		gd_inv_vlist_free(&G[i].vars);
+		for (k = 0; G[i].fvars != NULL && k < nsources; k++)
+			gd_inv_vlist_free(&G[i].fvars[k]);
+		free(G[i].fvars);
 	}
 	free(G);
 }
-
-static void
-loader_free(struct loader *ld)
-{
-	size_t i;
-
-	gd_yaml_free(ld->root);
-	if (ld->re_ready) {
-		regfree(&ld->re_int);
-		regfree(&ld->re_float);
-	}
-	gd_inv_addr_re_free(&ld->ipv6);
-	gd_inv_groups_free(ld->groups, ld->ngroups);
-	gd_map_free(&ld->gmap);
-	for (i = 0; i < ld->nhosts; i++) {
-		free(ld->hosts[i].name);
-		gd_inv_vlist_free(&ld->hosts[i].vars);
-		free(ld->hosts[i].groups.v);
-	}
-	free(ld->hosts);
-	gd_map_free(&ld->hmap);
-	free(ld->links.t);
-	for (i = 0; i < ld->nwarn; i++)
-		free(ld->warn[i]);
-	free(ld->warn);
-}
-
-
-int
-gd_inventory_load(struct gd_inventory *inv, const char *path, char *err, size_t errlen)
-{
-	struct loader ld = { 0 };
-	int rc = -1;
-
-	memset(inv, 0, sizeof(*inv));
-	ld.path = path;
-	ld.err = err;
-	ld.errlen = errlen;
-	gd_inv_add_group(&ld, "all", 0);
-	gd_inv_add_group(&ld, "ungrouped", 0);
-	gd_inv_add_edge(&ld, G_ALL, G_UNGROUPED, 0);
-	if (gd_inv_yaml_read(&ld) < 0 || gd_inv_finish(&ld, inv) < 0)
-		goto out;
-	inv->path = gd_xstrdup(path);
-	inv->warnings = ld.warn;
-	inv->nwarnings = ld.nwarn;
-	ld.warn = NULL;
-	ld.nwarn = 0;
-	rc = 0;
-out:
-	loader_free(&ld);
-	if (rc < 0)
-		gd_inventory_free(inv);
-	return rc;
-}
-
-const char *
-gd_host_var(const struct gd_host *h, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < h->nvars; i++)
-		if (strcmp(h->vars[i].key, key) == 0)
-			return h->vars[i].value;
-	return NULL;
-}
-
-const char *
-gd_inventory_group_name(const struct gd_inventory *inv, size_t i)
-{
-	return i < inv->ngroups ? inv->groups[i].name : NULL;
-}
-
-void
-gd_inventory_free(struct gd_inventory *inv)
-{
-	size_t i;
-
-	if (inv == NULL)
-		return;
-	for (i = 0; i < inv->nhosts; i++)
-		gd_inv_host_clear(&inv->hosts[i]);
-	free(inv->hosts);
-	gd_inv_groups_free(inv->groups, inv->ngroups);
-	for (i = 0; i < inv->nwarnings; i++)
-		free(inv->warnings[i]);
-	free(inv->warnings);
-	if (inv->index != NULL) {
-		free(inv->index->defined);
-		gd_map_free(&inv->index->byname);
-		free(inv->index);
-	}
-	free(inv->path);
-	memset(inv, 0, sizeof(*inv));
-}
-

@@ -2,6 +2,8 @@
  * host ranges (expand_hostname_range). */
 #include <ctype.h>
 #include <errno.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,7 +233,8 @@ static const char letters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVW
 /* One step of expand_hostname_range(): the first [x:y(:z)] of line,
  * expanded into out. */
 static int
-expand_once(struct loader *ld, const char *line, struct strv *out, size_t lineno)
+expand_once(struct loader *ld, const char *line, struct strv *out, size_t lineno,
+    const char *whole, size_t mult)
 {
 	char *s = gd_xstrdup(line), *a, *b, *bounds[3], *beg, *end, *t;
 	const char *pb, *pe;
@@ -307,6 +310,14 @@ expand_once(struct loader *ld, const char *line, struct strv *out, size_t lineno
 		count = 0;   /* letters[b:e+1:-n] with b <= e is empty */
 	if (count < 0)
 		count = 0;
+	/* counted before anything is made: a few bytes must not take the machine */
+	if (count > 0 && ((unsigned long long)count > (unsigned long long)MAX_HOSTS ||
+	    (unsigned long long)count * mult + ld->nhosts > (unsigned long long)MAX_HOSTS)) {
+		gd_inv_err(ld, lineno, "host range '%s' makes %llu hosts or more; gameday takes "
+		    "at most %d hosts in an inventory", whole,
+		    (unsigned long long)count * (mult ? mult : 1), MAX_HOSTS);
+		goto out;
+	}
 	if (gd_inv_spend(ld, (size_t)count, lineno) < 0)
 		goto out;
 	for (x = lb; count-- > 0; x += step) {
@@ -342,7 +353,7 @@ gd_inv_expand_ranges(struct loader *ld, const char *line, struct strv *out, size
 				continue;
 			}
 			again = 1;
-			if (expand_once(ld, cur.v[i], &next, lineno) < 0)
+			if (expand_once(ld, cur.v[i], &next, lineno, line, cur.n) < 0)
 				goto out;
 		}
 		strv_free(&cur);
@@ -358,3 +369,44 @@ out:
 	return rc;
 }
 
+
+int
+gd_inv_valid_addr(const char *s)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+	char tmp[INET6_ADDRSTRLEN + 64];
+	const char *pct;
+	size_t i, len = strlen(s), label = 0;
+
+	if (len == 0 || len > 253)
+		return 0;
+	if (inet_pton(AF_INET, s, buf) == 1)
+		return 1;
+	if (strchr(s, ':') != NULL) {   /* IPv6, with an optional %zone */
+		pct = strchr(s, '%');
+		if (pct != NULL && (pct[1] == '\0' || strspn(pct + 1, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != strlen(pct + 1)))
+			return 0;
+		len = pct ? (size_t)(pct - s) : len;
+		if (len >= sizeof(tmp))
+			return 0;
+		memcpy(tmp, s, len);
+		tmp[len] = '\0';
+		return inet_pton(AF_INET6, tmp, buf) == 1;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '.') {
+			if (label == 0 || s[i - 1] == '-')
+				return 0;
+			label = 0;
+			continue;
+		}
+		if (!(isalnum(c) || c == '-' || c == '_') || (c == '-' && label == 0))
+			return 0;
+		if (++label > 63)
+			return 0;
+	}
+	return label == 0 ? len > 1 : s[len - 1] != '-';   /* a final dot is allowed */
+}

@@ -150,90 +150,6 @@ gd_inv_group_hosts(const struct gd_group *G, size_t root, struct walk *w, struct
 	}
 }
 
-static int
-truthy(const char *v)
-{
-	static const char *const yes[] = { "y", "yes", "on", "1", "true", "t", "1.0", NULL };
-	size_t i;
-
-	if (v == NULL)
-		return 0;
-	for (i = 0; yes[i] != NULL; i++)
-		if (strcasecmp(v, yes[i]) == 0)
-			return 1;
-	return 0;
-}
-
-static char *
-expand_home(const char *v)
-{
-	const char *home = getenv("HOME");
-
-	if (v == NULL)
-		return NULL;
-	if (home != NULL && home[0] != '\0' && v[0] == '~' && (v[1] == '/' || v[1] == '\0'))
-		return gd_xasprintf("%s%s", home, v + 1);
-	return gd_xstrdup(v);
-}
-
-static const struct gd_var *
-first_var(const struct vlist *l, const char *a, const char *b)
-{
-	const struct gd_var *v = gd_inv_vlist_get(l, a);
-
-	if ((v == NULL || v->value == NULL) && b != NULL)
-		v = gd_inv_vlist_get(l, b);
-	return v != NULL && v->value != NULL ? v : NULL;
-}
-
-/* Fills the connection fields of h from its merged variables, taking
- * ownership of them (the NULL ones are dropped). */
-static int
-host_fill(struct loader *ld, struct gd_host *h, struct vlist *m)
-{
-	const struct gd_var *v;
-	size_t i;
-
-	v = first_var(m, "ansible_host", "ansible_ssh_host");
-	h->addr = gd_xstrdup(v ? v->value : h->name);
-	h->port = 22;
-	if ((v = first_var(m, "ansible_port", "ansible_ssh_port")) != NULL) {
-		char *end;
-		long p;
-
-		errno = 0;
-		p = strtol(v->value, &end, 10);
-		if (!isdigit((unsigned char)v->value[0]) || v->value[0] == '0' || *end != '\0' ||
-		    errno != 0 || p < 1 || p > 65535)
-			return gd_inv_err(ld, v->line, "ansible_port of host '%s' must be a number "
-			    "from 1 to 65535, not '%s'", h->name, v->value);
-		h->port = (int)p;
-	}
-	v = first_var(m, "ansible_user", "ansible_ssh_user");
-	h->user = v ? gd_xstrdup(v->value) : NULL;
-	v = first_var(m, "ansible_ssh_private_key_file", "ansible_private_key_file");
-	h->key_file = v ? expand_home(v->value) : NULL;
-	v = first_var(m, "ansible_become", NULL);
-	h->become = v ? truthy(v->value) : 0;
-	v = first_var(m, "gameday_known_hosts", NULL);
-	h->known_hosts = v ? expand_home(v->value) : NULL;
-	v = first_var(m, "production", NULL);
-	h->production = v ? truthy(v->value) : 0;
-
-	h->vars = gd_xcalloc(m->n, sizeof(*h->vars));
-	for (i = 0; i < m->n; i++) {
-		if (m->v[i].value == NULL) {
-			free(m->v[i].key);
-			continue;
-		}
-		h->vars[h->nvars++] = m->v[i];
-	}
-	free(m->v);
-	gd_map_free(&m->idx);
-	memset(m, 0, sizeof(*m));
-	return 0;
-}
-
 void
 gd_inv_host_clear(struct gd_host *h)
 {
@@ -244,6 +160,15 @@ gd_inv_host_clear(struct gd_host *h)
 	free(h->user);
 	free(h->key_file);
 	free(h->known_hosts);
+	free(h->become_user);
+	free(h->jump);
+	for (i = 0; h->ssh_args != NULL && h->ssh_args[i] != NULL; i++)
+		free(h->ssh_args[i]);
+	free(h->ssh_args);
+	for (i = 0; i < h->nwarnings; i++)
+		free(h->warnings[i]);
+	free(h->warnings);
+	free(h->refusal);
 	for (i = 0; i < h->nvars; i++) {
 		free(h->vars[i].key);
 		free(h->vars[i].value);
@@ -441,8 +366,20 @@ set_depths(struct gd_group *G, size_t ng, size_t *order, size_t *indeg)
 		}
 }
 
-/* The variables of host i: all < groups by (depth, priority, name) < host,
- * into the connection fields of *out. */
+static void
+merge_list(struct vlist *m, const struct vlist *from)
+{
+	size_t j;
+
+	for (j = 0; j < from->n; j++)
+		gd_inv_vlist_set(m, from->v[j].key, from->v[j].value, from->v[j].type,
+		    from->v[j].file, from->v[j].line);
+}
+
+/* The variables of host i as VariableManager.get_vars() merges them: 'all',
+ * its groups by (depth, priority, name), group_vars/all, group_vars of its
+ * groups (source by source), the host, host_vars/HOST; then its connection
+ * fields. Into *out. */
 static int
 merge_host(struct loader *ld, size_t i, size_t *stamp, struct idxv *closure,
     struct idxv *sorted, struct gd_host *out)
@@ -450,7 +387,7 @@ merge_host(struct loader *ld, size_t i, size_t *stamp, struct idxv *closure,
 	const struct gd_group *G = ld->groups;
 	struct ihost *h = &ld->hosts[i];
 	struct vlist m = { 0 };
-	size_t j, q;
+	size_t j, q, k;
 
 	if (h->fixed) {   /* Host.remove_group() decided them */
 		closure->n = 0;
@@ -464,28 +401,33 @@ merge_host(struct loader *ld, size_t i, size_t *stamp, struct idxv *closure,
 		if (closure->v[q] != G_ALL)
 			idxv_push(sorted, closure->v[q]);
 	qsort_r(sorted->v, sorted->n, sizeof(*sorted->v), cmp_group_order, (void *)G);
-	for (j = 0; j < G[G_ALL].vars.n; j++)
-		gd_inv_vlist_set(&m, G[G_ALL].vars.v[j].key, G[G_ALL].vars.v[j].value,
-		    G[G_ALL].vars.v[j].line);
+	merge_list(&m, &G[G_ALL].vars);
 	for (q = 0; q < sorted->n; q++) {
-		const struct vlist *gv = &G[sorted->v[q]].vars;
-
-		if (gd_inv_spend(ld, gv->n, h->line) < 0) {
-			gd_inv_vlist_free(&m);
-			return -1;
-		}
-		for (j = 0; j < gv->n; j++)
-			gd_inv_vlist_set(&m, gv->v[j].key, gv->v[j].value, gv->v[j].line);
+		if (gd_inv_spend(ld, G[sorted->v[q]].vars.n, h->line) < 0)
+			goto fail;
+		merge_list(&m, &G[sorted->v[q]].vars);
 	}
-	for (j = 0; j < h->vars.n; j++)
-		gd_inv_vlist_set(&m, h->vars.v[j].key, h->vars.v[j].value, h->vars.v[j].line);
+	for (k = 0; k < ld->nsources; k++)   /* group_vars/all of each source */
+		if (G[G_ALL].fvars != NULL)
+			merge_list(&m, &G[G_ALL].fvars[k]);
+	for (k = 0; k < ld->nsources; k++)   /* then each source's group_vars/GROUP */
+		for (q = 0; q < sorted->n; q++)
+			if (G[sorted->v[q]].fvars != NULL) {
+				if (gd_inv_spend(ld, G[sorted->v[q]].fvars[k].n, h->line) < 0)
+					goto fail;
+				merge_list(&m, &G[sorted->v[q]].fvars[k]);
+			}
+	merge_list(&m, &h->vars);
+	for (k = 0; h->fvars != NULL && k < ld->nsources; k++)
+		merge_list(&m, &h->fvars[k]);
 	out->name = h->name;
 	h->name = NULL;
-	if (host_fill(ld, out, &m) < 0) {
-		gd_inv_vlist_free(&m);
-		return -1;
-	}
+	if (gd_inv_host_fill(ld, out, &m) < 0)
+		goto fail;
 	return 0;
+fail:
+	gd_inv_vlist_free(&m);
+	return -1;
 }
 
 /* Moves the merged hosts (tmp, in the order first defined) into inv in the
@@ -524,6 +466,12 @@ publish(struct loader *ld, struct gd_host *tmp, struct gd_inventory *inv)
 	inv->index->defined = pub;
 	for (i = 0; i < nh; i++)
 		gd_map_put(&inv->index->byname, inv->hosts[i].name, i);
+	for (i = 0; i < ng; i++) {   /* merged into the hosts: not kept */
+		for (j = 0; G[i].fvars != NULL && j < ld->nsources; j++)
+			gd_inv_vlist_free(&G[i].fvars[j]);
+		free(G[i].fvars);
+		G[i].fvars = NULL;
+	}
 	inv->groups = ld->groups;
 	inv->ngroups = ng;
 	ld->groups = NULL;

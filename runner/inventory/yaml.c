@@ -231,40 +231,6 @@ out:
 	return rc;
 }
 
-/* Python's int() of a scalar, for ansible_group_priority. */
-static int
-scalar_int(const struct gd_ynode *v, long *out)
-{
-	char *end;
-	double d;
-	long long x;
-
-	if (v->kind != GD_Y_SCALAR)
-		return -1;
-	if (v->type == T_BOOL) {
-		*out = !falsy(v);
-		return 0;
-	}
-	if (v->type == T_FLOAT) {
-		errno = 0;
-		d = strtod(v->str, &end);
-		if (errno != 0 || *end != '\0' || d != d || d > LONG_MAX || d < LONG_MIN)
-			return -1;
-		*out = (long)d;
-		return 0;
-	}
-	if (v->type != T_INT && v->type != T_STR)
-		return -1;
-	errno = 0;
-	x = strtoll(v->str, &end, 10);
-	while (isspace((unsigned char)*end))
-		end++;
-	if (errno != 0 || end == v->str || *end != '\0' || x > LONG_MAX || x < LONG_MIN)
-		return -1;
-	*out = (long)x;
-	return 0;
-}
-
 /* The pairs of a vars/children/hosts section: a mapping, or one string
  * standing for {string: null} as the yaml plugin allows. */
 static void
@@ -282,22 +248,88 @@ section_pairs(struct loader *ld, struct gd_ynode *v, struct gd_ynode **tmp,
 	}
 }
 
+/* YAML 1.1's int (0b, 0x, 0 for octal, 1:30 for base 60, '_' anywhere) in
+ * decimal into buf; the text itself when it does not fit. */
+static const char *
+yaml_int(const char *s, char *buf, size_t len)
+{
+	char clean[128];
+	size_t i, k = 0;
+	int neg = 0, base = 10;
+	long long v = 0, part;
+	const char *p = s;
+	char *end;
+
+	if (*p == '+' || *p == '-')
+		neg = *p++ == '-';
+	for (i = 0; p[i] != '\0' && k + 1 < sizeof(clean); i++)
+		if (p[i] != '_')
+			clean[k++] = p[i];
+	clean[k] = '\0';
+	if (p[i] != '\0')
+		return s;
+	errno = 0;
+	if (strchr(clean, ':') != NULL) {   /* sexagesimal */
+		for (p = clean; *p != '\0'; p = *end ? end + 1 : end) {
+			part = strtoll(p, &end, 10);
+			if (v > LLONG_MAX / 60)
+				return s;
+			v = v * 60 + part;
+		}
+	} else {
+		p = clean;
+		if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+			base = 16;
+			p += 2;
+		} else if (p[0] == '0' && p[1] == 'b') {
+			base = 2;
+			p += 2;
+		} else if (p[0] == '0' && p[1] != '\0') {
+			base = 8;
+		}
+		v = strtoll(p, &end, base);
+		if (*end != '\0')
+			return s;
+	}
+	if (errno != 0)
+		return s;
+	snprintf(buf, len, "%lld", neg ? -v : v);
+	return buf;
+}
+
+const char *
+gd_inv_yaml_value(const struct gd_ynode *v, int *type, char *buf, size_t len)
+{
+	if (v->kind == GD_Y_SEQ) {
+		*type = GD_VAR_LIST;
+		return NULL;
+	}
+	if (v->kind == GD_Y_MAP) {
+		*type = GD_VAR_MAP;
+		return NULL;
+	}
+	switch (v->type) {
+	case T_NULL: *type = GD_VAR_NULL; return NULL;
+	case T_BOOL: *type = GD_VAR_BOOL; return v->str;
+	case T_INT: *type = GD_VAR_INT; return yaml_int(v->str, buf, len);
+	case T_FLOAT: *type = GD_VAR_FLOAT; return v->str;
+	default: *type = GD_VAR_STR; return v->str;
+	}
+}
+
 static int
 group_var(struct loader *ld, size_t gid, const struct gd_ynode *k, const struct gd_ynode *v)
 {
-	struct gd_group *g = &ld->groups[gid];
-	long pr;
+	char buf[32];
+	const char *val;
+	int type;
 
-	if (strcmp(k->str, "ansible_group_priority") == 0) {
-		if (scalar_int(v, &pr) < 0)
-			return gd_inv_err(ld, v->line, "ansible_group_priority of group '%s' must be "
-			    "an integer, not %s", g->name, describe(v));
-		g->priority = pr;
-		return 0;
-	}
-	gd_inv_vlist_set(&g->vars, k->str, v->kind == GD_Y_SCALAR && v->type != T_NULL ? v->str : NULL,
-	    v->line);
-	return 0;
+	if (strcmp(k->str, "ansible_group_priority") == 0 && !(v->kind == GD_Y_SCALAR &&
+	    (v->type == T_INT || v->type == T_STR || v->type == T_BOOL || v->type == T_FLOAT)))
+		return gd_inv_err(ld, v->line, "ansible_group_priority of group '%s' must be "
+		    "an integer, not %s", ld->groups[gid].name, describe(v));
+	val = gd_inv_yaml_value(v, &type, buf, sizeof(buf));
+	return gd_inv_set_var(ld, gid, NONE, k->str, val, type, v->line);
 }
 
 static int
@@ -343,17 +375,15 @@ parse_hosts_entry(struct loader *ld, size_t gid, const struct gd_ynode *k, const
 			continue;
 		for (j = 0; j + 1 < v->n; j += 2) {
 			const struct gd_ynode *vv = v->kids[j + 1];
-			size_t same;
+			char buf[32];
+			const char *val;
+			int type;
 
 			/* InventoryData.set_variable() looks for a group of that
 			 * name first: such a host's variables go to the group */
-			if (smap_get(&ld->gmap, names.v[i], &same)) {
-				if (group_var(ld, same, v->kids[j], vv) < 0)
-					goto out;
-				continue;
-			}
-			gd_inv_vlist_set(&ld->hosts[hid].vars, v->kids[j]->str,
-			    vv->kind == GD_Y_SCALAR && vv->type != T_NULL ? vv->str : NULL, vv->line);
+			val = gd_inv_yaml_value(vv, &type, buf, sizeof(buf));
+			if (gd_inv_set_var(ld, NONE, hid, v->kids[j]->str, val, type, vv->line) < 0)
+				goto out;
 		}
 	}
 	rc = 0;
@@ -365,29 +395,6 @@ out:
 }
 
 static int parse_group(struct loader *ld, struct gd_ynode *key, struct gd_ynode *data, int level);
-
-/* InventoryData.add_child(): a child is a group, or (oddly) a known host. */
-static int
-add_child(struct loader *ld, size_t gid, const struct gd_ynode *key)
-{
-	size_t cid;
-
-	if (is_str(key) && smap_get(&ld->gmap, key->str, &cid)) {
-		if (cid == gid)
-			return gd_inv_err(ld, key->line, "group '%s' cannot be a child of itself",
-			    key->str);
-		if (cid == G_ALL)
-			return gd_inv_err(ld, key->line, "group 'all' cannot be a child of '%s': "
-			    "every group is inside 'all' already", ld->groups[gid].name);
-		gd_inv_add_edge(ld, gid, cid, key->line);
-		return 0;
-	}
-	if (is_str(key) && smap_get(&ld->hmap, key->str, &cid)) {
-		gd_inv_add_member(ld, gid, cid);
-		return 0;
-	}
-	return gd_inv_err(ld, key->line, "'%s' is not a known host nor group", key->str);
-}
 
 /* The yaml plugin's _parse_group(). */
 static int
@@ -447,8 +454,12 @@ parse_group(struct loader *ld, struct gd_ynode *key, struct gd_ynode *data, int 
 				if (group_var(ld, gid, kv[j], kv[j + 1]) < 0)
 					return -1;
 			} else if (strcmp(k->str, "children") == 0) {
-				if (parse_group(ld, kv[j], kv[j + 1], level + 1) < 0 ||
-				    add_child(ld, gid, kv[j]) < 0)
+				if (parse_group(ld, kv[j], kv[j + 1], level + 1) < 0)
+					return -1;
+				if (!is_str(kv[j]))
+					return gd_inv_err(ld, kv[j]->line, "'%s' is not a known host "
+					    "nor group", kv[j]->str);
+				if (gd_inv_add_child(ld, gid, kv[j]->str, kv[j]->line) < 0)
 					return -1;
 			} else if (parse_hosts_entry(ld, gid, kv[j], kv[j + 1]) < 0) {
 				return -1;
@@ -458,32 +469,41 @@ parse_group(struct loader *ld, struct gd_ynode *key, struct gd_ynode *data, int 
 	return 0;
 }
 
+/* The yaml plugin's parse(): 1 when root is not a YAML inventory (the ini
+ * plugin gets its turn), 2 when it is a plugin configuration. */
 static int
 yaml_root(struct loader *ld, struct gd_ynode *root)
 {
 	size_t i;
 
 	if (root == NULL || is_null(root))
-		return gd_inv_err(ld, root ? root->line : 1, "the inventory is empty");
-	if (root->kind != GD_Y_MAP)
-		return gd_inv_err(ld, root->line, "an inventory must be a mapping of groups, not %s",
+		return 1;
+	if (root->kind != GD_Y_MAP) {
+		gd_inv_err(ld, root->line, "a YAML inventory must be a mapping of groups, not %s",
 		    describe(root));
+		return 1;
+	}
 	if (root->n == 0)
 		return gd_inv_err(ld, root->line, "the inventory has no groups");
 	for (i = 0; i + 1 < root->n; i += 2)
 		if (is_str(root->kids[i]) && strcmp(root->kids[i]->str, "plugin") == 0 &&
-		    !falsy(root->kids[i + 1]))
+		    !falsy(root->kids[i + 1])) {
+			const char *ext = strrchr(ld->path, '.');
+
+			if (ext != NULL && (strcmp(ext, ".yml") == 0 || strcmp(ext, ".yaml") == 0))
+				return 2;
 			return gd_inv_err(ld, root->kids[i]->line, "this is an inventory plugin "
-			    "configuration ('plugin:'), not a YAML inventory");
+			    "configuration ('plugin:'), which Ansible reads only from a .yml or "
+			    ".yaml file");
+		}
 	for (i = 0; i + 1 < root->n; i += 2)
 		if (parse_group(ld, root->kids[i], root->kids[i + 1], 0) < 0)
 			return -1;
 	return 0;
 }
 
-
 int
-gd_inv_yaml_read(struct loader *ld)
+gd_inv_yaml_tree(struct loader *ld, const char *text, size_t len, struct gd_ynode **root)
 {
 	/* PyYAML's int and float resolvers (YAML 1.1) */
 	static const char re_int[] = "^([-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(0|[1-9][0-9_]*)|"
@@ -497,6 +517,7 @@ gd_inv_yaml_read(struct loader *ld)
 		.mapping = map_finish, .alias = count_alias, .arg = ld,
 	};
 
+	*root = NULL;
 	ld->null.kind = GD_Y_SCALAR;
 	ld->null.type = T_NULL;
 	ld->null.flags = F_FALSY;
@@ -510,7 +531,18 @@ gd_inv_yaml_read(struct loader *ld)
 		}
 		ld->re_ready = 1;
 	}
-	if (gd_yaml_load(ld->path, &yo, &ld->root, ld->err, ld->errlen) < 0)
-		return -1;
-	return yaml_root(ld, ld->root);
+	return gd_yaml_parse(ld->path, text, len, &yo, root, ld->err, ld->errlen);
+}
+
+int
+gd_inv_yaml_read(struct loader *ld, const char *text, size_t len)
+{
+	struct gd_ynode *root = NULL;
+	int rc;
+
+	if (gd_inv_yaml_tree(ld, text, len, &root) < 0)
+		return 1;
+	rc = yaml_root(ld, root);
+	gd_yaml_free(root);
+	return rc;
 }

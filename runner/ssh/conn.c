@@ -328,6 +328,8 @@ step_new(struct gd_ssh *m, struct conn *c, long long now)
 	char port[16];
 	int rc;
 
+	if (h->refusal != NULL)   /* the inventory says connecting would go wrong */
+		return conn_fail(c, GD_SSH_UNREACHABLE, "refused: %s", h->refusal);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;

@@ -85,6 +85,7 @@ size_t
 gd_ssh_add(struct gd_ssh *m, const struct gd_host *h)
 {
 	struct conn *c;
+	size_t i;
 
 	if (m->n == m->cap) {
 		m->cap = m->cap ? m->cap * 2 : 16;
@@ -96,6 +97,8 @@ gd_ssh_add(struct gd_ssh *m, const struct gd_host *h)
 	c->fd = -1;
 	c->state = C_NEW;
 	c->user = h->user != NULL ? h->user : m->local_user;
+	for (i = 0; i < h->nwarnings; i++)   /* once per host and set */
+		gd_warnx("warning: %s", h->warnings[i]);
 	if (m->o.known_hosts != NULL)
 		c->known_hosts = gd_xstrdup(m->o.known_hosts);
 	else if (h->known_hosts != NULL)
@@ -147,7 +150,8 @@ gd_ssh_exec(struct gd_ssh *m, const char *const *cmds, size_t n, struct gd_ssh_r
 				continue;
 			}
 			c->res = &res[next];
-			c->cmd = gd_become_command(c->host->become, c->user, cmds[next]);
+			c->cmd = gd_become_command_as(c->host->become, c->user, c->host->become_user,
+			    cmds[next]);
 			c->started = c->last_rx = gd_now_ms();
 			if (gd_ssh_conn_step(m, c)) {
 				res[next].ms = gd_now_ms() - c->started;

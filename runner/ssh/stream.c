@@ -138,7 +138,8 @@ static LIBSSH2_CHANNEL *
 stream_open(struct conn *c, const char *cmd, char *err, size_t errlen)
 {
 	LIBSSH2_CHANNEL *ch;
-	char *full = gd_become_command(c->host->become, c->user, cmd);
+	char *full = gd_become_command_as(c->host->become, c->user, c->host->become_user,
+	    cmd);
 
 	ch = libssh2_channel_open_session(c->s);
 	if (ch == NULL) {

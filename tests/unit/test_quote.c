@@ -124,6 +124,15 @@ test_become(void **state)
 	s = gd_become_command(1, "root", "id -u");
 	assert_string_equal(s, "id -u");  /* root needs no sudo */
 	free(s);
+	s = gd_become_command_as(1, "deploy", "postgres", "id -u");
+	assert_string_equal(s, "sudo -n -u 'postgres' -- sh -c 'id -u'");
+	free(s);
+	s = gd_become_command_as(1, "root", "postgres", "id -u");   /* root can be anyone */
+	assert_string_equal(s, "sudo -n -u 'postgres' -- sh -c 'id -u'");
+	free(s);
+	s = gd_become_command_as(1, "postgres", "postgres", "id -u");
+	assert_string_equal(s, "id -u");
+	free(s);
 	s = gd_become_command(1, "deploy", "echo 'a b' $(x)");
 	assert_string_equal(s, "sudo -n -- sh -c 'echo '\\''a b'\\'' $(x)'");
 	free(s);
