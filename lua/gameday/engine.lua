@@ -18,6 +18,7 @@ local observe = require("gameday.engine.observe")
 local live = require("gameday.engine.live")
 local freeform = require("gameday.engine.freeform")
 local verdict = require("gameday.engine.verdict")
+local lease = require("gameday.engine.lease")
 
 local M = {}
 
@@ -54,8 +55,18 @@ local function again(c, sc, rt)
   return ok
 end
 
+-- Ends a run that failed after it took leases: frees them, closes the journal.
+local function abandon(c, e)
+  e = errors.of(e)
+  pcall(lease.release, c)
+  pcall(c.record, c, { type = "end", verdict = "error" })
+  return c:fail(e.kind, e.msg)
+end
+
 -- Loads, plans and preflights; returns the scenario, its runtime and its
--- instances, or nil and the finished result of a run that ends here.
+-- instances, or nil and the finished result of a run that ends here. A real
+-- run journals itself and takes its hosts' leases before the preflight reads
+-- their facts: facts read under another run's fault would be wrong.
 local function prepare(c)
   local args, R = c.args, c.R
   local sc, err = M.load(args.file)
@@ -65,14 +76,22 @@ local function prepare(c)
   local rt = preflight.runtime(sc)
   local ok, instances = pcall(preflight.plan, c, sc, rt)
   if not ok then return nil, c:fail("input", errors.of(instances, "input").msg) end
-  -- preflight: connect, check tools and privileges, read the facts each fault needs
   c.phase = "preflight"
   c:log("preflight: %d fault%s on %d host%s", #sc.faults, #sc.faults == 1 and "" or "s", #instances,
     #instances == 1 and "" or "s")
+  if not args.dry_run then
+    local okj, je = pcall(c.record, c, { type = "run", run = args.run_id, scenario = sc.id, file = args.file,
+      pid = core.pid(), runner = core.hostname() })
+    if not okj then je = errors.of(je); return nil, c:fail(je.kind, je.msg) end
+    -- one run per host: the lease of every host a fault goes on, before anything else
+    local okl, le = pcall(lease.take, c, instances, args.live and (args.limit_ms or preflight.LIVE_LIMIT_MS))
+    if not okl then return nil, abandon(c, le) end
+  end
+  -- preflight: connect, check tools and privileges, read the facts each fault needs
   local okc, e = pcall(preflight.check, c, sc, rt, instances)
   if not okc then
-    e = errors.of(e)
-    return nil, c:fail(e.kind, e.msg)
+    if args.dry_run then e = errors.of(e); return nil, c:fail(e.kind, e.msg) end
+    return nil, abandon(c, e)
   end
   c:log("preflight: ok")
   return sc, rt, instances
@@ -88,11 +107,11 @@ function M.run(args)
     return c:finish("dry-run", 0)
   end
 
-  local okj, je = pcall(c.record, c, { type = "run", run = args.run_id, scenario = sc.id, file = args.file,
-    pid = core.pid(), runner = core.hostname() })
-  if not okj then je = errors.of(je); return c:fail(je.kind, je.msg) end
+  -- hold and degrade: nothing but the revert should take a fault off its host
+  c.intact = not args.live and not sc.run and sc.expect ~= "recover"
   local before_ok = observe.steady(c, rt, "before", sc.steady_state)
   if not before_ok then
+    lease.release(c)
     c:record { type = "end", verdict = "fail" }
     R.error = "steady state does not hold before injection, so nothing was injected"
     c:log("%s", R.error)
@@ -121,6 +140,8 @@ function M.run(args)
   end
   c.phase = "again"
   local again_ok = again(c, sc, rt)
+  local okf, fe = pcall(lease.release, c)
+  if not okf then run_error = run_error or errors.of(fe) end
 
   if sc.runbook then R.runbook = sc.runbook end
   local v = verdict.verdict {

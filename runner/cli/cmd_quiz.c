@@ -1,24 +1,13 @@
 /* cmd_quiz.c: `gameday quiz`, a scored internal test from a question bank. */
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <math.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
-
-#ifdef GD_HAVE_READLINE
-#include <readline/readline.h>
-#include <readline/history.h>
-#endif
 
 #include "duration.h"
 #include "gd.h"
@@ -27,13 +16,14 @@
 #include "report.h"
 #include "result.h"
 #include "inventory.h"
+#include "practical.h"
+#include "quiz_ui.h"
 #include "score.h"
 #include "session.h"
-#include "ssh.h"
 
 static const char quiz_usage[] =
 "usage: gameday quiz BANK.yaml --participant NAME [--answers FILE] [--json] [--out FILE]\n"
-"                    [-i INVENTORY [--practical-limit DURATION]]\n"
+"                    [-i INVENTORY [--practical-limit DURATION] [--state-dir DIR]]\n"
 "\n"
 "A scored internal test. On a terminal, without --answers, it asks each\n"
 "question in turn, with line editing; otherwise it reads the answers from\n"
@@ -72,6 +62,11 @@ static const char quiz_usage[] =
 "                          by the shipped banks)\n"
 "      --practical-limit D time allowed per practical question, such as 90s or\n"
 "                          20m (default: twice its target_time)\n"
+"      --state-dir DIR     where the practicals' journal goes (default\n"
+"                          $XDG_STATE_HOME/gameday): each setup is journaled\n"
+"                          with its cleanup, takes the hosts' leases and arms\n"
+"                          a dead-man timer on them, so that a killed quiz is\n"
+"                          cleaned up by the hosts or by `gameday recover`\n"
 "  -h, --help              this help\n"
 "\n"
 "On a terminal, an empty line leaves a question unanswered, Ctrl-D stops\n"
@@ -94,44 +89,7 @@ static const char quiz_usage[] =
 "  gameday quiz scenarios/banks/oncall.yaml -p bob --answers bob.yaml --out results/bob.json\n"
 "  gameday quiz scenarios/banks/oncall.yaml -p carol -i .lab/inventory.yaml\n";
 
-/* ---- practical questions on the lab ---- */
-
-#define POLL_MS 2000                /* between two probes */
-#define PROBE_TIMEOUT_MS 30000      /* one probe's run */
-#define SETUP_TIMEOUT_MS 120000     /* setup's or cleanup's run */
-
-/* One practical question's run. */
-struct prac {
-	int ran;                    /* the task was shown and probed */
-	int solved;
-	const char *outcome;        /* "solved", "timeout", "skipped", "interrupted" */
-	double seconds;             /* from the task's start to the probe that passed */
-	long limit_s;
-	size_t *idx, n;             /* the probe's hosts: indexes into the inventory */
-	struct gd_ssh_result *last; /* the last probe, one per host (n) */
-	int setup_ran;
-	char cleanup[GD_ERRLEN + 64]; /* "ok", "failed: ...", or "" without cleanup */
-};
-
-struct lab {
-	const char *path;
-	struct gd_session *s;       /* inventory, connections; NULL until opened */
-	const struct gd_inventory *inv;
-	long limit_s;               /* --practical-limit; 0 for twice the target */
-	struct prac *p;             /* one per bank question */
-	int watch;                  /* stdin is a terminal: Enter and 'skip' */
-	int stopped;                /* interrupted: abandon the quiz */
-	int unreachable;            /* the error is a host, not the bank (exit 3) */
-};
-
-static volatile sig_atomic_t quiz_stop;
-
-static void
-on_stop(int sig)
-{
-	(void)sig;
-	quiz_stop = 1;
-}
+/* ---- the result ---- */
 
 /* seconds through the one duration formatter */
 static const char *
@@ -139,426 +97,6 @@ dur(long s, char *buf, size_t len)
 {
 	return gd_duration_fmt((long long)s * 1000, buf, len);
 }
-
-/* The first line of a probe's stderr (else stdout), for messages. */
-static const char *
-first_line(const struct gd_ssh_result *r, char *buf, size_t len)
-{
-	const struct gd_buf *b = r->err.len > 0 ? &r->err : &r->out;
-
-	snprintf(buf, len, "%.*s", b->len > 0 ? (int)strcspn(b->data, "\n") : 0,
-	    b->len > 0 ? b->data : "");
-	return buf;
-}
-
-static void
-lab_free(struct lab *l, size_t nq)
-{
-	size_t i, k;
-
-	for (i = 0; l->p != NULL && i < nq; i++) {
-		for (k = 0; l->p[i].last != NULL && k < l->p[i].n; k++)
-			gd_ssh_result_free(&l->p[i].last[k]);
-		free(l->p[i].last);
-		free(l->p[i].idx);
-	}
-	free(l->p);
-	gd_session_close(l->s);
-	memset(l, 0, sizeof(*l));
-}
-
-/* Runs cmd on the n hosts idx names (indexes into the inventory) at once;
- * res gets one result per host. -1 with err naming the hosts that could not
- * be reached; a command that fails is not an error here. */
-static int
-lab_run(struct lab *l, const size_t *idx, size_t n, const char *cmd, int timeout_ms,
-    struct gd_ssh_result *res, char *err, size_t errlen)
-{
-	struct gd_pool *pool = gd_session_pool(l->s);
-	const char **cmds = gd_xcalloc(n + 1, sizeof(*cmds));
-	size_t *conn = gd_xcalloc(n + 1, sizeof(*conn)), i;
-	struct gd_buf why = { 0 };
-	int ret = 0;
-
-	for (i = 0; i < n; i++) {
-		cmds[i] = cmd;
-		conn[i] = gd_pool_host(pool, idx[i]);
-	}
-	gd_pool_exec(pool, conn, cmds, n, timeout_ms, res);
-	for (i = 0; i < n; i++)
-		if (res[i].status == GD_SSH_UNREACHABLE)
-			gd_buf_printf(&why, "%s%s: unreachable: %s", why.len ? "; " : "",
-			    l->inv->hosts[idx[i]].name, res[i].errmsg);
-	if (why.len > 0) {
-		l->unreachable = 1;
-		ret = gd_errf(err, errlen, "%s", why.data);
-	}
-	free(conn);
-	free(cmds);
-	gd_buf_free(&why);
-	return ret;
-}
-
-static void
-results_free(struct gd_ssh_result *res, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		gd_ssh_result_free(&res[i]);
-}
-
-/* Loads the inventory, resolves every practical question's hosts and
- * checks that each of them answers, before any question is asked. */
-static int
-lab_open(struct lab *l, const struct gd_bank *b, const char *path, char *err, size_t errlen)
-{
-	struct gd_session_opts so = { 0 };
-	struct gd_ssh_result *res = NULL;
-	size_t *all = NULL, nall = 0, i, k;
-	char *used = NULL;
-	int ret = -1;
-
-	l->path = path;
-	so.what = "quiz";
-	so.inventory = path;
-	so.dry_run = 1;
-	so.quiet = 1;
-	so.max_output = 16384;
-	if (gd_session_open(&l->s, &so, err, errlen) != GD_EXIT_OK)
-		goto out;
-	l->inv = gd_session_inventory(l->s);
-	l->p = gd_xcalloc(b->nq, sizeof(*l->p));
-	used = gd_xcalloc(l->inv->nhosts + 1, 1);
-	for (i = 0; i < b->nq; i++) {
-		const struct gd_question *q = &b->q[i];
-		char e[GD_ERRLEN];
-
-		if (q->type != GD_Q_PRACTICAL)
-			continue;
-		if (gd_inventory_match(l->inv, q->probe_on, &l->p[i].idx, &l->p[i].n, e,
-		    sizeof(e)) < 0) {
-			gd_errf(err, errlen, "%s: question '%s': probe 'on': %s", b->path, q->id, e);
-			goto out;
-		}
-		if (l->p[i].n == 0) {
-			gd_errf(err, errlen, "%s: question '%s': probe 'on: %s' matches no host in %s",
-			    b->path, q->id, q->probe_on, path);
-			goto out;
-		}
-		for (k = 0; k < l->p[i].n; k++)
-			used[l->p[i].idx[k]] = 1;
-	}
-	all = gd_xcalloc(l->inv->nhosts + 1, sizeof(*all));
-	for (i = 0; i < l->inv->nhosts; i++) {
-		if (used[i])
-			all[nall++] = i;
-	}
-	res = gd_xcalloc(nall + 1, sizeof(*res));
-	if (nall > 0 && lab_run(l, all, nall, "true", PROBE_TIMEOUT_MS, res, err, errlen) < 0)
-		goto out;
-	ret = 0;
-out:
-	if (res != NULL)
-		results_free(res, nall);
-	free(res);
-	free(all);
-	free(used);
-	return ret;
-}
-
-/* Waits until the deadline (monotonic ms) for a line on stdin when watched.
- * Returns 1 for "check now", 2 for "skip", 0 when the time is up or a signal
- * came. Input ending stops the watch and counts as a skip. */
-static int
-wait_input(struct lab *l, long long deadline)
-{
-	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
-	char line[256];
-	long long left;
-	ssize_t n;
-	int r;
-
-	while (!quiz_stop && (left = deadline - gd_now_ms()) > 0) {
-		r = poll(&pfd, l->watch ? 1 : 0, (int)left);
-		if (r < 0 && errno != EINTR)
-			return 0;
-		if (r <= 0)
-			continue;
-		if ((n = read(STDIN_FILENO, line, sizeof(line) - 1)) <= 0) {
-			l->watch = 0;
-			return 2;
-		}
-		line[n] = '\0';
-		line[strcspn(line, "\r\n")] = '\0';
-		return strcmp(line, "skip") == 0 ? 2 : 1;
-	}
-	return 0;
-}
-
-/* Runs practical question j: setup, the task, the probe every 2 s until
- * solved, skipped, interrupted or the limit, then cleanup whatever happened.
- * -1 with err when a host cannot be reached or setup fails; an interrupt
- * sets l->stopped. */
-static int
-practical(struct lab *l, const struct gd_bank *b, size_t j, size_t shown, size_t total,
-    char *err, size_t errlen)
-{
-	const struct gd_question *q = &b->q[j];
-	struct prac *p = &l->p[j];
-	struct sigaction sa, oldint, oldterm;
-	struct gd_ssh_result *res = gd_xcalloc(p->n, sizeof(*res));
-	char d1[32], d2[32], line[256];
-	long long t0, tprobe;
-	size_t k;
-	int ret = -1, ok, in;
-
-	p->limit_s = l->limit_s > 0 ? l->limit_s : 2 * q->target_s;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;   /* no SA_RESTART: poll() must wake up */
-	sigemptyset(&sa.sa_mask);
-	quiz_stop = 0;
-	sigaction(SIGINT, &sa, &oldint);
-	sigaction(SIGTERM, &sa, &oldterm);
-
-	fprintf(stderr, "\n[%zu/%zu] %s, %g point%s, practical on %s: target %s, limit %s\n",
-	    shown, total, q->topic, q->points, q->points == 1 ? "" : "s", q->probe_on,
-	    dur(q->target_s, d1, sizeof(d1)), dur(p->limit_s, d2, sizeof(d2)));
-	p->setup_ran = 1;
-	if (q->setup != NULL) {
-		fputs("  setting up the task...\n", stderr);
-		if (lab_run(l, p->idx, p->n, q->setup, SETUP_TIMEOUT_MS, res, err, errlen) < 0)
-			goto out;
-		for (k = 0; k < p->n; k++)
-			if (res[k].status != GD_SSH_OK || res[k].exit_code != 0) {
-				l->unreachable = 1;   /* the lab is not as the bank expects */
-				if (res[k].status == GD_SSH_TIMEOUT)
-					gd_errf(err, errlen, "question '%s': setup timed out on %s",
-					    q->id, l->inv->hosts[p->idx[k]].name);
-				else
-					gd_errf(err, errlen, "question '%s': setup failed on %s: "
-					    "exit %d: %s", q->id, l->inv->hosts[p->idx[k]].name,
-					    res[k].exit_code, first_line(&res[k], line, sizeof(line)));
-				goto out;
-			}
-		results_free(res, p->n);
-	}
-	fprintf(stderr, "%s\n", q->text);
-	if (l->watch)
-		fputs("  checking every 2 s; Enter: check now, 'skip': give up\n", stderr);
-	p->ran = 1;
-	p->outcome = "timeout";
-	p->last = gd_xcalloc(p->n, sizeof(*p->last));
-	t0 = gd_now_ms();
-	for (;;) {
-		if (quiz_stop) {
-			p->outcome = "interrupted";
-			l->stopped = 1;
-			break;
-		}
-		tprobe = gd_now_ms();
-		results_free(p->last, p->n);
-		if (lab_run(l, p->idx, p->n, q->probe_cmd, PROBE_TIMEOUT_MS, p->last, err,
-		    errlen) < 0)
-			goto out;
-		for (ok = 1, k = 0; k < p->n; k++)
-			ok &= p->last[k].status == GD_SSH_OK && p->last[k].exit_code == 0;
-		p->seconds = round((double)(tprobe - t0) / 100) / 10;
-		if (ok) {
-			p->solved = 1;
-			p->outcome = "solved";
-			break;
-		}
-		if (tprobe - t0 >= p->limit_s * 1000LL)
-			break;
-		if (l->watch)
-			fprintf(stderr, "\r  not solved yet (%.0f s)\033[K", p->seconds);
-		in = wait_input(l, tprobe + POLL_MS < t0 + p->limit_s * 1000LL ?
-		    tprobe + POLL_MS : t0 + p->limit_s * 1000LL);
-		if (in == 2) {
-			p->outcome = "skipped";
-			p->seconds = round((double)(gd_now_ms() - t0) / 100) / 10;
-			break;
-		}
-	}
-	if (l->watch)
-		fputs("\r\033[K", stderr);
-	if (p->solved)
-		fprintf(stderr, "  solved in %.1f s (target %s)\n", p->seconds,
-		    dur(q->target_s, d1, sizeof(d1)));
-	else
-		fprintf(stderr, "  not solved: %s after %.1f s\n", p->outcome, p->seconds);
-	ret = 0;
-out:
-	/* always undo the setup, even after an error or an interrupt */
-	if (p->setup_ran && q->cleanup != NULL) {
-		char e[GD_ERRLEN];
-
-		results_free(res, p->n);
-		memset(res, 0, p->n * sizeof(*res));
-		snprintf(p->cleanup, sizeof(p->cleanup), "ok");
-		if (lab_run(l, p->idx, p->n, q->cleanup, SETUP_TIMEOUT_MS, res, e, sizeof(e)) < 0)
-			snprintf(p->cleanup, sizeof(p->cleanup), "failed: %s", e);
-		else
-			for (k = 0; k < p->n; k++)
-				if (res[k].status != GD_SSH_OK || res[k].exit_code != 0) {
-					snprintf(p->cleanup, sizeof(p->cleanup), "failed on %s: exit %d: %s",
-					    l->inv->hosts[p->idx[k]].name, res[k].exit_code,
-					    first_line(&res[k], line, sizeof(line)));
-					break;
-				}
-		if (strcmp(p->cleanup, "ok") != 0)
-			gd_warnx("quiz: question '%s': cleanup %s", q->id, p->cleanup);
-	}
-	results_free(res, p->n);
-	free(res);
-	sigaction(SIGINT, &oldint, NULL);
-	sigaction(SIGTERM, &oldterm, NULL);
-	return ret;
-}
-
-/* ---- asking on a terminal ---- */
-
-/* One line from the participant, without its newline; NULL at end of input.
- * Caller frees. */
-static char *
-read_line(const char *prompt)
-{
-#ifdef GD_HAVE_READLINE
-	char *line = readline(prompt);
-
-	if (line != NULL && line[0] != '\0')
-		add_history(line);
-	return line;
-#else
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-
-	/* the terminal's own line discipline edits: erase, ^U, ^W */
-	fputs(prompt, stderr);
-	fflush(stderr);
-	if ((n = getline(&line, &cap, stdin)) < 0) {
-		free(line);
-		return NULL;
-	}
-	if (n > 0 && line[n - 1] == '\n')
-		line[--n] = '\0';
-	return line;
-#endif
-}
-
-static const char *
-prompt_for(const struct gd_question *q, char *buf, size_t len)
-{
-	switch (q->type) {
-	case GD_Q_CHOICE: return "answer (a letter)> ";
-	case GD_Q_MULTI: return "answer (letters, e.g. a c)> ";
-	case GD_Q_ORDER: return "answer (numbers or items in order, e.g. 3 1 2)> ";
-	case GD_Q_NUMERIC:
-		if (q->unit != NULL) {
-			snprintf(buf, len, "answer (a number, in %s)> ", q->unit);
-			return buf;
-		}
-		return "answer (a number)> ";
-	default: return "answer> ";
-	}
-}
-
-static void
-show_question(const struct gd_question *q, size_t i, size_t n)
-{
-	char pts[32];
-	size_t k;
-
-	snprintf(pts, sizeof(pts), "%g point%s", q->points, q->points == 1 ? "" : "s");
-	fprintf(stderr, "\n[%zu/%zu] %s, %s\n%s\n", i + 1, n, q->topic, pts, q->text);
-	switch (q->type) {
-	case GD_Q_CHOICE:
-	case GD_Q_MULTI:
-		for (k = 0; k < q->nopts; k++)
-			fprintf(stderr, "  %s) %s\n", q->opts[k].key, q->opts[k].text);
-		break;
-	case GD_Q_ORDER:
-		fputs("put these in order:\n", stderr);
-		for (k = 0; k < q->nitems; k++)
-			fprintf(stderr, "  %zu) %s\n", k + 1, q->items[q->shown[k]]);
-		break;
-	default:
-		break;
-	}
-}
-
-/* Asks every question on the terminal into a (one answer per graded
- * question answered; none for those left when input ends). With a lab,
- * practical questions run in their turn: -1 with err when the lab fails. */
-static int
-ask_all(const struct gd_bank *b, const char *participant, struct gd_answers *a,
-    struct lab *l, char *err, size_t errlen)
-{
-	char buf[128];
-	size_t i;
-	int eof = 0;
-
-#ifdef GD_HAVE_READLINE
-	rl_readline_name = "gameday";
-	rl_instream = stdin;
-	rl_outstream = stderr;
-	rl_bind_key('\t', rl_insert);   /* no file name completion in answers */
-#endif
-	a->a = gd_xcalloc(b->nq + 1, sizeof(*a->a));
-	fprintf(stderr, "quiz %s: %s\n%zu questions, pass mark %g%%, participant %s\n"
-	    "an empty line leaves a question unanswered; Ctrl-D stops here\n",
-	    b->id, b->title, b->nq, b->pass, participant);
-	for (i = 0; i < b->nq && !eof; i++) {
-		const struct gd_question *q = &b->q[i];
-		struct gd_answer *x;
-		char *line, *clean;
-
-		if (q->type == GD_Q_PRACTICAL && l != NULL) {
-			if (practical(l, b, i, i + 1, b->nq, err, errlen) < 0 || l->stopped)
-				return -1;
-			continue;
-		}
-		if (q->type == GD_Q_PRACTICAL) {
-			fprintf(stderr, "\n[%zu/%zu] %s (practical: graded on the lab, not here)\n%s\n",
-			    i + 1, b->nq, q->id, q->text);
-			continue;
-		}
-		show_question(q, i, b->nq);
-		for (;;) {
-			if ((line = read_line(prompt_for(q, buf, sizeof(buf)))) == NULL) {
-				fputc('\n', stderr);
-				eof = 1;
-				break;
-			}
-			clean = gd_utf8_clean(line, strlen(line));
-			free(line);
-			if (gd_score_understood(q, clean))
-				break;
-			fputs("  not understood; try again\n", stderr);
-			free(clean);
-		}
-		if (eof)
-			break;
-		x = &a->a[a->n++];
-		x->id = gd_xstrdup(q->id);
-		x->parts = gd_xcalloc(1, sizeof(*x->parts));
-		x->parts[x->nparts++] = clean;
-		if (gd_answer_cut(clean, GD_ANSWER_MAX)) {
-			x->truncated = 1;
-			gd_warnx("the answer to '%s' is longer than %d bytes; cut there",
-			    q->id, GD_ANSWER_MAX);
-		}
-	}
-	if (eof && i < b->nq)
-		gd_warnx("input ended: %zu question%s left unanswered", b->nq - i,
-		    b->nq - i == 1 ? "" : "s");
-	fputc('\n', stderr);   /* the questions apart from the result */
-	return 0;
-}
-
-/* ---- the result ---- */
 
 /* 2.0 as "2", 1.3333 as "1.33". */
 static const char *
@@ -618,8 +156,8 @@ is_gap(enum gd_qstatus st)
 
 /* What the lab said about a practical question, into its object qo. */
 static void
-practical_json(json_t *qo, const struct lab *l, const struct gd_question *q,
-    const struct prac *p)
+practical_json(json_t *qo, const struct gd_lab *l, const struct gd_question *q,
+    const struct gd_prac *p)
 {
 	json_t *hosts = json_array();
 	size_t k;
@@ -654,7 +192,7 @@ practical_json(json_t *qo, const struct lab *l, const struct gd_question *q,
 }
 
 static json_t *
-result_json(const struct gd_bank *b, const struct gd_quiz_score *s, const struct lab *l,
+result_json(const struct gd_bank *b, const struct gd_quiz_score *s, const struct gd_lab *l,
     const char *participant, const char *date)
 {
 	json_t *o = json_object(), *topics = json_object(), *qs = json_array();
@@ -743,7 +281,7 @@ print_ids(const char *head, const struct gd_bank *b, const struct gd_quiz_score 
 }
 
 static void
-print_text(const struct gd_bank *b, const struct gd_quiz_score *s, const struct lab *l,
+print_text(const struct gd_bank *b, const struct gd_quiz_score *s, const struct gd_lab *l,
     const char *participant, const char *date, int color)
 {
 	const char *bold = color ? "\033[1m" : "", *off = color ? "\033[0m" : "";
@@ -806,10 +344,19 @@ print_text(const struct gd_bank *b, const struct gd_quiz_score *s, const struct 
 }
 
 
-int
-gd_cmd_quiz(int argc, char **argv)
+struct quiz_opts {
+	const char *participant, *ansfile, *outfile, *bankfile, *invfile, *state_dir;
+	const char *junit, *metrics;
+	struct gd_docs_opts docs;   /* docs.docs NULL: no doc repo */
+	int json;
+	long limit_s;               /* --practical-limit, in seconds; 0 for none */
+};
+
+/* Options into o: 0, 1 when --help was printed, -1 for a usage error (said). */
+static int
+parse_opts(int argc, char **argv, struct quiz_opts *o)
 {
-	enum { O_JSON = 256, O_LIMIT, O_JUNIT, O_METRICS };
+	enum { O_JSON = 256, O_LIMIT, O_JUNIT, O_METRICS, O_STATE };
 	static const struct option longopts[] = {
 		{ "participant", required_argument, NULL, 'p' },
 		{ "answers", required_argument, NULL, 'a' },
@@ -817,60 +364,50 @@ gd_cmd_quiz(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ "inventory", required_argument, NULL, 'i' },
 		{ "practical-limit", required_argument, NULL, O_LIMIT },
+		{ "state-dir", required_argument, NULL, O_STATE },
 		GD_DOCS_LONGOPTS,
 		{ "junit", required_argument, NULL, O_JUNIT },
 		{ "metrics", required_argument, NULL, O_METRICS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct gd_bank bank = { 0 };
-	struct gd_answers ans = { 0 };
-	struct gd_quiz_score sc = { 0 };
-	struct lab labst = { 0 }, *lab = NULL;
-	const char *participant = NULL, *ansfile = NULL, *outfile = NULL, *bankfile;
-	const char *invfile = NULL, *limit = NULL;
-	const char *junit = NULL, *metrics = NULL;
-	struct gd_docs_opts docs = { 0 };
-	char err[GD_ERRLEN], date[32], *dump = NULL;
-	json_t *res = NULL;
-	time_t now;
-	struct tm tm;
-	size_t i;
-	int ch, json = 0, bad = 0, ret = GD_EXIT_USAGE;
+	const char *limit = NULL;
+	int ch, bad = 0;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "p:a:o:i:h", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'p': participant = optarg; break;
-		case 'a': ansfile = optarg; break;
-		case 'o': outfile = optarg; break;
-		case 'i': invfile = gd_inventory_arg(invfile, optarg); break;
+		case 'p': o->participant = optarg; break;
+		case 'a': o->ansfile = optarg; break;
+		case 'o': o->outfile = optarg; break;
+		case 'i': o->invfile = gd_inventory_arg(o->invfile, optarg); break;
 		case O_LIMIT: limit = optarg; break;
-		case O_JUNIT: junit = optarg; break;
-		case O_METRICS: metrics = optarg; break;
-		case O_JSON: json = 1; break;
-		case 'h': fputs(quiz_usage, stdout); fputs(gd_docs_usage, stdout); return GD_EXIT_OK;
-		default: bad = !gd_docs_getopt(ch, optarg, &docs); break;
+		case O_STATE: o->state_dir = optarg; break;
+		case O_JUNIT: o->junit = optarg; break;
+		case O_METRICS: o->metrics = optarg; break;
+		case O_JSON: o->json = 1; break;
+		case 'h': fputs(quiz_usage, stdout); fputs(gd_docs_usage, stdout); return 1;
+		default: bad = !gd_docs_getopt(ch, optarg, &o->docs); break;
 		}
 	}
 	if (bad)
-		goto usage;
+		return -1;
 	if (argc - optind != 1) {
 		gd_warnx("quiz: give one bank file");
-		goto usage;
+		return -1;
 	}
-	bankfile = argv[optind];
-	if (participant == NULL || participant[0] == '\0') {
+	o->bankfile = argv[optind];
+	if (o->participant == NULL || o->participant[0] == '\0') {
 		gd_warnx("quiz: --participant NAME is required");
-		goto usage;
+		return -1;
 	}
-	if (strlen(participant) > 200) {
+	if (strlen(o->participant) > 200) {
 		gd_warnx("quiz: --participant is longer than 200 bytes");
-		goto usage;
+		return -1;
 	}
-	if (limit != NULL && invfile == NULL) {
+	if (limit != NULL && o->invfile == NULL) {
 		gd_warnx("quiz: --practical-limit needs -i INVENTORY");
-		goto usage;
+		return -1;
 	}
 	if (limit != NULL) {
 		char derr[GD_ERRLEN] = "";
@@ -879,21 +416,178 @@ gd_cmd_quiz(int argc, char **argv)
 		if (gd_duration_parse(limit, &ms, derr, sizeof(derr)) != 0 || ms <= 0) {
 			gd_warnx("quiz: --practical-limit: %s", ms <= 0 && derr[0] == '\0' ?
 			    "must be more than 0" : derr);
-			goto usage;
+			return -1;
 		}
-		labst.limit_s = (long)((ms + 999) / 1000);
+		o->limit_s = (long)((ms + 999) / 1000);
 	}
-	if (ansfile == NULL && !isatty(STDIN_FILENO)) {
+	if (o->ansfile == NULL && !isatty(STDIN_FILENO)) {
 		gd_warnx("quiz: no --answers FILE, and stdin is not a terminal to ask on");
-		goto usage;
+		return -1;
 	}
+	return 0;
+}
 
-	if (gd_bank_load(&bank, bankfile, err, sizeof(err)) < 0) {
+struct take {
+	struct gd_lab *lab;
+	const struct gd_bank *bank;
+};
+
+/* gd_quiz_practical_fn: practical question j on the lab, in its turn. */
+static int
+take_practical(void *arg, size_t j, char *err, size_t errlen)
+{
+	struct take *t = arg;
+
+	if (gd_lab_practical(t->lab, t->bank, j, j + 1, t->bank->nq, err, errlen) < 0 ||
+	    t->lab->stopped)
+		return -1;
+	return 0;
+}
+
+/* The answers, asked or read, and the practical questions on the lab (NULL:
+ * none); -1 with err when the lab failed or the quiz was interrupted. */
+static int
+take_quiz(const struct quiz_opts *o, const struct gd_bank *bank, struct gd_answers *ans,
+    struct gd_lab *lab, char *err, size_t errlen)
+{
+	struct take t = { lab, bank };
+	size_t i;
+
+	if (o->ansfile == NULL)
+		return gd_quiz_ask_all(bank, o->participant, ans, lab != NULL ? take_practical : NULL,
+		    &t, err, errlen);
+	/* the written answers are in; now the tasks, in bank order */
+	for (i = 0; lab != NULL && i < bank->nq; i++)
+		if (bank->q[i].type == GD_Q_PRACTICAL && take_practical(&t, i, err, errlen) < 0)
+			return -1;
+	return 0;
+}
+
+/* A failed output's message as "quiz: ...", as the quiz says everything. */
+static int
+said(int rc, char *err, size_t errlen)
+{
+	char e[GD_ERRLEN];
+
+	if (rc != 0) {
+		snprintf(e, sizeof(e), "quiz: %s", err);
+		snprintf(err, errlen, "%s", e);
+	}
+	return rc;
+}
+
+static int
+write_out(const json_t *res, const char *path, const char *author, char *err, size_t errlen)
+{
+	char *dump = json_dumps(res, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+	struct gd_buf b = { 0 };
+	int rc;
+
+	(void)author;
+	if (dump == NULL)
+		return gd_errf(err, errlen, "quiz: cannot encode the result");
+	gd_buf_printf(&b, "%s\n", dump);
+	rc = gd_write_atomic(path, b.data, b.len, 0644, err, errlen);
+	gd_buf_free(&b);
+	free(dump);
+	return said(rc, err, errlen);
+}
+
+static int
+write_junit(const json_t *res, const char *path, const char *author, char *err, size_t errlen)
+{
+	(void)author;
+	return said(gd_report_quiz_junit_write(res, path, err, errlen), err, errlen);
+}
+
+static int
+write_metrics(const json_t *res, const char *path, const char *author, char *err, size_t errlen)
+{
+	(void)author;
+	return said(gd_report_quiz_metrics_write(res, path, err, errlen), err, errlen);
+}
+
+
+/* Scores, prints and writes the result; returns the exit code. */
+static int
+conclude(const struct quiz_opts *o, const struct gd_bank *bank, const struct gd_answers *ans,
+    struct gd_quiz_score *sc, const struct gd_lab *lab)
+{
+	struct gd_output outs[3] = {
+		{ o->outfile, write_out, NULL },
+		{ o->junit, write_junit, NULL },
+		{ o->metrics, write_metrics, NULL },
+	};
+	char date[32], *dump, err[4096];
+	time_t now = time(NULL);
+	struct tm tm;
+	json_t *res;
+	size_t i;
+	int ret;
+
+	gd_score_quiz(bank, ans, sc);
+	for (i = 0; lab != NULL && i < bank->nq; i++) {
+		const struct gd_prac *p = &lab->p[i];
+
+		if (bank->q[i].type == GD_Q_PRACTICAL)
+			gd_score_practical(bank, sc, i, !p->solved ? 0 :
+			    p->seconds <= bank->q[i].target_s ? 1 : 0.5, p->ran);
+	}
+	for (i = 0; i < sc->nunknown; i++)
+		gd_warnx("%s: line %zu: no question '%s' in bank %s; answer ignored",
+		    o->ansfile ? o->ansfile : "answers", sc->unknown[i]->line, sc->unknown[i]->id, bank->id);
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	res = result_json(bank, sc, lab, o->participant, date);
+	gd_result_envelope(res, GD_RESULT_QUIZ, NULL, 0);
+	dump = json_dumps(res, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+	if (dump == NULL) {
+		gd_warnx("quiz: cannot encode the result");
+		json_decref(res);
+		return GD_EXIT_UNREACHABLE;
+	}
+	if (o->json)
+		printf("%s\n", dump);
+	else
+		print_text(bank, sc, lab, o->participant, date, gd_use_color(stdout));
+	ret = gd_outputs_write(sc->passed ? GD_EXIT_OK : GD_EXIT_FAIL, res, outs,
+	    sizeof(outs) / sizeof(outs[0]));
+	if (o->docs.docs != NULL && gd_docs_commit_quiz(&o->docs, res, err, sizeof(err)) != 0) {
+		gd_warnx("quiz: %s", err);
+		ret = gd_exit_output_failed(ret);
+	}
+	free(dump);
+	json_decref(res);
+	return ret;
+}
+
+int
+gd_cmd_quiz(int argc, char **argv)
+{
+	struct quiz_opts o = { 0 };
+	struct gd_bank bank = { 0 };
+	struct gd_answers ans = { 0 };
+	struct gd_quiz_score sc = { 0 };
+	struct gd_lab labst = { 0 }, *lab = NULL;
+	char err[GD_ERRLEN];
+	size_t i;
+	int ret = GD_EXIT_USAGE, rc;
+
+	if ((rc = parse_opts(argc, argv, &o)) != 0) {
+		if (rc > 0)
+			return GD_EXIT_OK;
+		fputs("usage: gameday quiz BANK.yaml --participant NAME [--answers FILE] [--json] "
+		    "[--out FILE] [-i INVENTORY [--practical-limit DURATION] [--state-dir DIR]] "
+		    "[--docs DIR [--author A] [--no-push]] [--junit FILE] [--metrics FILE]\n", stderr);
+		return GD_EXIT_USAGE;
+	}
+	labst.limit_s = o.limit_s;
+	if (gd_bank_load(&bank, o.bankfile, err, sizeof(err)) < 0) {
 		gd_warnx("%s", err);
 		goto out;
 	}
-	if (ansfile != NULL) {
-		if (gd_answers_load(&ans, ansfile, err, sizeof(err)) < 0 ||
+	if (o.ansfile != NULL) {
+		if (gd_answers_load(&ans, o.ansfile, err, sizeof(err)) < 0 ||
 		    gd_answers_check(&bank, &ans, err, sizeof(err)) < 0) {
 			gd_warnx("%s", err);
 			goto out;
@@ -901,102 +595,30 @@ gd_cmd_quiz(int argc, char **argv)
 		for (i = 0; i < ans.nwarnings; i++)
 			gd_warnx("%s", ans.warnings[i]);
 	}
-	if (invfile != NULL) {
+	if (o.invfile != NULL) {
 		/* every probe's hosts must answer before the first question */
 		lab = &labst;
 		lab->watch = isatty(STDIN_FILENO);
-		if (lab_open(lab, &bank, invfile, err, sizeof(err)) < 0) {
+		if (gd_lab_open(lab, &bank, o.invfile, o.state_dir, err, sizeof(err)) < 0) {
 			gd_warnx("quiz: %s", err);
 			if (lab->unreachable)
 				ret = GD_EXIT_UNREACHABLE;
 			goto out;
 		}
 	}
-	if (ansfile == NULL) {
-		if (ask_all(&bank, participant, &ans, lab, err, sizeof(err)) < 0)
-			goto lab_failed;
-	} else if (lab != NULL) {
-		/* the written answers are in; now the tasks, in bank order */
-		for (i = 0; i < bank.nq; i++) {
-			if (bank.q[i].type != GD_Q_PRACTICAL)
-				continue;
-			if (practical(lab, &bank, i, i + 1, bank.nq, err, sizeof(err)) < 0 ||
-			    lab->stopped)
-				goto lab_failed;
-		}
-	}
-
-	gd_score_quiz(&bank, &ans, &sc);
-	for (i = 0; lab != NULL && i < bank.nq; i++) {
-		const struct prac *p = &lab->p[i];
-
-		if (bank.q[i].type == GD_Q_PRACTICAL)
-			gd_score_practical(&bank, &sc, i, !p->solved ? 0 :
-			    p->seconds <= bank.q[i].target_s ? 1 : 0.5, p->ran);
-	}
-	for (i = 0; i < sc.nunknown; i++)
-		gd_warnx("%s: line %zu: no question '%s' in bank %s; answer ignored",
-		    ansfile ? ansfile : "answers", sc.unknown[i]->line, sc.unknown[i]->id, bank.id);
-
-	now = time(NULL);
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	res = result_json(&bank, &sc, lab, participant, date);
-	gd_result_envelope(res, GD_RESULT_QUIZ, NULL, 0);
-	if ((dump = json_dumps(res, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12))) == NULL) {
-		gd_warnx("quiz: cannot encode the result");
-		ret = GD_EXIT_UNREACHABLE;
-		goto out;
-	}
-	if (json)
-		printf("%s\n", dump);
-	else
-		print_text(&bank, &sc, lab, participant, date, gd_use_color(stdout));
-	if (outfile != NULL) {
-		struct gd_buf b = { 0 };
-
-		gd_buf_printf(&b, "%s\n", dump);
-		if (gd_write_atomic(outfile, b.data, b.len, 0644, err, sizeof(err)) < 0) {
-			gd_warnx("quiz: %s", err);
-			gd_buf_free(&b);
-			ret = GD_EXIT_UNREACHABLE;
-			goto out;
-		}
-		gd_buf_free(&b);
-	}
-	ret = sc.passed ? GD_EXIT_OK : GD_EXIT_FAIL;
-	if (junit != NULL && gd_report_quiz_junit_write(res, junit, err, sizeof(err)) != 0) {
-		gd_warnx("quiz: %s", err);
-		ret = GD_EXIT_UNREACHABLE;
-	}
-	if (metrics != NULL && gd_report_quiz_metrics_write(res, metrics, err, sizeof(err)) != 0) {
-		gd_warnx("quiz: %s", err);
-		ret = GD_EXIT_UNREACHABLE;
-	}
-	if (docs.docs != NULL && gd_docs_commit_quiz(&docs, res, err, sizeof(err)) != 0) {
-		gd_warnx("quiz: %s", err);
-		ret = GD_EXIT_UNREACHABLE;
-	}
-	goto out;
-lab_failed:
-	if (lab->stopped) {
+	if (take_quiz(&o, &bank, &ans, lab, err, sizeof(err)) == 0) {
+		ret = conclude(&o, &bank, &ans, &sc, lab);
+	} else if (lab->stopped) {
 		gd_warnx("quiz: interrupted; cleaned up, no result");
 		ret = GD_EXIT_ABORTED;
 	} else {
 		gd_warnx("quiz: %s", err);
 		ret = lab->unreachable ? GD_EXIT_UNREACHABLE : GD_EXIT_USAGE;
 	}
-	goto out;
-usage:
-	fputs("usage: gameday quiz BANK.yaml --participant NAME [--answers FILE] [--json] "
-	    "[--out FILE] [-i INVENTORY [--practical-limit DURATION]] [--docs DIR [--author A] [--no-push]] "
-	    "[--junit FILE] [--metrics FILE]\n", stderr);
 out:
-	free(dump);
-	json_decref(res);
 	gd_quiz_score_free(&sc);
 	gd_answers_free(&ans);
-	lab_free(&labst, bank.nq);
+	gd_lab_free(&labst, bank.nq);
 	gd_bank_free(&bank);
 	return ret;
 }

@@ -41,7 +41,9 @@ static const char recover_usage[] =
 "\n"
 "It is safe to run recover twice, or any time: reverts are idempotent, and a\n"
 "journal with nothing open is left alone. When a host cannot be reached, its\n"
-"intents stay open: bring the host back, and run recover again.\n"
+"intents stay open: bring the host back, and run recover again. A host whose\n"
+"lease another run holds (one run per host: see gameday run --help) is left\n"
+"alone, its intents open, until that run has ended.\n"
 "\n"
 "options:\n"
 "  RUN-ID                  the run to recover (a path with a / names a journal file)\n"
@@ -50,7 +52,8 @@ static const char recover_usage[] =
 "                          used (host keys are always checked)\n"
 "      --json              print a JSON array of {run, host, seq, fault, label,\n"
 "                          result, error}; result is reverted, revert_failed,\n"
-"                          unreachable or skipped_live. Progress goes to stderr\n"
+"                          unreachable, leased or skipped_live. Progress goes\n"
+"                          to stderr\n"
 "      --metrics FILE      write a Prometheus textfile (atomically):\n"
 "                          gameday_recover_reverted, _failed, _unreachable,\n"
 "                          _last_timestamp_seconds\n"
@@ -61,7 +64,8 @@ static const char recover_usage[] =
 "  1  some revert failed, or its check says the fault is still active\n"
 "  2  usage error, no such run, or a journal that cannot be read (the message\n"
 "     names the file and line)\n"
-"  3  some host could not be reached; its intents stay open\n"
+"  3  some host could not be reached, or another run holds its lease; its\n"
+"     intents stay open\n"
 "When several apply, 2 wins over 3, and 3 over 1.\n"
 "\n"
 "examples:\n"
@@ -217,9 +221,13 @@ gd_cmd_recover(int argc, char **argv)
 	if (optind == argc && st.journals == 0 && st.skipped_live == 0 && !bad_input)
 		fprintf(log, "nothing to recover: no open intents in %zu journal%s under %s\n", n,
 		    n == 1 ? "" : "s", runs);
-	else if (optind == argc)
-		fprintf(log, "recover: %zu reverted, %zu failed, %zu unreachable, %zu skipped (live run)\n",
+	else if (optind == argc) {
+		fprintf(log, "recover: %zu reverted, %zu failed, %zu unreachable, %zu skipped (live run)",
 		    st.reverted, st.failed, st.unreachable, st.skipped_live);
+		if (st.leased > 0)
+			fprintf(log, ", %zu left alone (host leased by another run)", st.leased);
+		fputc('\n', log);
+	}
 	if (json) {
 		json_dumpf(results, stdout, JSON_INDENT(2));
 		fputc('\n', stdout);
@@ -229,7 +237,7 @@ gd_cmd_recover(int argc, char **argv)
 		gd_warnx("recover: %s", err);
 		bad_input = 1;
 	}
-	ret = bad_input ? GD_EXIT_USAGE : st.unreachable > 0 ? GD_EXIT_UNREACHABLE :
+	ret = bad_input ? GD_EXIT_USAGE : st.unreachable + st.leased > 0 ? GD_EXIT_UNREACHABLE :
 	    st.failed > 0 ? GD_EXIT_FAIL : GD_EXIT_OK;
 	goto out;
 usage:

@@ -24,12 +24,19 @@ static const char run_usage[] =
 "when its duration is over even if gameday is killed or cut off. Ctrl-C or\n"
 "SIGTERM reverts, then exits 4. After a crash: gameday recover.\n"
 "\n"
+"One run per host: before the first fault goes on, the run takes a lease on\n"
+"each host it changes (/run/gameday/lease on the host: run id, runner, pid,\n"
+"expiry). A host another run holds refuses this one (exit 3, naming that run)\n"
+"unless --wait; a lease ends with its run, or by itself once the run's\n"
+"dead-man timers have all fired.\n"
+"\n"
 "options:\n"
 "  -i, --inventory FILE    Ansible YAML inventory (default: $GAMEDAY_INVENTORY)\n"
 "  -n, --dry-run           connect and run the preflight only; print every command\n"
 "                          it would run on every host; change nothing\n"
 "  -y, --yes               allow faults on hosts marked production: true\n"
 "      --lab               refuse every host marked production: true\n"
+"      --wait              wait for hosts another run holds, instead of refusing\n"
 "      --seed N            recorded with the run (for reproducible picks)\n"
 "      --state-dir DIR     where journals go (default $XDG_STATE_HOME/gameday)\n"
 "      --known-hosts FILE  check host keys against FILE\n"
@@ -51,7 +58,8 @@ static const char run_usage[] =
 "  0  the hypothesis held (verdict pass), or the dry run's preflight passed\n"
 "  1  it did not (fail), or the steady state did not hold before injection\n"
 "  2  a bad scenario or inventory: the message names the file and line\n"
-"  3  a host could not be reached, or lacks a tool or privilege a fault needs\n"
+"  3  a host could not be reached, or lacks a tool or privilege a fault needs,\n"
+"     or another run holds it\n"
 "  4  aborted by a signal or a halt probe, after reverting\n"
 "\n"
 "examples:\n"
@@ -62,13 +70,14 @@ static const char run_usage[] =
 int
 gd_cmd_run(int argc, char **argv)
 {
-	enum { O_LAB = 256, O_SEED, O_STATE, O_KNOWN, O_ACCEPT, O_JSON, O_JUNIT, O_METRICS, O_WHO,
+	enum { O_LAB = 256, O_WAIT, O_SEED, O_STATE, O_KNOWN, O_ACCEPT, O_JSON, O_JUNIT, O_METRICS, O_WHO,
 		O_LUAMEM };
 	static const struct option longopts[] = {
 		{ "inventory", required_argument, NULL, 'i' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "yes", no_argument, NULL, 'y' },
 		{ "lab", no_argument, NULL, O_LAB },
+		{ "wait", no_argument, NULL, O_WAIT },
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "state-dir", required_argument, NULL, O_STATE },
 		{ "known-hosts", required_argument, NULL, O_KNOWN },
@@ -96,6 +105,7 @@ gd_cmd_run(int argc, char **argv)
 		case 'n': ro.dry_run = 1; break;
 		case 'y': ro.yes = 1; break;
 		case O_LAB: ro.lab = 1; break;
+		case O_WAIT: ro.wait = 1; break;
 		case O_SEED: ro.seed = strtol(optarg, NULL, 10); break;
 		case O_STATE: ro.state_dir = optarg; break;
 		case O_KNOWN: ro.known_hosts = optarg; break;

@@ -346,8 +346,8 @@ record_problem(const json_t *r)
 		if (!nonempty_string(h, "addr"))
 			return "intent whose host has no \"addr\"";
 		if (!opt_string(h, "name") || !opt_string(h, "user") || !opt_string(h, "key_file") ||
-		    !opt_string(h, "known_hosts"))
-			return "intent whose host has a name, user, key_file or known_hosts that is not a string";
+		    !opt_string(h, "known_hosts") || !opt_string(h, "become_user"))
+			return "intent whose host has a name, user, key_file, known_hosts or become_user that is not a string";
 		v = json_object_get(h, "port");
 		if (v != NULL && !json_is_null(v) &&
 		    (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 65535))

@@ -95,6 +95,7 @@ l_host(lua_State *L)
 	    env->ssh->known_hosts : h->known_hosts);
 	lua_pushboolean(L, h->become);
 	lua_setfield(L, -2, "become");
+	set_str(L, "become_user", h->become_user);
 	lua_pushboolean(L, h->production);
 	lua_setfield(L, -2, "production");
 	lua_createtable(L, 0, (int)h->nvars);

@@ -65,7 +65,7 @@ same_host(const struct gd_pool *p, const struct gd_host *h, const struct gd_host
 
 	return same_str(h->name, x->name) && same_str(h->addr, x->addr) && h->port == x->port &&
 	    same_str(h->user, x->user) && same_str(h->key_file, x->key_file) &&
-	    h->become == x->become && (x->known_hosts == NULL || same_str(kh, x->known_hosts));
+	    h->become == x->become && same_str(h->become_user, x->become_user) && (x->known_hosts == NULL || same_str(kh, x->known_hosts));
 }
 
 static char *
@@ -101,6 +101,7 @@ gd_pool_conn(struct gd_pool *p, const struct gd_host *x)
 	h->key_file = dup_or_null(x->key_file);
 	h->known_hosts = dup_or_null(x->known_hosts);
 	h->become = x->become;
+	h->become_user = dup_or_null(x->become_user);
 	p->own = gd_xrealloc(p->own, (p->nown + 1) * sizeof(*p->own));
 	p->own[p->nown++] = h;
 	return add(p, h);
@@ -169,6 +170,7 @@ gd_pool_free(struct gd_pool *p)
 		free(p->own[i]->user);
 		free(p->own[i]->key_file);
 		free(p->own[i]->known_hosts);
+		free(p->own[i]->become_user);
 		free(p->own[i]);
 	}
 	free(p->own);

@@ -17,7 +17,10 @@
 #include "pool.h"
 #include "recover.h"
 
-enum result { R_PENDING, R_REVERTED, R_FAILED, R_UNREACHABLE };
+enum result { R_PENDING, R_REVERTED, R_FAILED, R_UNREACHABLE, R_LEASED };
+
+/* A guard exits so when another run holds the host (gameday.engine.lease). */
+#define LEASE_HELD 75
 
 struct rhost {
 	struct gd_host h;
@@ -30,7 +33,7 @@ struct item {
 	size_t pos;            /* in the journal, for a stable order */
 	json_int_t seq;
 	size_t host;           /* index into the hosts */
-	const char *fault, *label, *revert, *disarm, *check;
+	const char *fault, *label, *revert, *disarm, *check, *guard;
 	enum result result;
 	int ok, verified;
 	char error[GD_ERRLEN];
@@ -72,7 +75,8 @@ same_host(const struct gd_host *a, const struct gd_host *b)
 {
 	return same_str(a->name, b->name) && same_str(a->addr, b->addr) && a->port == b->port &&
 	    same_str(a->user, b->user) && same_str(a->key_file, b->key_file) &&
-	    same_str(a->known_hosts, b->known_hosts) && a->become == b->become;
+	    same_str(a->known_hosts, b->known_hosts) && a->become == b->become &&
+	    same_str(a->become_user, b->become_user);
 }
 
 /* The host an intent names, added to rc->hosts unless already there. */
@@ -92,6 +96,7 @@ intent_host(struct recovery *rc, const json_t *intent)
 	h.key_file = (char *)str(o, "key_file");
 	h.known_hosts = (char *)str(o, "known_hosts");
 	h.become = json_is_true(json_object_get(o, "become"));
+	h.become_user = (char *)str(o, "become_user");
 	for (i = 0; i < rc->nhosts; i++)
 		if (same_host(&rc->hosts[i].h, &h))
 			return i;
@@ -104,6 +109,7 @@ intent_host(struct recovery *rc, const json_t *intent)
 	rc->hosts[rc->nhosts].h.key_file = dup_or_null(h.key_file);
 	rc->hosts[rc->nhosts].h.known_hosts = dup_or_null(h.known_hosts);
 	rc->hosts[rc->nhosts].h.become = h.become;
+	rc->hosts[rc->nhosts].h.become_user = dup_or_null(h.become_user);
 	return rc->nhosts++;
 }
 
@@ -186,6 +192,7 @@ run_step(struct recovery *rc, struct item **it, size_t n,
 	free(cmds);
 }
 
+static const char *pick_guard(const struct item *it) { return it->guard; }
 static const char *pick_revert(const struct item *it) { return it->revert; }
 static const char *pick_disarm(const struct item *it) { return it->ok ? it->disarm : NULL; }
 static const char *pick_check(const struct item *it) { return it->ok ? it->check : NULL; }
@@ -206,7 +213,31 @@ unreachable(struct item *x, const struct gd_ssh_result *r, const char *when)
 		snprintf(x->error, sizeof(x->error), "host unreachable%s: it did not answer before", when);
 }
 
-/* One round of items, at most one per host: revert, disarm, check. */
+/* Items whose host another run holds now are left open: that run is
+ * changing the host, and reverting under it would undo its work. */
+static void
+guard_round(struct recovery *rc, struct item **it, size_t n, struct gd_ssh_result *res, int *ran)
+{
+	char line[300];
+	size_t k;
+
+	run_step(rc, it, n, pick_guard, res, ran);
+	for (k = 0; k < n; k++) {
+		if (!ran[k])
+			continue;
+		if (res[k].status == GD_SSH_UNREACHABLE) {
+			unreachable(it[k], &res[k], "");
+		} else if (res[k].status == GD_SSH_OK && res[k].exit_code == LEASE_HELD) {
+			it[k]->result = R_LEASED;
+			first_line(&res[k].out, line, sizeof(line));
+			snprintf(it[k]->error, sizeof(it[k]->error), "the host is leased by another run "
+			    "(%s), which is changing it: left alone", line);
+		}
+		gd_ssh_result_free(&res[k]);
+	}
+}
+
+/* One round of items, at most one per host: guard, revert, disarm, check. */
 static void
 run_round(struct recovery *rc, struct item **it, size_t n)
 {
@@ -215,11 +246,14 @@ run_round(struct recovery *rc, struct item **it, size_t n)
 	char why[GD_ERRLEN];
 	size_t k;
 
+	guard_round(rc, it, n, res, ran);
 	run_step(rc, it, n, pick_revert, res, ran);
 	for (k = 0; k < n; k++) {
 		struct item *x = it[k];
 
-		if (!ran[k])
+		if (x->result != R_PENDING)
+			;  /* leased, or unreachable at the guard */
+		else if (!ran[k])
 			unreachable(x, NULL, "");
 		else if (res[k].status == GD_SSH_UNREACHABLE)
 			unreachable(x, &res[k], "");
@@ -290,6 +324,7 @@ result_name(enum result r)
 	case R_REVERTED: return "reverted";
 	case R_FAILED: return "revert_failed";
 	case R_UNREACHABLE: return "unreachable";
+	case R_LEASED: return "leased";
 	default: return "pending";
 	}
 }
@@ -327,6 +362,9 @@ report(struct recovery *rc, const struct item *x, json_t *results)
 			fprintf(rc->log, ": reverted, %s", x->verified ? "verified" : "no check to verify it");
 		else if (x->result == R_FAILED)
 			fprintf(rc->log, ": REVERT FAILED: %s", x->error);
+		else if (x->result == R_LEASED)
+			fprintf(rc->log, ": %s; still open, run gameday recover again once that run has ended",
+			    x->error);
 		else
 			fprintf(rc->log, ": %s; still open, run gameday recover again", x->error);
 		if (x->note[0] != '\0')
@@ -443,6 +481,7 @@ load_items(struct recovery *rc, const json_t *open)
 		x->revert = str(in, "revert");
 		x->disarm = str(in, "disarm");
 		x->check = str(in, "check");
+		x->guard = str(in, "guard");
 	}
 	qsort(rc->items, rc->nitems, sizeof(*rc->items), newest_first);
 	for (i = 0; i < rc->nhosts; i++)
@@ -489,6 +528,7 @@ conclude(struct recovery *rc, struct gd_recover_stats *st)
 		switch (rc->items[i].result) {
 		case R_REVERTED: st->reverted++; reverted++; break;
 		case R_FAILED: st->failed++; left++; break;
+		case R_LEASED: st->leased++; left++; break;
 		default: st->unreachable++; left++; break;
 		}
 	}
@@ -521,6 +561,7 @@ recovery_free(struct recovery *rc)
 		free(rc->hosts[i].h.user);
 		free(rc->hosts[i].h.key_file);
 		free(rc->hosts[i].h.known_hosts);
+		free(rc->hosts[i].h.become_user);
 	}
 	free(rc->hosts);
 	free(rc->items);

@@ -19,6 +19,7 @@ struct gd_recover_stats {
 	size_t failed;        /* reverts that failed or that the check refuted */
 	size_t unreachable;   /* intents left open because their host was unreachable */
 	size_t skipped_live;  /* open intents of journals a live run holds */
+	size_t leased;        /* open intents left alone: another run holds their host */
 };
 
 struct gd_recover_opts {

@@ -150,9 +150,10 @@ gd_run_scenario(const struct gd_run_opts *ro, const char *file)
 		gd_warnx("%s", err);
 		return ret;
 	}
-	args = json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:I}", "file", file,
+	args = json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:I, s:b}", "file", file,
 	    "run_id", gd_session_run_id(s), "token", gd_session_token(s), "dry_run", ro->dry_run,
-	    "yes", ro->yes, "lab", ro->lab, "quiet", ro->quiet, "seed", (json_int_t)ro->seed);
+	    "yes", ro->yes, "lab", ro->lab, "quiet", ro->quiet, "seed", (json_int_t)ro->seed,
+	    "wait", ro->wait);
 	if (ro->extra != NULL)
 		json_object_update(args, ro->extra);
 	gd_abort_on_signals();

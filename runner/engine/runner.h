@@ -19,6 +19,7 @@ struct gd_run_opts {
 	const char *participants[GD_RUN_MAX_PARTICIPANTS];   /* --participant: who played */
 	size_t nparticipants;
 	int dry_run, yes, lab, json, quiet, accept_new;
+	int wait;               /* wait for hosts another run holds, instead of refusing */
 	long seed;
 	size_t lua_memory;      /* --lua-memory; 0 for the default */
 	json_t *extra;          /* borrowed, may be NULL: more args for engine.run */

@@ -140,10 +140,16 @@ int
 gd_session_finish(struct gd_session *s, int ret, const json_t *res,
     const struct gd_output *outs, size_t nouts)
 {
+	gd_session_recover(s);
+	return gd_outputs_write(ret, res, outs, nouts);
+}
+
+int
+gd_outputs_write(int ret, const json_t *res, const struct gd_output *outs, size_t nouts)
+{
 	char err[GD_ERRLEN];
 	size_t i;
 
-	gd_session_recover(s);
 	for (i = 0; res != NULL && i < nouts; i++) {
 		if (outs[i].path == NULL)
 			continue;

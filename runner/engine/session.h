@@ -58,8 +58,12 @@ struct gd_output {
  * whatever the run's own code was, as `gameday run --help` documents. */
 int gd_exit_output_failed(int ret);
 
-/* Runs the recover pass (if not yet run), then writes each asked-for
- * output of res under that policy; returns the command's exit code. */
+/* Writes each asked-for output of res under that policy (a message for each
+ * that fails); returns ret, or the policy's code when one failed. For
+ * commands that change no host too (a quiz without a lab). */
+int gd_outputs_write(int ret, const json_t *res, const struct gd_output *outs, size_t nouts);
+
+/* Runs the recover pass (if not yet run), then gd_outputs_write. */
 int gd_session_finish(struct gd_session *s, int ret, const json_t *res,
     const struct gd_output *outs, size_t nouts);
 

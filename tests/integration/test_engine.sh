@@ -123,12 +123,13 @@ assert kinds.index("before") < kinds.index("inject") < kinds.index("observe") < 
 ' $O
 same_state "host as it was" "$before"
 J=$(grep -l '"scenario":"fill"' "$STATE"/runs/*.jsonl | head -1)
-check "journal: run, intent, injected, reverted, end" python3 -c '
+check "journal: run, lease, intent, injected, reverted, lease freed, end" python3 -c '
 import json,sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
-assert [r["type"] for r in recs] == ["run", "intent", "injected", "reverted", "end"], [r["type"] for r in recs]
-assert recs[1]["revert"].startswith("rm -f") and recs[1]["host"]["name"] == "lab1"
-assert recs[3]["ok"] and recs[3]["verified"] and "error" not in recs[3]
+assert [r["type"] for r in recs] == ["run", "intent", "intent", "injected", "reverted", "reverted", "end"], [r["type"] for r in recs]
+assert recs[1]["fault"] == "lease" and recs[1]["seq"] < 0 and recs[5]["seq"] == recs[1]["seq"] and recs[5]["verified"]
+assert recs[2]["revert"].startswith("rm -f") and recs[2]["host"]["name"] == "lab1" and "lease" in recs[2]["guard"]
+assert recs[4]["ok"] and recs[4]["verified"] and "error" not in recs[4]
 ' "$J"
 
 echo "-- steady state broken before: nothing injected"
@@ -140,7 +141,7 @@ scenario broken 'return gameday.scenario {
 run_cmd $O $E "$GD" run "$T/broken.lua" -i "$INV" --state-dir "$STATE"
 expect_rc "steady state fails before injection" 1
 expect_in "refusal said" $O "steady state does not hold before injection, so nothing was injected"
-check "no intent in its journal" bash -c "! grep -l '\"broken\"' $STATE/runs/*.jsonl | xargs grep -q '\"intent\"'"
+check "no fault intent in its journal" bash -c "! grep -l '\"broken\"' $STATE/runs/*.jsonl | xargs grep '\"intent\"' | grep -vq '\"fault\":\"lease\"'"
 
 echo "-- a failing revert is reported, not hidden"
 on 'lab[0]' 'echo data > /srv/keep' >/dev/null
@@ -236,8 +237,8 @@ scenario deadman 'return gameday.scenario {
   faults = { fault.disk_fill { on = "lab", path = "/srv", size = "2M", duration = "3s" } },
   observe = { duration = "60s", every = "1s" },
 }'
-# records: run, intent, intent, injected, injected: kill -9 after the fifth
-(GAMEDAY_KILL_AFTER=5 "$GD" run "$T/deadman.lua" -i "$INV" --state-dir "$STATE" >$O 2>$E; exit $?) 2>/dev/null
+# records: run, lease, lease, intent, intent, injected, injected: kill -9 after the seventh
+(GAMEDAY_KILL_AFTER=7 "$GD" run "$T/deadman.lua" -i "$INV" --state-dir "$STATE" >$O 2>$E; exit $?) 2>/dev/null
 RC=$?
 expect_rc "runner killed with SIGKILL after injecting" 137
 check "both hosts filled while the runner is dead" on lab 'ls /srv/.gameday-fill-* >/dev/null'

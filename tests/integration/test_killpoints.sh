@@ -21,8 +21,9 @@ return gameday.scenario {
   expect = "degrade",
 }
 EOF
-# records of a whole run: run, intent, intent, injected, injected, reverted, reverted, end
-NREC=8
+# records of a whole run: run, the two hosts' leases (intents), intent, intent,
+# injected, injected, reverted, reverted, the leases freed (reverted), end
+NREC=12
 
 host_state() {
 	on lab 'ls -a /srv; cat /srv/keep 2>/dev/null; ls /run/gameday 2>/dev/null; ps -eo args | grep -c "[g]ameday-"'

@@ -10,7 +10,7 @@ M.__index = M
 
 function M.new(args)
   local c = setmetatable({ args = args, t0 = core.now_ms(), phase = "load", quiet = args.quiet,
-    injected = {} }, M)
+    injected = {}, leases = {} }, M)
   c.R = { run = args.run_id, verdict = "error", exit = 2, timeline = {}, faults = {}, findings = {},
     phases = {}, file = args.file, dry_run = args.dry_run or false, started = core.epoch_ms() }
   return c

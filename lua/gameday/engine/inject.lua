@@ -7,6 +7,7 @@ local ssh = require("gameday.ssh")
 local util = require("gameday.util")
 local errors = require("gameday.engine.errors")
 local context = require("gameday.engine.context")
+local lease = require("gameday.engine.lease")
 
 local M = {}
 local why = util.why
@@ -55,7 +56,8 @@ function M.inject(c, list)
   c.phase = "inject"
   for _, inst in ipairs(list) do
     c:record { type = "intent", seq = inst.seq, host = host_record(inst.host), fault = inst.fault.kind,
-      label = inst.label, inject = inst.inject, revert = inst.revert, check = inst.check, disarm = inst.disarm }
+      label = inst.label, inject = inst.inject, revert = inst.revert, check = inst.check, disarm = inst.disarm,
+      guard = lease.guard_sh(c.args.run_id) }
     c.injected[#c.injected + 1] = inst
   end
   local failed
@@ -65,21 +67,30 @@ function M.inject(c, list)
   if failed then errors.raise("tool", "%s", failed) end
 end
 
--- What a revert found, recorded, logged, and put into R.faults.
-local function settle(c, inst, r, chk)
-  local good = r.status == "ok" and r.exit == 0
-  local gone = chk.status == "ok" and chk.exit ~= nil and chk.exit ~= 0
-  local detail = not good and ("revert failed: " .. why(r)) or
-    (gone and "reverted, verified gone" or ("revert ran but the fault is still active" ..
+local function gone(chk)
+  return chk.status == "ok" and chk.exit ~= nil and chk.exit ~= 0
+end
+
+-- What a revert found, recorded, logged, and put into R.faults. pre is the
+-- check run before the revert, when the fault should still have been on.
+local function settle(c, inst, r, chk, pre)
+  local ran = r.status == "ok" and r.exit == 0
+  local changed = ran and pre ~= nil and inst.active and gone(pre)
+  local good = ran and not changed and gone(chk)
+  local detail = not ran and ("revert failed: " .. why(r)) or
+    (changed and "the host was not as this run left it: the fault was gone before the revert " ..
+      "(someone or something else changed it); reverted, but nothing to verify") or
+    (good and "reverted, verified gone" or ("revert ran but the fault is still active" ..
       (chk.status ~= "ok" and (": " .. why(chk)) or "")))
-  c:record { type = "reverted", seq = inst.seq, ok = good, verified = good and gone, by = "run",
-    error = (not (good and gone)) and detail or nil }
+  c:record { type = "reverted", seq = inst.seq, ok = ran, verified = good, by = "run",
+    error = (not good) and detail or nil }
   inst.reverted_ms = c:now()
-  inst.revert_ok = good and gone
-  c:event { kind = "revert", name = inst.label, host = inst.host, ok = good and gone, ms = r.ms, detail = detail }
+  inst.revert_ok = good
+  c:event { kind = "revert", name = inst.label, host = inst.host, ok = good, ms = r.ms, detail = detail }
   c:log("revert: %s: %s: %s", inst.host, inst.label, detail)
-  if not (good and gone) then
-    c.R.findings[#c.R.findings + 1] = { kind = "revert-failed", text = inst.host .. ": " .. inst.label .. ": " .. detail }
+  if not good then
+    c.R.findings[#c.R.findings + 1] = { kind = changed and "host-changed" or "revert-failed",
+      text = inst.host .. ": " .. inst.label .. ": " .. detail }
   end
   for _, f in ipairs(c.R.faults) do
     if f.seq == inst.seq then
@@ -90,13 +101,17 @@ local function settle(c, inst, r, chk)
 end
 
 -- Reverts every injected fault, newest first (a host's faults in reverse
--- order, hosts at once), and checks each is gone. Signals wait meanwhile.
+-- order, hosts at once), and checks each is gone. With c.intact (hold and
+-- degrade scenarios: nothing but the revert should take a fault off), each
+-- fault is checked first, so that a host someone else changed is said to be
+-- so rather than "verified". Signals wait meanwhile.
 function M.revert_all(c)
   core.shield(true)
   c.phase = "revert"
   local newest = {}
   for i = #c.injected, 1, -1 do newest[#newest + 1] = c.injected[i] end
   for _, round in ipairs(context.rounds(newest)) do
+    local pres = c.intact and exec_round(round, "check", 30000, "true") or {}
     local jobs = {}
     for i, inst in ipairs(round) do
       -- a subshell, since a revert may exit; a failed one leaves the dead-man armed as a safety net
@@ -104,7 +119,7 @@ function M.revert_all(c)
     end
     local res = ssh.exec(jobs, { timeout_ms = 60000 })
     local cres = exec_round(round, "check", 30000, "false")
-    for i, inst in ipairs(round) do settle(c, inst, res[i], cres[i]) end
+    for i, inst in ipairs(round) do settle(c, inst, res[i], cres[i], pres[i]) end
   end
   c.injected = {}
   core.shield(false)

@@ -10,6 +10,7 @@ local fault = require("gameday.fault")
 local state = require("gameday.fault.state")
 local errors = require("gameday.engine.errors")
 local context = require("gameday.engine.context")
+local lease = require("gameday.engine.lease")
 
 local M = {}
 local q = core.quote
@@ -51,8 +52,10 @@ local function need_hosts(rt, name, what)
 end
 
 -- Shell for the dead-man timer: systemd-run where systemd runs, else a
--- detached sleep that reverts unless its marker file is gone by then.
-function M.deadman(token, ms, revert)
+-- detached sleep that reverts unless its marker file is gone by then. after
+-- (optional) runs after the revert: the host's lease freed once the last fires.
+function M.deadman(token, ms, revert, after)
+  if after then revert = "( " .. revert .. "\n); " .. after end  -- a revert may exit
   local secs = string.format("%d", (ms + 999) // 1000)
   local marker = '"$D/' .. token .. '.deadman"'
   -- counts its own seconds: killing a `sleep` or moving the clock cannot fire it early
@@ -122,12 +125,13 @@ function M.plan(c, sc, rt)
     end
   end)
   if not ok then errors.raise("input", "%s", tostring(e)) end
+  c.run_token = args.token or core.random_hex(4)
   for i, inst in ipairs(instances) do
     if inst.def.dry_run_only and not args.dry_run then
       errors.raise("input", "fault.%s runs only with --dry-run", inst.fault.kind)
     end
     inst.seq = i
-    inst.token = "gd-" .. (args.token or core.random_hex(4)) .. "-" .. i
+    inst.token = "gd-" .. c.run_token .. "-" .. i
     inst.label = inst.fault.label or inst.def.describe(inst.fault)
   end
   return instances
@@ -196,7 +200,8 @@ function M.check(c, sc, rt, instances)
     local okp, plan = pcall(inst.def.plan, inst.fault, inst.facts or {}, q, inst.token, inst.ctx)
     if not okp then errors.raise("tool", "%s: fault.%s: %s", inst.host, inst.fault.kind, tostring(plan)) end
     inst.inject, inst.revert, inst.check = plan.inject, plan.revert, plan.check
-    inst.arm, inst.disarm = M.deadman(inst.token, inst.duration_ms, plan.revert)
+    inst.arm, inst.disarm = M.deadman(inst.token, inst.duration_ms, plan.revert,
+      lease.after_deadman_sh(c.args.run_id, c.run_token, inst.token))
     c.R.faults[#c.R.faults + 1] = { seq = inst.seq, host = inst.host, kind = inst.fault.kind, label = inst.label,
       duration_ms = inst.duration_ms, inject = inst.inject, revert = inst.revert, check = inst.check }
   end

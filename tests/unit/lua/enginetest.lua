@@ -45,9 +45,12 @@ local function cmds(sub)
   return out
 end
 
-local function records(type_)
+-- the journal's records of a type; faults only (leases have negative seqs) unless all
+local function records(type_, all)
   local out = {}
-  for _, r in ipairs(journal.records) do if r.type == type_ then out[#out + 1] = r end end
+  for _, r in ipairs(journal.records) do
+    if r.type == type_ and (all or r.seq == nil or r.seq > 0) then out[#out + 1] = r end
+  end
   return out
 end
 
@@ -94,7 +97,8 @@ function cases.unreachable_in_preflight_exits_3()
   eq("exit", R.exit, 3)
   eq("verdict", R.verdict, "error")
   has("error", R.error, "lab1: unreachable")
-  eq("records", #journal.records, 0)
+  eq("fault intents", #records("intent"), 0)
+  eq("journal closed", records("end")[1] and records("end")[1].verdict, "error")
 end
 
 function cases.missing_tool_exits_3()
@@ -215,6 +219,49 @@ function cases.production_needs_yes()
   has("error", R.error, "add --yes")
   R = run("degrade", { yes = true })
   eq("exit with --yes", R.exit, 0)
+end
+
+function cases.leased_host_is_refused_naming_the_holder()
+  ssh.leased.lab1 = "run=20260101-000000-other runner=jump pid=4242 expires=4102444800"
+  local R = run("degrade")
+  eq("exit", R.exit, 3)
+  has("error names the host and holder", R.error, "lab1 is leased by run 20260101-000000-other (runner jump, pid 4242)")
+  eq("inject commands", #cmds("flag on"), 0)
+  local intents = records("intent", true)
+  eq("the lease was journaled", intents[1] and intents[1].fault, "lease")
+  eq("and closed", #records("reverted", true), 1)
+end
+
+function cases.lease_taken_before_and_freed_after()
+  local R = run("two")
+  eq("exit", R.exit, 0)
+  local take, first_inject, last_revert, release
+  for i, l in ipairs(ssh.log) do
+    if l.cmd:find("set -C", 1, true) then take = take or i end
+    if l.cmd:find("^flag on") then first_inject = first_inject or i end
+    if l.cmd:find("^%( flag off") then last_revert = i end
+    if l.cmd:find('rm -f "$f"; true', 1, true) then release = i end
+  end
+  if not (take and first_inject and take < first_inject) then fail("the lease was not taken before injecting") end
+  if not (release and last_revert and release > last_revert) then fail("the lease was not freed after reverting") end
+  eq("lab1 free", ssh.lease.lab1, nil)
+  eq("lab2 free", ssh.lease.lab2, nil)
+  eq("one lease per host", #cmds("set -C"), 2)
+  local seqs = {}
+  for _, r in ipairs(records("intent", true)) do seqs[#seqs + 1] = r.seq end
+  eq("leases first, negative seqs", seqs[1] < 0 and seqs[2] < 0 and seqs[3] > 0, true)
+  for _, r in ipairs(records("intent", true)) do
+    if r.fault ~= "lease" and not (r.guard or ""):find("lease", 1, true) then fail("intent %d has no lease guard", r.seq) end
+  end
+end
+
+function cases.host_changed_before_revert_is_said()
+  ssh.vanish["gd-abc123-1"] = true
+  local R = run("degrade")
+  eq("exit", R.exit, 1)
+  eq("finding", R.findings[1] and R.findings[1].kind, "host-changed")
+  has("says so", R.faults[1].revert_detail, "not as this run left it")
+  eq("not verified", records("reverted")[1].verified, false)
 end
 
 -- the verdict alone: a table of facts to verdict and exit

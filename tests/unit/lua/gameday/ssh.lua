@@ -17,6 +17,9 @@ function M.reset()
   M.fail = {}        -- Lua pattern -> exit code for a command matching it
   M.stuck = {}       -- token -> true: "flag off" does not clear it
   M.sick = {}        -- host -> true: "health" fails whatever the flags
+  M.vanish = {}      -- token -> true: the flag goes away after its first "flag test"
+  M.leased = {}      -- host -> another run's lease line: taking the lease fails
+  M.lease = {}       -- host -> true while this run's lease is on it
 end
 M.reset()
 
@@ -38,17 +41,34 @@ function M.host(name)
   end
 end
 
+-- the lease commands of gameday.engine.lease
+local function lease(host, cmd)
+  if cmd:find("set -C", 1, true) then
+    if M.leased[host] then return M.HELD or 75, M.leased[host] .. "\n", "" end
+    M.lease[host] = true
+    return 0, "", ""
+  end
+  if cmd:find('rm -f "$f"; true', 1, true) then M.lease[host] = nil end
+  return 0, "", ""
+end
+
 local function run(host, cmd)
   local flags = M.flags[host] or {}
   M.flags[host] = flags
   for pat, code in pairs(M.fail) do
     if cmd:find(pat) then return code, "", "failed on purpose" end
   end
+  -- a lease's take or release (a dead-man's arm mentions the lease too)
+  if cmd:find('f="$D/lease"', 1, true) and not cmd:find("deadman", 1, true) then return lease(host, cmd) end
   local out = cmd:find("__gameday_facts__", 1, true) and "__gameday_facts__\n" or ""
   for verb, tok in cmd:gmatch("flag (%a+) ([%w%-]+)") do
     if verb == "on" then flags[tok] = true
     elseif verb == "off" then if not M.stuck[tok] then flags[tok] = nil end
-    elseif verb == "test" then return flags[tok] and 0 or 1, out, "" end
+    elseif verb == "test" then
+      local code = flags[tok] and 0 or 1
+      if M.vanish[tok] then flags[tok] = nil end
+      return code, out, ""
+    end
   end
   if cmd == "health" then
     if M.sick[host] then return 1, "", "sick" end
