@@ -142,6 +142,10 @@ run_cmd $O $E "$GD" run "$T/broken.lua" -i "$INV" --state-dir "$STATE"
 expect_rc "steady state fails before injection" 1
 expect_in "refusal said" $O "steady state does not hold before injection, so nothing was injected"
 check "no fault intent in its journal" bash -c "! grep -l '\"broken\"' $STATE/runs/*.jsonl | xargs grep '\"intent\"' | grep -vq '\"fault\":\"lease\"'"
+# the one policy for outputs: one that cannot be written exits 3, whatever the run's own code
+run_cmd $O $E "$GD" run "$T/broken.lua" -i "$INV" --state-dir "$STATE" --junit "$T/no/such/dir/r.xml"
+expect_rc "a failed run whose JUnit file cannot be written" 3
+expect_in "it says which file" $E "$T/no/such/dir/r.xml"
 
 echo "-- a failing revert is reported, not hidden"
 on 'lab[0]' 'echo data > /srv/keep' >/dev/null
