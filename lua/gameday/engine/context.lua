@@ -3,6 +3,7 @@
 -- events, journal records, and the rounds that keep one change per host at once.
 local core = require("gameday.core")
 local journal = require("gameday.journal")
+local ssh = require("gameday.ssh")
 local errors = require("gameday.engine.errors")
 
 local M = {}
@@ -48,6 +49,13 @@ end
 -- Ends the run as an error of kind (the one mapping gives the exit code).
 function M:fail(kind, msg)
   return self:finish("error", errors.exit(kind), msg)
+end
+
+-- A host as a journal record keeps it: how recover reaches it again.
+function M.host_record(name)
+  local h = ssh.host(name)
+  return { name = h.name, addr = h.addr, port = h.port, user = h.user, key_file = h.key_file,
+    known_hosts = h.known_hosts, become = h.become }
 end
 
 -- Splits list into rounds in which each host comes at most once, in order:

@@ -12,12 +12,6 @@ local lease = require("gameday.engine.lease")
 local M = {}
 local why = util.why
 
-local function host_record(name)
-  local h = ssh.host(name)
-  return { name = h.name, addr = h.addr, port = h.port, user = h.user, key_file = h.key_file,
-    known_hosts = h.known_hosts, become = h.become }
-end
-
 local function exec_round(round, field, timeout_ms, default)
   local jobs = {}
   for i, inst in ipairs(round) do jobs[i] = { host = inst.host, cmd = inst[field] or default } end
@@ -55,7 +49,7 @@ end
 function M.inject(c, list)
   c.phase = "inject"
   for _, inst in ipairs(list) do
-    c:record { type = "intent", seq = inst.seq, host = host_record(inst.host), fault = inst.fault.kind,
+    c:record { type = "intent", seq = inst.seq, host = context.host_record(inst.host), fault = inst.fault.kind,
       label = inst.label, inject = inst.inject, revert = inst.revert, check = inst.check, disarm = inst.disarm,
       guard = lease.guard_sh(c.args.run_id) }
     c.injected[#c.injected + 1] = inst

@@ -11,6 +11,7 @@ local ssh = require("gameday.ssh")
 local util = require("gameday.util")
 local state = require("gameday.fault.state")
 local errors = require("gameday.engine.errors")
+local context = require("gameday.engine.context")
 
 local M = {}
 local q = core.quote
@@ -75,12 +76,6 @@ local function hosts_of(instances)
   return order, longest
 end
 
-local function host_record(name)
-  local h = ssh.host(name)
-  return { name = h.name, addr = h.addr, port = h.port, user = h.user, key_file = h.key_file,
-    known_hosts = h.known_hosts, become = h.become }
-end
-
 -- Takes the lease of every host of instances (journaled first as intents of
 -- negative seq, so recover releases them after the host's faults). A host
 -- another run holds raises a lease error, or with args.wait is waited for.
@@ -92,7 +87,7 @@ function M.take(c, instances, live_ms)
     local secs = (math.max(longest[h], live_ms or 0) + M.GRACE_MS + 999) // 1000
     c.nleases = (c.nleases or 0) + 1
     local l = { host = h, seq = -c.nleases, take = M.take_sh(run, secs), release = M.release_sh(run), check = M.held_sh(run) }
-    c:record { type = "intent", seq = l.seq, host = host_record(h), fault = "lease", label = "lease on " .. h,
+    c:record { type = "intent", seq = l.seq, host = context.host_record(h), fault = "lease", label = "lease on " .. h,
       inject = l.take, revert = l.release, check = l.check }
     c.leases[#c.leases + 1] = l
     pending[#pending + 1] = l

@@ -22,12 +22,6 @@ local function first_line(s)
   return (util.trim(s):match("^[^\n]*"))
 end
 
-local function host_record(name)
-  local h = ssh.host(name)
-  return { name = h.name, addr = h.addr, port = h.port, user = h.user, key_file = h.key_file,
-    known_hosts = h.known_hosts, become = h.become }
-end
-
 -- setup { run_id, token, id, hosts = { names }, setup, cleanup, duration_ms }
 -- -> { ok, error, unreachable }: leases, intents, dead-man timers, then setup.
 function M.setup(a)
@@ -49,7 +43,7 @@ function M.setup(a)
       for _, inst in ipairs(list) do
         inst.arm, inst.disarm = preflight.deadman(inst.token, inst.duration_ms, a.cleanup,
           lease.after_deadman_sh(a.run_id, a.token, inst.token))
-        c:record { type = "intent", seq = inst.seq, host = host_record(inst.host), fault = "practical",
+        c:record { type = "intent", seq = inst.seq, host = context.host_record(inst.host), fault = "practical",
           label = "question '" .. a.id .. "'", inject = a.setup, revert = a.cleanup, disarm = inst.disarm,
           guard = lease.guard_sh(a.run_id) }
       end
