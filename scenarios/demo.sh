@@ -81,6 +81,17 @@ $GD run scenarios/disk-full.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" -q
 step "a fault this kernel cannot do is refused before anything changes" "$GD run scenarios/db-latency.lua -i $LAB/inventory.yaml"
 $GD run scenarios/db-latency.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" -q >/dev/null
 echo "(exit $?: 3 means a tool on a host is missing)"
+# one run per host: a second game master's run on lab1 while the first holds it
+$GD run scenarios/disk-full.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" -q >/dev/null 2>&1 &
+first=$!
+for _ in $(seq 100); do
+	$GD exec -q -i "$LAB/inventory.yaml" 'lab[0]' -- 'test -s /run/gameday/lease' >/dev/null 2>&1 && break
+	sleep 0.2
+done
+step "one run per host: while a game day holds lab1, a second one there is refused, naming it" "$GD run scenarios/cpu-saturation.lua -i $LAB/inventory.yaml"
+$GD run scenarios/cpu-saturation.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" -q
+echo "(exit $?: 3; --wait would wait for the lease instead)"
+wait $first
 step "a scored internal test: answers from a file, scores per topic, gaps with what to study" "$GD quiz scenarios/banks/oncall.yaml --participant alice --answers scenarios/answers/oncall-sample.yaml --docs $DOCS --no-push"
 $GD quiz scenarios/banks/oncall.yaml --participant alice --answers scenarios/answers/oncall-sample.yaml --docs "$DOCS" --no-push
 echo "(exit $?: 0 means the pass mark was reached)"
