@@ -231,37 +231,38 @@ gd_alert_coverage_text(const json_t *cov, FILE *out)
 }
 
 int
-gd_alert_coverage_commit(const char *docs, const char *const *names, size_t nnames,
-    const char *author, char *err, size_t errlen)
+gd_alert_coverage_commit(const struct gd_docs_opts *o, const char *const *names, size_t nnames,
+    char *err, size_t errlen)
 {
 	struct gd_docs_change *c;
 	struct gd_buf md = { 0 };
 	json_t *all = NULL, *cov;
-	int r;
+	char *dir = gd_docs_workdir(o->docs), *path, *old, e[GD_ERRLEN];
+	size_t len;
+	int r = -1, same;
 
-	if (gd_results_load(docs, &all, err, errlen) != 0)
-		return -1;
+	if (dir == NULL)
+		return gd_errf(err, errlen, "docs: %s: no work tree to read the results from", o->docs);
+	if (gd_results_load(dir, &all, err, errlen) != 0)
+		goto out;
 	cov = gd_alert_coverage(all, names, nnames);
 	gd_alert_coverage_markdown(cov, &md);
 	json_decref(cov);
-	json_decref(all);
-	{
-		char *path = gd_xasprintf("%s/" COVERAGE_PATH, docs), e[GD_ERRLEN];
-		size_t len;
-		char *old = gd_read_file(path, 0, &len, e, sizeof(e));
-		int same = old != NULL && len == md.len && memcmp(old, md.data, len) == 0;
-
-		free(old);
-		free(path);
-		if (same) {  /* nothing new: no empty commit */
-			gd_buf_free(&md);
-			return 0;
-		}
-	}
+	path = gd_xasprintf("%s" COVERAGE_PATH, dir);
+	old = gd_read_file(path, 0, &len, e, sizeof(e));
+	same = old != NULL && len == md.len && memcmp(old, md.data, len) == 0;
+	free(old);
+	free(path);
+	r = 0;
+	if (same)  /* nothing new: no empty commit */
+		goto out;
 	c = gd_docs_change_new(NULL, "Alert coverage: " COVERAGE_PATH "\n");
 	gd_docs_change_file(c, COVERAGE_PATH, md.data, md.len);
-	r = gd_docs_write(&(struct gd_docs_opts){ .docs = docs, .author = author }, c, NULL, err, errlen);
+	r = gd_docs_write(o, c, NULL, err, errlen);
 	gd_docs_change_free(c);
+out:
+	json_decref(all);
 	gd_buf_free(&md);
+	free(dir);
 	return r;
 }

@@ -26,10 +26,12 @@ void gd_alert_coverage_markdown(const json_t *cov, struct gd_buf *out);
 /* The same as text for a terminal. */
 void gd_alert_coverage_text(const json_t *cov, FILE *out);
 
-/* Rewrites ha-tests/alert-coverage.md in the doc repo docs from every result
- * there (names as above) and commits it through the doc-repo writer. 0, or
- * -1 / -2 (someone's uncommitted change to the page) with err. */
-int gd_alert_coverage_commit(const char *docs, const char *const *names, size_t nnames,
-    const char *author, char *err, size_t errlen);
+/* Rewrites ha-tests/alert-coverage.md in the doc repo o->docs from every
+ * result there (names as above) and commits it through the doc-repo writer
+ * (and pushes, as o says). 0 (also when the page is unchanged), or what
+ * gd_docs_write returns, with err. */
+struct gd_docs_opts;
+int gd_alert_coverage_commit(const struct gd_docs_opts *o, const char *const *names, size_t nnames,
+    char *err, size_t errlen);
 
 #endif

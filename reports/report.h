@@ -142,6 +142,9 @@ int gd_report_recover_metrics_write(size_t reverted, size_t failed, size_t unrea
     const char *path, char *err, size_t errlen);
 
 /* o[key] as a string ("" when missing) and as a whole number (dflt when missing). */
+/* The Monitoring section of a game-day report (monitoring_md.c): alerts
+ * timed against the injection and revert, TTD by monitoring, SLOs. */
+void gd_report_monitoring_md(const json_t *res, struct gd_buf *out);
 const char *gd_json_str(const json_t *o, const char *key);
 long long gd_json_num(const json_t *o, const char *key, long long dflt);
 

@@ -110,6 +110,11 @@ gd_report_actions(const json_t *res)
 			gd_buf_adds(&b, "write the runbook");
 			if (*gd_json_str(json_object_get(res, "scenario"), "runbook") != '\0')
 				gd_buf_printf(&b, " %s", gd_json_str(json_object_get(res, "scenario"), "runbook"));
+		} else if (strcmp(kind, "monitoring-failure") == 0) {
+			gd_buf_printf(&b, "make %s fire for this fault, or fix what kept it silent",
+			    gd_json_str(fd, "alert"));
+		} else if (strcmp(kind, "alert-not-cleared") == 0) {
+			gd_buf_printf(&b, "make %s clear once the service is back", gd_json_str(fd, "alert"));
 		} else if (strcmp(kind, "not-active") == 0) {
 			gd_buf_printf(&b, "make the fault take effect: %s", gd_json_str(fd, "text"));
 		} else {
@@ -396,6 +401,7 @@ gd_report_markdown(const json_t *res, const char *svg_name, struct gd_buf *out, 
 	section_faults(res, out);
 	section_timeline(res, svg_name, out);
 	section_times(res, out);
+	gd_report_monitoring_md(res, out);
 	section_probes(res, out);
 	section_reverts(res, out);
 	section_findings(res, out);
@@ -428,8 +434,9 @@ needs_postmortem(const json_t *res)
 	if (injected && strcmp(gd_json_str(res, "verdict"), "error") == 0)
 		return 1;
 	json_array_foreach(json_object_get(res, "findings"), i, f)
-		if (strcmp(gd_json_str(f, "kind"), "not-detected") == 0)
-			return 1;
+		if (strcmp(gd_json_str(f, "kind"), "not-detected") == 0 ||
+		    strcmp(gd_json_str(f, "kind"), "monitoring-failure") == 0)
+			return 1;  /* a monitoring failure is a postmortem trigger too */
 	return 0;
 }
 

@@ -19,6 +19,7 @@ local live = require("gameday.engine.live")
 local freeform = require("gameday.engine.freeform")
 local verdict = require("gameday.engine.verdict")
 local lease = require("gameday.engine.lease")
+local monitoring = require("gameday.monitoring")
 
 local M = {}
 
@@ -39,6 +40,9 @@ local function experiment(c, sc, rt, instances)
     return true, sc.run(freeform.ctx(c, rt, instances))
   end
   inject.inject(c, instances)
+  for _, inst in ipairs(instances) do
+    if inst.injected_ms then c.watch:injected(inst.injected_ms) end
+  end
   if args.live then live.run(c, sc, rt) else observe.observe(c, sc, rt) end
   return observe.held(c)
 end
@@ -52,6 +56,13 @@ local function again(c, sc, rt)
     core.sleep(2000)
   until false
   if ok and not c.R.recovered_ms then c.R.recovered_ms = c:now() end
+  -- a fired alert must clear within its clears_within of the revert
+  local limit = 0
+  for _, a in ipairs(sc.alerts or {}) do limit = math.max(limit, (a.clears_within_ms or 0) + 2000) end
+  if c.watch:clearing() then
+    c:log("again: waiting up to %s for the alerts to clear", core.fmt_ms(limit))
+    c.watch:wait_while(c.watch.clearing, "again", limit)
+  end
   return ok
 end
 
@@ -74,6 +85,7 @@ local function prepare(c)
   R.scenario = { id = sc.id, title = sc.title, expect = sc.expect, tags = sc.tags, topics = sc.topics,
     runbook = sc.runbook, narrative = sc.narrative, alert = sc.alert }
   local rt = preflight.runtime(sc)
+  c.watch = monitoring.watcher(sc, rt, c)
   local ok, instances = pcall(preflight.plan, c, sc, rt)
   if not ok then return nil, c:fail("input", errors.of(instances, "input").msg) end
   c.phase = "preflight"
@@ -110,6 +122,12 @@ function M.run(args)
   -- hold and degrade: nothing but the revert should take a fault off its host
   c.intact = not args.live and not sc.run and sc.expect ~= "recover"
   local before_ok = observe.steady(c, rt, "before", sc.steady_state)
+  local mon_ok, mon_why = c.watch:before()
+  if c.watch.skipped then c:log("%s", c.watch.skipped) end
+  if before_ok and not mon_ok then
+    before_ok = false
+    c:log("before: %s", mon_why)
+  end
   if not before_ok then
     lease.release(c)
     c:record { type = "end", verdict = "fail" }
@@ -133,6 +151,9 @@ function M.run(args)
   local after_ok = true
   if okx then after_ok = observe.steady(c, rt, "after", sc.steady_state) end
   local okr, rerr = pcall(inject.revert_all, c)
+  for _, inst in ipairs(instances) do
+    if inst.reverted_ms then c.watch:reverted(inst.reverted_ms) end
+  end
   if not okr then
     local e = errors.of(rerr)
     run_error = run_error or errors.new(e.kind, "revert: " .. e.msg)
@@ -144,6 +165,7 @@ function M.run(args)
   if not okf then run_error = run_error or errors.of(fe) end
 
   if sc.runbook then R.runbook = sc.runbook end
+  c.watch:finish(R)
   local v = verdict.verdict {
     aborted = c.aborted, halted = c.halted, error = run_error, faults = R.faults, instances = #instances,
     detected = R.detected_ms ~= nil, expect = sc.expect, observe = sc.observe ~= nil,
@@ -153,6 +175,16 @@ function M.run(args)
   }
   for _, f in ipairs(v.findings) do R.findings[#R.findings + 1] = f end
   if v.error then R.error = v.error end
+  -- the team's monitoring is part of the hypothesis: a silent alert or a broken SLO fails the run
+  if v.verdict == "pass" then
+    local slos_ok, why = monitoring.slos_ok(R)
+    local silent = {}
+    for _, a in ipairs(R.alerts or {}) do if not a.ok then silent[#silent + 1] = a.alert end end
+    if #silent > 0 or not slos_ok then
+      v.verdict, v.exit = "fail", 1
+      R.error = #silent > 0 and ("alerts not as expected: " .. table.concat(silent, ", ")) or ("SLO broken: " .. why)
+    end
+  end
   R.hypothesis = { expect = sc.expect, before = before_ok, during = held, after = after_ok, again = again_ok }
   local oke, ee = pcall(c.record, c, { type = "end", verdict = v.verdict })
   if not oke and v.exit == 0 then return c:fail("journal", errors.of(ee).msg) end

@@ -4,12 +4,13 @@
 local core = require("gameday.core")
 local util = require("gameday.util")
 local probe = require("gameday.probe")
+local slo = require("gameday.slo")
 local fault = require("gameday.fault")
 local drill = require("gameday.drill")
 
 local M = { version = core.version }
 
-local FIELDS = { "id", "title", "tags", "topics", "runbook", "alert", "narrative", "targets", "steady_state",
+local FIELDS = { "id", "title", "tags", "topics", "runbook", "alert", "alerts", "narrative", "targets", "steady_state",
   "faults", "observe", "expect", "recovery", "injects", "hints", "questions", "run", "timeout" }
 local EXPECT = { recover = true, degrade = true, hold = true }
 
@@ -45,8 +46,11 @@ local function validate(t)
       error("scenario: 'targets' must map names to host patterns, like { db = \"db[0]\" }", 0)
     end
   end
-  t.steady_state = list_of(t, "steady_state", function(x) return type(x) == "table" and x.__probe end,
-    "a probe (probe.http, probe.exec, probe.tcp, probe.prometheus, probe.alert)")
+  t.steady_state = list_of(t, "steady_state", function(x) return type(x) == "table" and (x.__probe or x.__slo) end,
+    "a probe (probe.http, probe.exec, probe.tcp, probe.prometheus, probe.alert) or an slo { ... }")
+  -- the team's alerts, timed against the injection and the revert
+  t.alerts = list_of(t, "alerts", function(x) return type(x) == "table" and x.__probe and x.kind == "alert" end,
+    "a probe.alert { ... }")
   t.faults = list_of(t, "faults", function(x) return type(x) == "table" and x.__fault end,
     "a fault (fault.disk_fill, fault.net_delay, ...)")
   t.expect = t.expect or "recover"
@@ -126,6 +130,7 @@ function M.sandbox_env()
   env._VERSION = _VERSION
   env.gameday = { scenario = M.scenario, drill = drill.drill, version = M.version }
   env.probe = constructors(probe, { "http", "exec", "tcp", "prometheus", "alert" })
+  env.slo = at_caller(function(t) return slo.check(t, "slo") end)
   local kinds = {}
   for k in pairs(fault.kinds) do kinds[#kinds + 1] = k end
   env.fault = constructors(fault, kinds)

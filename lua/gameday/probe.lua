@@ -86,7 +86,8 @@ local function expand(s, rt)
     local var = SERVER_VARS[name]
     local v = var and inventory_var(var, rt)
     if v then return (v:gsub("/+$", "")) end
-    if var and not pcall(rt.hosts, name) then
+    local okh, hosts = pcall(rt.hosts, name)
+    if var and not (okh and hosts and #hosts > 0) then
       error("no URL for ${" .. name .. "}: set " .. var .. " in the inventory (gameday lab up --monitoring does)", 0)
     end
     local hosts = rt.hosts(name)
@@ -304,6 +305,11 @@ function M.eval(p, rt)
   local r = { name = p.name, ok = a, ms = b or 0, detail = c or "" }
   for k, v in pairs(extra or {}) do r[k] = v end
   return r
+end
+
+-- A prometheus or alert probe's server URL, expanded.
+function M.url_of(p, rt)
+  return expand(p.url, rt)
 end
 
 -- The commands a probe runs on hosts, for --dry-run.

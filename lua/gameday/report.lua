@@ -39,6 +39,7 @@ function M.text(R)
     say("TTD %s, TTM %s, TTR %s (time to detect, mitigate, resolve, from the first injection)",
       ms(R.ttd_ms), ms(R.ttm_ms), ms(R.ttr_ms))
   end
+  for _, line in ipairs(require("gameday.monitoring").lines(R)) do say("%s", line) end
   if #R.timeline > 0 then say("timeline:") end
   for _, e in ipairs(R.timeline) do
     say("  +%-8s %-9s %-7s %-28s %s%s", util.fmt_ms(e.t_ms), e.phase, e.kind, e.name or "",

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "duration.h"
+#include "coverage.h"
 #include "report.h"
 #include "result.h"
 #include "runner.h"
@@ -87,18 +88,32 @@ write_metrics(const json_t *res, const char *path, const char *author, char *err
 	return gd_report_metrics_write(res, path, err, errlen);
 }
 
-/* the doc repo, after the other outputs, under the same exit-code policy */
+/* the doc repo, after the other outputs, under the same exit-code policy;
+ * after a run with alert probes also the alert coverage page, with the
+ * alerting rules Prometheus named as the alerts to cover */
 static int
 write_docs(const struct gd_run_opts *ro, const json_t *res, int ret)
 {
+	const json_t *rules = json_object_get(json_object_get(res, "monitoring"), "rules"), *r;
 	struct gd_docs_opts o = ro->docs;
+	const char **names;
 	char err[4096];
+	size_t i, n = 0;
 	int rc;
 
 	o.known_hosts = ro->known_hosts;
 	o.accept_new = ro->accept_new;
 	o.quiet = ro->quiet;
-	if ((rc = gd_docs_commit_run(&o, res, err, sizeof(err))) == 0)
+	if ((rc = gd_docs_commit_run(&o, res, err, sizeof(err))) == 0 &&
+	    json_array_size(json_object_get(res, "alerts")) > 0) {
+		names = gd_xcalloc(json_array_size(rules) + 1, sizeof(*names));
+		json_array_foreach(rules, i, r)
+			if (json_is_string(r))
+				names[n++] = json_string_value(r);
+		rc = gd_alert_coverage_commit(&o, names, n, err, sizeof(err));
+		free(names);
+	}
+	if (rc == 0)
 		return ret;
 	gd_warnx("%s", err);
 	return gd_exit_output_failed(ret);

@@ -4,6 +4,7 @@ local core = require("gameday.core")
 local util = require("gameday.util")
 local probe = require("gameday.probe")
 local errors = require("gameday.engine.errors")
+local monitoring = require("gameday.monitoring")
 
 local M = {}
 
@@ -22,6 +23,7 @@ function M.steady(c, rt, name, probes)
   c.phase = name
   local results, all = {}, true
   for _, p in ipairs(probes) do
+    p = monitoring.plain(p)  -- an SLO entry is checked once by its probe here
     local r = probe.eval(p, rt)
     results[#results + 1] = r
     c:event { kind = "probe", name = p.name, ok = r.ok, ms = r.ms, detail = r.detail }
@@ -66,21 +68,34 @@ function M.observe(c, sc, rt)
   if not sc.observe then return end
   c.phase = "observe"
   local probes = {}
-  for _, p in ipairs(sc.steady_state) do probes[#probes + 1] = p end
+  -- SLO entries are sampled on their own interval by the watcher, and judged over the window
+  for _, p in ipairs(sc.steady_state) do if not p.__slo then probes[#probes + 1] = p end end
   for _, p in ipairs(sc.observe.probes) do probes[#probes + 1] = p end
+  local w = c.watch
   local start = core.now_ms()
   local pending = {}
   for _, inj in ipairs(sc.injects or {}) do pending[#pending + 1] = inj end
   c:log("observe: %s, a sample every %s", util.fmt_ms(sc.observe.duration_ms), util.fmt_ms(sc.observe.every_ms))
+  local next_ms, nbad = 0, 0
   while true do
     local now = core.now_ms() - start
-    M.say_due(c, pending, now, function(...) c:log(...) end)
-    local bad = sample(c, rt, probes)
-    if #bad == 0 and c.R.detected_ms and not c.R.recovered_ms then c.R.recovered_ms = c:now() end
-    c:log("  +%s %s", util.fmt_ms(now), #bad == 0 and "all probes ok" or ("failing: " .. table.concat(bad, ", ")))
-    if now >= sc.observe.duration_ms then break end
-    local wait = math.min(sc.observe.every_ms, sc.observe.duration_ms - now)
-    M.sleep(wait > 0 and wait or 0)
+    if now >= next_ms then
+      M.say_due(c, pending, now, function(...) c:log(...) end)
+      local bad = sample(c, rt, probes)
+      nbad = #bad
+      c:log("  +%s %s", util.fmt_ms(now), #bad == 0 and "all probes ok" or ("failing: " .. table.concat(bad, ", ")))
+      next_ms = now + sc.observe.every_ms
+    end
+    -- the team's alerts and SLOs; an expected alert not yet fired keeps the window open up to its `within`
+    local wwait = w and w:tick("observe", sc.observe.every_ms) or math.huge
+    if nbad == 0 and not (w and w:failing()) and c.R.detected_ms and not c.R.recovered_ms then
+      c.R.recovered_ms = c:now()
+    end
+    now = core.now_ms() - start
+    if now >= sc.observe.duration_ms and not (w and w:pending()) then break end
+    local wait = math.min(next_ms - now, wwait)
+    if now < sc.observe.duration_ms then wait = math.min(wait, sc.observe.duration_ms - now) end
+    M.sleep(math.max(0, wait))
   end
 end
 
