@@ -20,6 +20,11 @@ process is burning the CPU, and would you kill it, throttle it or scale out?]],
   faults = {
     fault.cpu_hog { on = "web", workers = 2, duration = "1m" },
   },
+  -- HighCPU counts runnable processes against the host's CPUs: two busy
+  -- loops saturate a 2-core lab machine (raise workers on a bigger one)
+  alerts = {
+    probe.alert { alert = "HighCPU", labels = { host = "lab1" }, within = "20s", clears_within = "30s" },
+  },
   observe = { duration = "3s", every = "1s" },
   expect = "hold",
 }

@@ -21,6 +21,9 @@ before it happens again.]],
   faults = {
     fault.disk_fill { on = "data", path = "/srv", percent = 95, duration = "2m" },
   },
+  alerts = {
+    probe.alert { alert = "DiskAlmostFull", labels = { host = "lab1" }, within = "20s", clears_within = "30s" },
+  },
   observe = { duration = "6s", every = "2s" },
   expect = "degrade",
   injects = { { at = "2s", from = "On-call bot", say = "lab1: /srv 95% full" } },

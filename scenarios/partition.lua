@@ -19,6 +19,10 @@ both hosts answer ping from your laptop. What changed between them?]],
   faults = {
     fault.partition { on = "api", peer = "db", duration = "2m" },
   },
+  -- the API host's connections to the database go unanswered
+  alerts = {
+    probe.alert { alert = "UpstreamErrors", labels = { host = "lab1" }, within = "20s", clears_within = "30s" },
+  },
   observe = { duration = "3s", every = "1s" },
   expect = "degrade",
 }

@@ -19,8 +19,13 @@ restarting by itself? How long was it down, and did the alert fire?]],
   faults = {
     fault.process_kill { on = "web", pidfile = "/run/web.pid", signal = "KILL", duration = "1m" },
   },
+  -- the team's page: with `lab up --monitoring`, the real WebDown must fire
+  -- within 20s of the kill and clear within 30s of the revert
+  alerts = {
+    probe.alert { alert = "WebDown", labels = { host = "lab1" }, within = "20s", clears_within = "30s" },
+  },
   observe = { duration = "4s", every = "1s" },
   expect = "recover",
-  injects = { { at = "1s", from = "Alertmanager", say = "WebDown: lab1:8080 /health failing" } },
+  injects = { { at = "1s", from = "Customer support", say = "The shop shows an error page" } },
   hints = { { after = "2m", cost = 1, text = "Who restarts it? Look at the supervisor's pidfile" } },
 }
