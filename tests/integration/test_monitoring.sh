@@ -68,6 +68,86 @@ else
 	bad "WebDown did not fire within 30 tries:"; sed 's/^/      | /' "$T/w.out"
 fi
 
+# game days with the team's alerts: the doc repo gets the reports and the coverage page
+D=$T/docs
+mkdir -p "$D" && git -C "$D" init -q && git -C "$D" config user.name t && git -C "$D" config user.email t@example.com
+gdrun() { local name=$1; shift; run_cmd "$T/$name.json" "$T/$name.err" "$GD" run "$@" -i "$INV" --state-dir "$T/state" --docs "$D" --json -q; }
+for _ in $(seq 60); do "$GD" probe "$M/probes.lua" -i "$INV" --every 1s --for 1s -q --json 2>/dev/null |
+	python3 -c 'import json,sys; r={p["name"]:p for p in json.load(sys.stdin)["probes"]}; sys.exit(0 if r["alert WebDown"]["sli"]["good"] == 1 else 1)' && break; sleep 0.5; done
+
+gdrun webkilled scenarios/web-killed.lua
+expect_rc "web-killed with the real WebDown" 0
+check "WebDown fired within 20s of the kill and cleared after the revert; TTD by monitoring beside the probes'" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+a = r["alerts"][0]
+assert a["alert"] == "WebDown" and a["fired"] and a["ok"], a
+assert 1000 <= a["ttd_ms"] <= 20000, a
+assert a["clear_ms"] is not None and a["clear_ms"] <= 30000, a
+m = r["monitoring"]
+assert m["ttd_ms"] == a["ttd_ms"] and m["probes_ttd_ms"] < m["ttd_ms"], m
+assert m["difference_ms"] == m["ttd_ms"] - m["probes_ttd_ms"], m
+assert "WebDown" in m["rules"] and "DiskAlmostFull" in m["rules"], m
+print("      TTD by monitoring %d ms, by probes %d ms" % (m["ttd_ms"], m["probes_ttd_ms"]))
+' "$T/webkilled.json"
+WK=$(ls "$D"/ha-tests/*web-killed*.md | head -1)
+expect_in "the report has a Monitoring section" "$WK" "| by the team's alerts |"
+expect_in "with the alert's row" "$WK" "| WebDown (prometheus) | firing |"
+
+gdrun kept "$M/slo-kept.lua"
+expect_rc "an SLO kept" 0
+gdrun broken "$M/slo-broken.lua"
+expect_rc "an SLO broken fails the run" 1
+check "SLIs from the samples, the budget used" python3 -c '
+import json, sys
+k = json.load(open(sys.argv[1]))["slos"][0]; b = json.load(open(sys.argv[2]))["slos"][0]
+assert k["ok"] and k["sli"]["samples"] >= 10 and k["sli"]["availability"] >= 95, k
+assert k["budget"]["used_percent"] == 0 and "p95" in k["sli"]["latency"], k
+assert not b["ok"] and b["sli"]["availability"] < 99.5 and b["sli"]["bad"] >= 3, b
+# bad samples times 200ms against 0.1% of 30 days
+assert abs(b["budget"]["used_percent"] - 100 * b["sli"]["bad"] * 200 / (0.001 * 30 * 86400000)) < 1e-9, b
+' "$T/kept.json" "$T/broken.json"
+
+for id in disk-full cpu-saturation partition; do
+	gdrun "$id" "scenarios/$id.lua"
+	expect_rc "shipped scenario $id with its alert" 0
+	check "$id: its alert fired and cleared" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1])); a = r["alerts"][0]
+assert a["fired"] and a["ok"] and a["clear_ms"] is not None, (a, r.get("error"))
+' "$T/$id.json"
+done
+gdrun webkilled2 scenarios/web-killed.lua
+expect_rc "web-killed again" 0
+
+# after disk-full proved DiskAlmostFull, a game day in which it stays silent
+gdrun silent "$M/silent.lua"
+expect_rc "a fault no alert catches fails the run" 1
+check "a monitoring-failure finding names the silent alert" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+f = [f for f in r["findings"] if f["kind"] == "monitoring-failure"]
+assert f and "DiskAlmostFull did not fire within 6.000 s" in f[0]["text"], r["findings"]
+assert r["alerts"][0]["fired"] is False and r["alerts"][0]["ok"] is False
+' "$T/silent.json"
+check "and a postmortem stub" bash -c 'ls "$1"/postmortems/*monitoring-silent*.md' _ "$D"
+
+
+C=$D/ha-tests/alert-coverage.md
+check "the coverage page is committed" git -C "$D" cat-file -e HEAD:ha-tests/alert-coverage.md
+check "expected-but-silent first, then proven" python3 -c '
+import sys
+t = open(sys.argv[1]).read()
+i, j = t.index("## Expected, but did not fire"), t.index("## Proven")
+assert i < j and "| DiskAlmostFull | monitoring-silent |" in t[i:j], t
+assert "## Never proven" not in t, t  # every lab rule was tried
+assert "| WebDown | web-killed |" in t[j:] and " | 2 | " in t[t.index("| WebDown | web-killed |"):], t
+' "$C"
+run_cmd "$T/cov.out" "$T/cov.err" "$GD" history --alerts scenarios/monitoring/lab-rules.yml --docs "$D"
+expect_rc "history --alerts: DiskAlmostFull was silent at its last try" 1
+expect_in "history --alerts lists it first" "$T/cov.out" "DiskAlmostFull           EXPECTED, DID NOT FIRE"
+expect_in "and WebDown proven with its time to detect" "$T/cov.out" "WebDown                  proven"
+
 run_cmd "$T/bad.out" "$T/bad.err" "$GD" lab up --hosts 1 --monitoring --rules "$M/probes.lua" --dir "$T/lab2"
 expect_rc "lab up --rules with a file that is not a rule file" 3
 expect_in "promtool's complaint is shown" "$T/bad.err" "promtool check rules failed"
