@@ -217,7 +217,7 @@ gd_alert_coverage_text(const json_t *cov, FILE *out)
 	json_array_foreach(json_object_get(cov, "alerts"), i, e) {
 		const json_t *p = json_object_get(e, rank(e) == 0 ? "last_miss" : "last_proven");
 
-		fprintf(out, "  %-24s %-22s", str(e, "alert"), what[rank(e)]);
+		fprintf(out, rank(e) == 1 ? "  %-24s %s" : "  %-24s %-22s", str(e, "alert"), what[rank(e)]);
 		if (rank(e) == 0)
 			fprintf(out, " by %s on %s", str(p, "id"),
 			    day(json_integer_value(json_object_get(p, "started")), d, sizeof(d)));

@@ -22,8 +22,8 @@ cleanup() {
 }
 
 $GD lab down --dir "$LAB" >/dev/null 2>&1  # a lab left from an earlier demo
-step "a lab of 3 hosts: namespaces, each with its own sshd, host key and a web service" "$GD lab up --hosts 3 --services --srv-size 256 --dir $LAB"
-$GD lab up --hosts 3 --services --srv-size 256 --dir "$LAB" || exit 3
+step "a lab of 3 hosts: namespaces, each with its own sshd, host key and a web service; a real Prometheus and Alertmanager" "$GD lab up --hosts 3 --services --srv-size 256 --monitoring --dir $LAB"
+$GD lab up --hosts 3 --services --srv-size 256 --monitoring --dir "$LAB" || exit 3
 trap cleanup EXIT
 step "the lab's status" "$GD lab status --dir $LAB"
 $GD lab status --dir "$LAB"
@@ -48,9 +48,11 @@ if [ ! -d "$DOCS/.git" ]; then
 	mkdir -p "$DOCS/runbooks" && git -C "$DOCS" init -q -b main && git -C "$DOCS" config user.name "gameday demo" &&
 		git -C "$DOCS" config user.email "demo@gameday.invalid"
 	# the team's runbooks: web.md follows the template, disk.md does not yet
-	printf '# Web service\n## Summary\n## Service SLA\n## Escalation path\n## Incident workflow\n### Restart\n## Monitoring\n## Alerts\n## Postmortems\n## Doc\n' >"$DOCS/runbooks/web.md"
+	printf '# Web service\n## Summary\n## Service SLA\n## Escalation path\n## Incident workflow\n### Restart\n## Monitoring\n## Alerts\n### WebDown\n### CPU\n## Postmortems\n## Doc\n' >"$DOCS/runbooks/web.md"
 	printf '# Disks\n## Summary\n## Full\nfree space, then find what filled it\n' >"$DOCS/runbooks/disk.md"
-	git -C "$DOCS" add runbooks && git -C "$DOCS" commit -qm "runbooks"
+	# how the alert rules link the runbooks: the repo's web URL
+	printf 'runbook_url_prefix: https://git.example.com/sre/docs/-/blob/main/\n' >"$DOCS/.gameday.yaml"
+	git -C "$DOCS" add runbooks .gameday.yaml && git -C "$DOCS" commit -qm "runbooks"
 fi
 # the team reads the doc repo on its git server: here a bare "origin" on lab3,
 # reached over SSH with the lab's key (in an ssh-agent, as gameday's SSH asks
@@ -71,11 +73,16 @@ step "the scenario catalog" "$GD list scenarios"
 $GD list scenarios --state-dir "$STATE"
 step "a dry run: every command a game day would run, nothing changed" "$GD run scenarios/disk-full.lua -i $LAB/inventory.yaml --dry-run"
 $GD run scenarios/disk-full.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" --dry-run -q
-step "a game day: kill the web service; its supervisor must bring it back" "$GD run scenarios/web-killed.lua -i $LAB/inventory.yaml --participant alice --docs $DOCS"
+step "a game day: kill the web service; its supervisor must bring it back, and the real WebDown alert must fire" "$GD run scenarios/web-killed.lua -i $LAB/inventory.yaml --participant alice --docs $DOCS"
 $GD run scenarios/web-killed.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" --participant alice \
 	--docs "$DOCS" --known-hosts "$KH" | tee "$STATE/web-killed.txt"
-echo "(exit ${PIPESTATUS[0]}: 0 means the hypothesis held; the report is committed and pushed to $ORIGIN_HOST)"
+echo "(exit ${PIPESTATUS[0]}: 0 means the hypothesis held and WebDown fired in time; the report is committed and pushed to $ORIGIN_HOST)"
 WEB_REPORT=$(git -C "$DOCS" log -1 --name-only --format= -- 'ha-tests/*-web-killed*.md')
+step "its report in the doc repo: time to detect by the team's alert beside gameday's probes" "sed -n '/^## Monitoring/,/^## P/p' $DOCS/$WEB_REPORT"
+sed -n '/^## Monitoring/,/^## P/p' "$DOCS/$WEB_REPORT" | sed '$d'
+step "every alert has a runbook? the lab's rules against the doc repo" "$GD check --alerts scenarios/monitoring/lab-rules.yml --docs $DOCS --write-stubs"
+$GD check --alerts scenarios/monitoring/lab-rules.yml --docs "$DOCS" --write-stubs --known-hosts "$KH"
+echo "(exit $?: 1 means some alert had no complete runbook; the missing one now has a stub, committed and pushed)"
 step "a game day: fill /srv to 95%; probes see it, the revert is verified" "$GD run scenarios/disk-full.lua -i $LAB/inventory.yaml"
 $GD run scenarios/disk-full.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" -q --docs "$DOCS" --known-hosts "$KH"
 step "a fault this kernel cannot do is refused before anything changes" "$GD run scenarios/db-latency.lua -i $LAB/inventory.yaml"
@@ -146,6 +153,10 @@ echo "report:    $(grep -E '^\| TT[DMR] ' "$DOCS/$WEB_REPORT" | tr -s ' ' | tr '
 echo "index:     $(grep -m1 '| web-killed |' "$DOCS/ha-tests/README.md")"
 step "history: TTD, TTM, TTR and RTO as distributions" "$GD history --docs $DOCS"
 $GD history --docs "$DOCS"
+step "alert coverage: which alerts game days have proven to fire" "cat $DOCS/ha-tests/alert-coverage.md; $GD history --alerts scenarios/monitoring/lab-rules.yml --docs $DOCS"
+cat "$DOCS/ha-tests/alert-coverage.md"
+$GD history --alerts scenarios/monitoring/lab-rules.yml --docs "$DOCS"
+echo "(exit $?: 1 means some alert is not proven yet)"
 step "runbooks checked against the team's template" "$GD check --docs $DOCS"
 $GD check --docs "$DOCS"
 echo "(exit $?: 2 means a runbook lacks template sections)"
