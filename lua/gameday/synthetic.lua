@@ -25,13 +25,15 @@ end
 
 -- args: { file | http, status, max_ms, every_ms, for_ms, quiet } -> result
 function M.run(args)
-  local probes, targets, id = {}, {}, nil
+  local probes, targets, id, slos = {}, {}, nil, {}
   if args.file then
     local sc, err = gameday.load(args.file, "scenario")
     if not sc then return { exit = 2, error = err } end
     id, targets = sc.id, sc.targets or {}
-    for _, p in ipairs(sc.steady_state) do probes[#probes + 1] = p end
-    for _, s in ipairs(sc.slos or {}) do probes[#probes + 1] = s.probe end
+    for _, p in ipairs(sc.steady_state) do
+      probes[#probes + 1] = p.__slo and p.probe or p
+      slos[#probes] = p.__slo and p or nil
+    end
     if #probes == 0 then return { exit = 2, error = args.file .. ": the scenario has no steady-state probes" } end
   else
     local ok, p = pcall(probe.http, { name = args.http, url = args.http, status = args.status, max_ms = args.max_ms,
@@ -60,11 +62,16 @@ function M.run(args)
   local out = { scenario = id, every_ms = args.every_ms, for_ms = args.for_ms, elapsed_ms = core.now_ms() - t0,
     probes = {}, exit = 0, aborted = aborted }
   for i, p in ipairs(probes) do
-    local s = slo.sli(samples[i])
+    local o = slos[i]
+    local s = slo.sli(samples[i], o and o.latency and o.latency.p)
     local first_bad
     for _, x in ipairs(samples[i]) do if not x.ok then first_bad = first_bad or x.detail end end
     out.probes[i] = { name = p.name, kind = p.kind, sli = s, first_failure = first_bad }
     if s.bad > 0 then out.exit = 1 end
+    if o then  -- the scenario's SLO, judged over these samples (sampled every --every)
+      local j = slo.judge(s, o, args.every_ms)
+      out.probes[i].slo = { name = o.name, ok = j.ok, reasons = j.reasons, budget = j.budget }
+    end
   end
   if aborted then out.exit = 4 end
   return out
@@ -78,6 +85,10 @@ function M.text(r)
   for _, p in ipairs(r.probes or {}) do
     lines[#lines + 1] = string.format("  %s: %s", p.name, slo.line(p.sli))
     if p.first_failure then lines[#lines + 1] = "    first failure: " .. p.first_failure end
+    if p.slo then
+      lines[#lines + 1] = string.format("    %s: %s", p.slo.name, p.slo.ok and "met" or ("broken: " ..
+        table.concat(p.slo.reasons, "; ")))
+    end
   end
   return table.concat(lines, "\n") .. "\n"
 end
