@@ -2,16 +2,17 @@
  * runner/lab/monitor.c's processes, then waits until Prometheus itself says
  * every target is up and the rules have been evaluated, so a test or the
  * demo can rely on the alerts from its first second. */
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gd.h"
 #include "lab_monitor_cli.h"
 #include "monitor.h"
 #include "probe.h"
-#include "script.h"
 
 #define READY_MS 30000
 
@@ -56,15 +57,31 @@ wait_ready(const char *dir, int nrules, char *err, size_t errlen)
 	    why[0] ? (why[0] = ' ', why) : "", READY_MS / 1000);
 }
 
-/* The shipped lab rules, beside the Lua files (a build tree or an install). */
+/* The shipped lab rules: scenarios/ beside the binary (a build tree, or
+ * build/ in one), else PREFIX/share/gameday/scenarios (installed). */
 char *
 gd_lab_default_rules(void)
 {
-	char *lua = gd_lua_dir();
-	char *p = gd_xasprintf("%s/../scenarios/monitoring/lab-rules.yml", lua);
+	static const char *const where[] = { "%s/scenarios", "%s/../scenarios", "%s/../share/gameday/scenarios" };
+	char exe[PATH_MAX], *p;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	size_t i;
 
-	free(lua);
-	return p;
+	if (n <= 0)
+		return gd_xstrdup("scenarios/monitoring/lab-rules.yml");
+	exe[n] = '\0';
+	if (strrchr(exe, '/') != NULL)
+		*strrchr(exe, '/') = '\0';
+	for (i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
+		char *dir = gd_xasprintf(where[i], exe);
+
+		p = gd_xasprintf("%s/monitoring/lab-rules.yml", dir);
+		free(dir);
+		if (access(p, R_OK) == 0)
+			return p;
+		free(p);
+	}
+	return gd_xasprintf("%s/../share/gameday/scenarios/monitoring/lab-rules.yml", exe);
 }
 
 int
