@@ -50,9 +50,12 @@ if [ ! -d "$DOCS/.git" ]; then
 	# the team's runbooks: web.md follows the template, disk.md does not yet
 	printf '# Web service\n## Summary\n## Service SLA\n## Escalation path\n## Incident workflow\n### Restart\n## Monitoring\n## Alerts\n### WebDown\n### CPU\n## Postmortems\n## Doc\n' >"$DOCS/runbooks/web.md"
 	printf '# Disks\n## Summary\n## Full\nfree space, then find what filled it\n' >"$DOCS/runbooks/disk.md"
-	# how the alert rules link the runbooks: the repo's web URL
+	git -C "$DOCS" add runbooks && git -C "$DOCS" commit -qm "runbooks"
+fi
+if [ ! -f "$DOCS/.gameday.yaml" ]; then
+	# how the lab's alert rules link the runbooks: the repo's web URL
 	printf 'runbook_url_prefix: https://git.example.com/sre/docs/-/blob/main/\n' >"$DOCS/.gameday.yaml"
-	git -C "$DOCS" add runbooks .gameday.yaml && git -C "$DOCS" commit -qm "runbooks"
+	git -C "$DOCS" add .gameday.yaml && git -C "$DOCS" commit -qm "gameday settings: the runbooks' web URL"
 fi
 # the team reads the doc repo on its git server: here a bare "origin" on lab3,
 # reached over SSH with the lab's key (in an ssh-agent, as gameday's SSH asks
