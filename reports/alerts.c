@@ -431,9 +431,10 @@ stub_text(const struct gd_alert_rules *rs, const char *path, const struct gd_run
 }
 
 int
-gd_alerts_write_stubs(const struct gd_alert_rules *rs0, const char *docs, const char *author,
-    FILE *out, char *err, size_t errlen)
+gd_alerts_write_stubs(const struct gd_alert_rules *rs0, const struct gd_docs_opts *o, FILE *out,
+    int *wrc, char *err, size_t errlen)
 {
+	const char *docs = o->docs;
 	struct gd_alert_rules rs = *rs0;  /* paths filled in for NO_RUNBOOK below, on a copy */
 	struct gd_runbook_template t = { 0 };
 	struct gd_docs_change *c = NULL;
@@ -488,9 +489,9 @@ gd_alerts_write_stubs(const struct gd_alert_rules *rs0, const char *docs, const 
 	c = gd_docs_change_new(NULL, msg.data);
 	for (k = 0; k < n; k++)
 		gd_docs_change_file(c, paths[k], data[k].data, data[k].len);
-	r = gd_docs_write(&(struct gd_docs_opts){ .docs = docs, .author = author }, c, NULL, err, errlen);
-	if (r != 0)
-		goto out;
+	*wrc = r = gd_docs_write(o, c, NULL, err, errlen);
+	if (r < 0)
+		goto out;  /* nothing written; GD_DOCS_UNPUSHED: committed, err says why not pushed */
 	for (i = 0; i < rs.n; i++) {
 		const struct gd_alert_rule *a = &rs.r[i];
 

@@ -53,9 +53,12 @@ json_t *gd_alerts_json(const struct gd_alert_rules *rs);
 
 /* Commits a runbook stub from the template for every rule whose runbook
  * file is missing (at the path its URL names, or runbooks/ALERT.md when it
- * has none), through the doc-repo writer. Files that exist are never
- * touched. Prints what it wrote; returns how many, or -1 with err. */
-int gd_alerts_write_stubs(const struct gd_alert_rules *rs, const char *docs, const char *author,
-    FILE *out, char *err, size_t errlen);
+ * has none), through the doc-repo writer (o: the repo, author, push). Files
+ * that exist are never touched. Prints what it wrote; returns how many, or
+ * -1 with err; *wrc is gd_docs_write's result (GD_DOCS_UNPUSHED: committed,
+ * not pushed, err says why). */
+struct gd_docs_opts;
+int gd_alerts_write_stubs(const struct gd_alert_rules *rs, const struct gd_docs_opts *o, FILE *out,
+    int *wrc, char *err, size_t errlen);
 
 #endif
