@@ -87,10 +87,8 @@ gd_report_monitoring_md(const json_t *res, struct gd_buf *out)
 	if (!json_is_object(m))
 		return;
 	gd_buf_adds(out, "## Monitoring\n\n");
-	if (json_is_string(json_object_get(m, "skipped"))) {
+	if (json_is_string(json_object_get(m, "skipped")))
 		gd_buf_printf(out, "%s.\n\n", gd_json_str(m, "skipped"));
-		return;
-	}
 	if (json_is_number(json_object_get(m, "ttd_ms"))) {
 		gd_buf_printf(out, "| time to detect | |\n|---|---:|\n| by the team's alerts | %s |\n"
 		    "| by gameday's probes | %s |\n", dur(m, "ttd_ms", a, sizeof(a)),

@@ -85,7 +85,13 @@ local function prepare(c)
   R.scenario = { id = sc.id, title = sc.title, expect = sc.expect, tags = sc.tags, topics = sc.topics,
     runbook = sc.runbook, narrative = sc.narrative, alert = sc.alert }
   local rt = preflight.runtime(sc)
-  c.watch = monitoring.watcher(sc, rt, c)
+  -- alerts and SLOs are sampled by the observe window: a live session or a
+  -- run(ctx) scenario has none, so they are not checked there (and said so)
+  c.watch = monitoring.watcher((c.args.live or sc.run) and {} or sc, rt, c)
+  if (c.args.live or sc.run) and #(sc.alerts or {}) > 0 then
+    c.watch.skipped = "alerts not checked: only a scenario's observe window times them, not " ..
+      (c.args.live and "a live session" or "a run(ctx) scenario")
+  end
   local ok, instances = pcall(preflight.plan, c, sc, rt)
   if not ok then return nil, c:fail("input", errors.of(instances, "input").msg) end
   c.phase = "preflight"

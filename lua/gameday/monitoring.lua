@@ -43,6 +43,7 @@ local function now(self) return self.c:now() end
 -- Before the injection: an expected alert that already fires would fake a
 -- detection, so the steady state does not hold. -> ok, why
 function W:before()
+  if self.skipped then return true end
   for _, a in ipairs(self.alerts) do
     local r = probe.eval(a.p, self.rt)
     self.event { kind = "alert", name = a.name, ok = r.outcome == "inactive", ms = r.ms, detail = r.detail }
@@ -226,7 +227,7 @@ function W:finish(R)
       availability = s.s.availability, latency = s.s.latency, target = s.s.target, period_ms = s.s.period_ms,
       sli = sli, ok = j.ok, reasons = j.reasons, budget = j.budget }
   end
-  R.monitoring = { ttd_ms = ttd, rules = self.rules }
+  R.monitoring = { ttd_ms = ttd, rules = self.rules, skipped = self.skipped }
   if ttd and R.detected_ms and self.first_inj then
     R.monitoring.probes_ttd_ms = math.max(0, R.detected_ms - self.first_inj)
     R.monitoring.difference_ms = ttd - R.monitoring.probes_ttd_ms

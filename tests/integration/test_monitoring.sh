@@ -75,6 +75,8 @@ gdrun() { local name=$1; shift; run_cmd "$T/$name.json" "$T/$name.err" "$GD" run
 for _ in $(seq 60); do "$GD" probe "$M/probes.lua" -i "$INV" --every 1s --for 1s -q --json 2>/dev/null |
 	python3 -c 'import json,sys; r={p["name"]:p for p in json.load(sys.stdin)["probes"]}; sys.exit(0 if r["alert WebDown"]["sli"]["good"] == 1 else 1)' && break; sleep 0.5; done
 
+run_cmd "$T/dry.out" "$T/dry.err" "$GD" run scenarios/web-killed.lua -i "$INV" --state-dir "$T/state" --dry-run -q
+expect_in "a dry run names the alert it will ask Prometheus for" "$T/dry.out" "alert: alert WebDown: alerts http://10.231."
 gdrun webkilled scenarios/web-killed.lua
 expect_rc "web-killed with the real WebDown" 0
 check "WebDown fired within 20s of the kill and cleared after the revert; TTD by monitoring beside the probes'" python3 -c '

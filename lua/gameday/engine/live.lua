@@ -5,6 +5,7 @@
 local core = require("gameday.core")
 local util = require("gameday.util")
 local probe = require("gameday.probe")
+local monitoring = require("gameday.monitoring")
 local observe = require("gameday.engine.observe")
 local preflight = require("gameday.engine.preflight")
 
@@ -39,6 +40,7 @@ local function sample(s, rt)
   local bad = {}
   observe.say_due(s.c, s.pending, since(s), say)
   for _, p in ipairs(s.sc.steady_state) do
+    p = monitoring.plain(p)  -- an SLO entry is checked by its probe here
     local r = probe.eval(p, rt)
     s.c:event { kind = "probe", name = p.name, ok = r.ok, ms = r.ms, detail = r.detail }
     if not r.ok then bad[#bad + 1] = p.name .. " (" .. r.detail .. ")" end

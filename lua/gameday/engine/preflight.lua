@@ -6,6 +6,7 @@ local core = require("gameday.core")
 local ssh = require("gameday.ssh")
 local util = require("gameday.util")
 local probe = require("gameday.probe")
+local monitoring = require("gameday.monitoring")
 local fault = require("gameday.fault")
 local state = require("gameday.fault.state")
 local errors = require("gameday.engine.errors")
@@ -106,6 +107,7 @@ function M.plan(c, sc, rt)
   local args, instances = c.args, {}
   local ok, e = pcall(function()
     for _, p in ipairs(sc.steady_state) do
+      p = monitoring.plain(p)  -- an SLO entry: its probe
       if p.on then need_hosts(rt, p.on, "probe '" .. p.name .. "'") end
     end
     for _, f in ipairs(sc.faults) do
@@ -141,6 +143,7 @@ end
 local function connect_probe_hosts(sc, rt)
   local seen, jobs = {}, {}
   for _, p in ipairs(sc.steady_state) do
+    p = monitoring.plain(p)
     if p.kind == "exec" then
       for _, h in ipairs(rt.hosts(p.on)) do
         if not seen[h] then seen[h] = true; jobs[#jobs + 1] = { host = h, cmd = "true" } end
@@ -212,7 +215,13 @@ function M.dry_run_text(sc, rt, instances)
   local lines = {}
   local function say(s) lines[#lines + 1] = s end
   say(string.format("dry run of %s (%s): nothing was changed on any host", sc.id, sc.title))
-  for _, p in ipairs(sc.steady_state) do say("  steady state: " .. p.name .. ": " .. probe.describe(p, rt)) end
+  for _, p in ipairs(sc.steady_state) do
+    say("  steady state: " .. p.name .. ": " .. probe.describe(monitoring.plain(p), rt))
+  end
+  for _, p in ipairs(sc.alerts or {}) do
+    local ok, d = pcall(probe.describe, p, rt)
+    say("  alert: " .. p.name .. ": " .. (ok and d or ("not checked: " .. tostring(d))))
+  end
   for _, inst in ipairs(instances) do
     say(string.format("  %s: fault.%s: %s (undone by its host after %s)", inst.host, inst.fault.kind, inst.label,
       util.fmt_ms(inst.duration_ms)))
