@@ -36,7 +36,7 @@ docs_git_err(char *err, size_t errlen, const char *what)
 int
 gd_docs_exit(int rc)
 {
-	return rc == 0 ? GD_EXIT_OK : GD_EXIT_UNREACHABLE;
+	return rc == 0 ? GD_EXIT_OK : gd_exit_output_failed(GD_EXIT_OK);
 }
 
 int

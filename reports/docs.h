@@ -30,8 +30,9 @@ struct gd_docs_opts {
 #define GD_DOCS_REFUSED   (-2)  /* a path it writes has uncommitted changes: nothing written */
 #define GD_DOCS_UNPUSHED  1     /* committed, not pushed: err says why and how to push later */
 
-/* The exit status (GD_EXIT_*) for one of those: 0 for 0, else 3 (the doc
- * repo or its remote could not be used). */
+/* The exit status (GD_EXIT_*) for one of those: 0 for 0, else the one
+ * output policy's (gd_exit_output_failed: 3, the doc repo or its remote
+ * could not be used). */
 int gd_docs_exit(int rc);
 
 /* One change: files to add or replace and rows for index tables. base is the

@@ -20,6 +20,12 @@ enum gd_exit {
 
 #define GD_ERRLEN 512
 
+/* The one exit-code policy for outputs: an output that cannot be written
+ * (a refused doc repo, a full disk) is a tool that could not be used, exit 3,
+ * whatever the run's own code was, as `gameday run --help` documents; every
+ * command that writes outputs (run, drill, quiz, readiness, wheel, docs) uses it. */
+int gd_exit_output_failed(int ret);
+
 /* Formats into a caller-owned error buffer and returns -1, so that
  * `return gd_errf(err, errlen, "...")` reads as it should. */
 int gd_errf(char *err, size_t errlen, const char *fmt, ...)

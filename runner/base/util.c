@@ -146,6 +146,13 @@ gd_buf_free(struct gd_buf *b)
 	b->len = b->cap = 0;
 }
 
+int
+gd_exit_output_failed(int ret)
+{
+	(void)ret;  /* the run's own code gives way: its outputs are missing */
+	return GD_EXIT_UNREACHABLE;
+}
+
 long long
 gd_now_ms(void)
 {

@@ -130,13 +130,6 @@ gd_session_recover(struct gd_session *s)
 }
 
 int
-gd_exit_output_failed(int ret)
-{
-	(void)ret;
-	return GD_EXIT_UNREACHABLE;
-}
-
-int
 gd_session_finish(struct gd_session *s, int ret, const json_t *res,
     const struct gd_output *outs, size_t nouts)
 {

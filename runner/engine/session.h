@@ -53,11 +53,6 @@ struct gd_output {
 	const char *author;
 };
 
-/* The one exit-code policy for outputs: an output that cannot be written
- * (a refused doc repo, a full disk) is a tool that could not be used, exit 3,
- * whatever the run's own code was, as `gameday run --help` documents. */
-int gd_exit_output_failed(int ret);
-
 /* Writes each asked-for output of res under that policy (a message for each
  * that fails); returns ret, or the policy's code when one failed. For
  * commands that change no host too (a quiz without a lab). */
