@@ -299,7 +299,7 @@ local EVAL = { http = eval_http, exec = eval_exec, tcp = eval_tcp, prometheus = 
 function M.eval(p, rt)
   local ok, a, b, c, extra = pcall(EVAL[p.kind], p, rt)
   if not ok then
-    if tostring(a):match("aborted by") then error(a, 0) end
+    if core.aborted() then error(a, 0) end  -- a stop that is due goes on up
     return { name = p.name, ok = false, ms = 0, detail = tostring(a), outcome = "error" }
   end
   local r = { name = p.name, ok = a, ms = b or 0, detail = c or "" }
