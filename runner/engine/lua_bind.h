@@ -22,6 +22,17 @@ json_t *gd_lua_to_json(lua_State *L, int idx, char *err, size_t errlen);
 /* Pushes the Lua form of j (null becomes nil). */
 void gd_lua_push_json(lua_State *L, const json_t *j);
 
+/* What stops a script. Stops are raised as values the sandbox's pcall and
+ * xpcall do not catch, and, once due, again at every hook tick. */
+enum gd_stop {
+	GD_STOP_NONE,
+	GD_STOP_ABORT,     /* a signal, unless shielded */
+	GD_STOP_DEADLINE,  /* the window's deadline passed */
+	GD_STOP_MEMORY,    /* the allocator's cap was reached */
+	GD_STOP_OUTSIDE,   /* scenario code ran with no window open */
+	GD_STOP_N
+};
+
 /* The limits a Lua state runs under (script.c); one per state, found from
  * the state's allocator. A window is the time scenario code may run in: it
  * opens with a deadline and closes when the deadline is cleared. */
@@ -38,17 +49,7 @@ struct gd_lua_guard {
 	char *trusted;                 /* "@LUA_DIR/": the chunk names of gameday's own code */
 	size_t ntrusted;
 	pthread_mutex_t mu;            /* what, where and deadline_ms, for the watchdog */
-};
-
-/* What stops a script. Stops are raised as values the sandbox's pcall and
- * xpcall do not catch, and, once due, again at every hook tick. */
-enum gd_stop {
-	GD_STOP_NONE,
-	GD_STOP_ABORT,     /* a signal, unless shielded */
-	GD_STOP_DEADLINE,  /* the window's deadline passed */
-	GD_STOP_MEMORY,    /* the allocator's cap was reached */
-	GD_STOP_OUTSIDE,   /* scenario code ran with no window open */
-	GD_STOP_N
+	char said[GD_STOP_N][512];     /* what each stop said when last raised */
 };
 
 struct gd_lua_guard *gd_lua_guard(lua_State *L);

@@ -146,9 +146,39 @@ gd_lua_stop_due(lua_State *L)
 	return GD_STOP_NONE;
 }
 
+/* What the stop of kind k says, written when it is raised: the window it
+ * was raised in may be closed by the time someone reads it. */
+static void
+stop_say(struct gd_lua_guard *g, enum gd_stop k)
+{
+	char d[GD_DURATION_LEN], m[GD_SIZE_LEN];
+	const char *at = g->where[0] != '\0' ? g->where : g->what;
+
+	switch (k) {
+	case GD_STOP_ABORT:
+		snprintf(g->said[k], sizeof(g->said[k]), "aborted by %s", gd_lua_signame(gd_abort_signal));
+		break;
+	case GD_STOP_DEADLINE:
+		snprintf(g->said[k], sizeof(g->said[k]), "%s%sran past its deadline of %s: an endless loop?", at,
+		    at[0] ? ": " : "", gd_duration_fmt(g->window_ms, d, sizeof(d)));
+		break;
+	case GD_STOP_MEMORY:
+		snprintf(g->said[k], sizeof(g->said[k]), "%s used more than its memory limit of %s (--lua-memory)",
+		    g->what[0] ? g->what : "the script", gd_size_fmt(g->mem_limit, m, sizeof(m)));
+		break;
+	case GD_STOP_OUTSIDE:
+		snprintf(g->said[k], sizeof(g->said[k]), "%s%sscenario code ran after its deadline was over (a "
+		    "metamethod such as __tostring of a value it left behind?)", g->where, g->where[0] ? ": " : "");
+		break;
+	default:
+		break;
+	}
+}
+
 static int
 push_stop(lua_State *L, enum gd_stop k)
 {
+	stop_say(gd_lua_guard(L), k);
 	lua_rawgetp(L, LUA_REGISTRYINDEX, &stop_keys[k]);  /* made at start: no allocation */
 	return 1;
 }
@@ -169,12 +199,17 @@ gd_lua_check_stop(lua_State *L)
 	enum gd_stop k = gd_lua_stop_due(L);
 	char where[sizeof(g->where)];
 
+	if (k == GD_STOP_NONE)
+		return;
 	/* after an abort the engine's own reverts and checks go on (the hook
 	 * stops its other code); the scenario's calls stop */
-	if (k == GD_STOP_ABORT && !scenario_on_stack(L, g, where, sizeof(where)))
-		return;
-	if (k != GD_STOP_NONE)
-		raise_stop(L, k);
+	if (!scenario_on_stack(L, g, where, sizeof(where))) {
+		if (k == GD_STOP_ABORT)
+			return;
+	} else if (k == GD_STOP_DEADLINE && g->where[0] == '\0') {
+		memcpy(g->where, where, sizeof(where));  /* the scenario's line, as the hook says it */
+	}
+	raise_stop(L, k);
 }
 
 enum gd_stop
@@ -190,30 +225,10 @@ static const char *const stop_names[GD_STOP_N] = { "none", "abort", "deadline", 
 static int
 stop_tostring(lua_State *L)
 {
-	struct gd_lua_guard *g = gd_lua_guard(L);
 	enum gd_stop k = gd_lua_stop_kind(L, 1);
-	char d[GD_DURATION_LEN], m[GD_SIZE_LEN];
-	const char *at = g->where[0] != '\0' ? g->where : g->what;
 
-	switch (k) {
-	case GD_STOP_ABORT:
-		lua_pushfstring(L, "aborted by %s", gd_lua_signame(gd_abort_signal));
-		break;
-	case GD_STOP_DEADLINE:
-		lua_pushfstring(L, "%s%sran past its deadline of %s: an endless loop?", at, at[0] ? ": " : "",
-		    gd_duration_fmt(g->window_ms, d, sizeof(d)));
-		break;
-	case GD_STOP_MEMORY:
-		lua_pushfstring(L, "%s used more than its memory limit of %s (--lua-memory)",
-		    g->what[0] ? g->what : "the script", gd_size_fmt(g->mem_limit, m, sizeof(m)));
-		break;
-	case GD_STOP_OUTSIDE:
-		lua_pushfstring(L, "%s%sscenario code ran after its deadline was over (a metamethod such as "
-		    "__tostring of a value it left behind?)", g->where, g->where[0] ? ": " : "");
-		break;
-	default:
-		lua_pushliteral(L, "stop");
-	}
+	lua_pushstring(L, k != GD_STOP_NONE && gd_lua_guard(L)->said[k][0] != '\0' ?
+	    gd_lua_guard(L)->said[k] : "stop");
 	return 1;
 }
 
@@ -282,9 +297,13 @@ gd_lua_hook(lua_State *L, lua_Debug *ar)
 	enum gd_stop k = gd_lua_stop_due(L);
 	char where[sizeof(g->where)];
 
-	if (k == GD_STOP_DEADLINE && g->where[0] == '\0' && lua_getinfo(L, "Sl", ar) &&
-	    ar->currentline > 0)
-		snprintf(g->where, sizeof(g->where), "%s:%d", ar->short_src, ar->currentline);
+	/* where: the scenario's line (the loop), else the running function's */
+	if (k == GD_STOP_DEADLINE && g->where[0] == '\0') {
+		if (scenario_on_stack(L, g, where, sizeof(where)))
+			memcpy(g->where, where, sizeof(where));
+		else if (lua_getinfo(L, "Sl", ar) && ar->currentline > 0)
+			snprintf(g->where, sizeof(g->where), "%s:%d", ar->short_src, ar->currentline);
+	}
 	if (k == GD_STOP_NONE && atomic_load(&g->deadline_ms) == 0 &&
 	    scenario_on_stack(L, g, where, sizeof(where))) {
 		k = GD_STOP_OUTSIDE;

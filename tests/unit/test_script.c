@@ -295,6 +295,9 @@ test_deadline_through_pcall(void **state)
 	/* and it says where the loop was */
 	stopped(gdtest(T, "within", "where.lua", "local x = 0\nwhile true do x = x + 1 end\n", 200),
 	    "where.lua", "deadline", "where.lua:2: ran past its deadline", 5000);
+	/* the stop says the same once its window is closed, as the engine reads it */
+	stopped(gdtest(T, "engine_style", "late.lua", "local x = 0\nwhile true do pcall(function() x = x + 1 end) end\n",
+	    200), "late.lua", "deadline", "late.lua:2: ran past its deadline of 200 ms", 5000);
 	/* within a window, a pcall still catches what it should */
 	returned(gdtest(T, "within", "caught.lua", "local ok, e = pcall(error, 'x', 0) return e\n", 1000),
 	    "caught.lua", "x");
