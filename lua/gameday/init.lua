@@ -25,9 +25,17 @@ local function list_of(t, field, pred, what)
 end
 
 local function is_string(x) return type(x) == "string" end
+-- made by probe.* or fault.*, not a table that says it is one
+local function is_probe(x) return util.frozen(x) and x.__probe end
+local function is_slo(x) return util.frozen(x) and x.__slo end
+local function is_fault(x) return util.frozen(x) and x.__fault end
 
 local function validate(t)
   if type(t) ~= "table" then error("gameday.scenario takes a table: gameday.scenario { id = ..., ... }", 0) end
+  -- read without its metamethods, into tables the scenario cannot reach: what
+  -- is checked here is what the engine runs, and no scenario code runs when
+  -- the engine reads it
+  t = util.rawcopy(t, "scenario")
   util.only(t, FIELDS, "scenario")
   util.check(t, "id", "string", true, "scenario")
   if not t.id:match("^[%w][%w%-_%.]*$") then
@@ -46,13 +54,11 @@ local function validate(t)
       error("scenario: 'targets' must map names to host patterns, like { db = \"db[0]\" }", 0)
     end
   end
-  t.steady_state = list_of(t, "steady_state", function(x) return type(x) == "table" and (x.__probe or x.__slo) end,
+  t.steady_state = list_of(t, "steady_state", function(x) return is_probe(x) or is_slo(x) end,
     "a probe (probe.http, probe.exec, probe.tcp, probe.prometheus, probe.alert) or an slo { ... }")
   -- the team's alerts, timed against the injection and the revert
-  t.alerts = list_of(t, "alerts", function(x) return type(x) == "table" and x.__probe and x.kind == "alert" end,
-    "a probe.alert { ... }")
-  t.faults = list_of(t, "faults", function(x) return type(x) == "table" and x.__fault end,
-    "a fault (fault.disk_fill, fault.net_delay, ...)")
+  t.alerts = list_of(t, "alerts", function(x) return is_probe(x) and x.kind == "alert" end, "a probe.alert { ... }")
+  t.faults = list_of(t, "faults", is_fault, "a fault (fault.disk_fill, fault.net_delay, ...)")
   t.expect = t.expect or "recover"
   if not EXPECT[t.expect] then error("scenario: 'expect' must be recover, degrade or hold", 0) end
   if t.observe ~= nil then
@@ -61,7 +67,7 @@ local function validate(t)
     t.observe.duration_ms = util.duration_ms(t.observe.duration or "30s", "observe.duration")
     t.observe.every_ms = util.duration_ms(t.observe.every or "5s", "observe.every")
     if t.observe.every_ms < 100 then error("scenario: observe.every must be at least 100ms", 0) end
-    t.observe.probes = list_of(t.observe, "probes", function(x) return type(x) == "table" and x.__probe end, "a probe")
+    t.observe.probes = list_of(t.observe, "probes", is_probe, "a probe")
   end
   t.recovery_ms = util.duration_ms(t.recovery or "30s", "recovery")
   t.timeout_ms = t.timeout and util.duration_ms(t.timeout, "timeout") or nil
@@ -87,9 +93,18 @@ end
 
 M.scenario = at_caller(validate)
 
-local function constructors(mod, names)
+-- A constructor as scenarios see it: it reads a copy of its table made
+-- without the table's metamethods, and what it returns is read-only.
+local function made(what, build)
+  return at_caller(function(t)
+    if type(t) == "table" then t = util.rawcopy(t, what) end
+    return util.freeze(build(t), what)
+  end)
+end
+
+local function constructors(mod, prefix, names)
   local out = {}
-  for _, n in ipairs(names) do out[n] = at_caller(mod[n]) end
+  for _, n in ipairs(names) do out[n] = made(prefix .. n, mod[n]) end
   return out
 end
 
@@ -129,11 +144,11 @@ function M.sandbox_env()
   for _, lib in ipairs { "string", "table", "math", "utf8" } do env[lib] = util.copy(_G[lib]) end
   env._VERSION = _VERSION
   env.gameday = { scenario = M.scenario, drill = drill.drill, version = M.version }
-  env.probe = constructors(probe, { "http", "exec", "tcp", "prometheus", "alert" })
-  env.slo = at_caller(function(t) return slo.check(t, "slo") end)
+  env.probe = constructors(probe, "probe.", { "http", "exec", "tcp", "prometheus", "alert" })
+  env.slo = made("slo", function(t) return slo.check(t, "slo") end)
   local kinds = {}
   for k in pairs(fault.kinds) do kinds[#kinds + 1] = k end
-  env.fault = constructors(fault, kinds)
+  env.fault = constructors(fault, "fault.", kinds)
   return setmetatable(env, {
     __index = function(_, k) error("nonexistent global '" .. tostring(k) .. "'", 2) end,
     __newindex = function(_, k) error("assignment to undeclared global '" .. tostring(k) .. "' (use local)", 2) end,

@@ -54,6 +54,46 @@ function M.copy(t)
   return c
 end
 
+local frozen = setmetatable({}, { __mode = "k" })  -- read-only views -> what they show
+
+-- A read-only view of t for scenario code: reads go to t; setting a field
+-- raises "WHAT is read-only"; its metatable cannot be changed. t stays the
+-- engine's: once checked, no one can change what it holds.
+function M.freeze(t, what)
+  local view = setmetatable({}, {
+    __index = t,
+    __newindex = function(_, k)
+      error(string.format("%s is read-only once made: '%s' cannot be set (make a new one)", what, tostring(k)), 2)
+    end,
+    __pairs = function() return next, t, nil end,
+    __metatable = false,
+  })
+  frozen[view] = t
+  return view
+end
+
+-- Whether x is a view made by freeze.
+function M.frozen(x)
+  return frozen[x] ~= nil
+end
+
+-- A deep copy of a scenario's table made with next, so that no metamethod of
+-- it runs (__pairs, __index, __len) and nothing it keeps can change the copy
+-- later. Read-only views and functions are kept as they are; keys must be
+-- strings or numbers; a table deeper than 16 levels (a cycle?) is refused.
+function M.rawcopy(t, what, depth)
+  depth = depth or 0
+  if depth > 16 then error(what .. ": nested deeper than 16 levels (a table that holds itself?)", 0) end
+  local c = {}
+  for k, v in next, t do
+    if type(k) ~= "string" and type(k) ~= "number" then
+      error(string.format("%s: a key of type %s (keys are names or list positions)", what, type(k)), 0)
+    end
+    c[k] = (type(v) == "table" and not frozen[v]) and M.rawcopy(v, what, depth + 1) or v
+  end
+  return c
+end
+
 function M.trim(s)
   return (tostring(s or ""):gsub("%s+$", ""))
 end

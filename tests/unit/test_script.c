@@ -272,6 +272,58 @@ returned(json_t *r, const char *name, const char *want)
 	json_decref(r);
 }
 
+/* What a constructor checked stays as it was checked: read-only views,
+ * tables read without their metamethods, parameters whitelisted. */
+static void
+test_validated_stays_validated(void **state)
+{
+	json_t *r;
+
+	(void)state;
+	refused("frozen.lua", "local f = fault.file_mode { on = 'lab', path = '/srv/x' }\n"
+	    "f.mode = '000; touch /tmp/pwned'\n",
+	    "frozen.lua:2: fault.file_mode is read-only once made: 'mode' cannot be set");
+	refused("frozenp.lua", "local p = probe.exec { name = 'x', on = 'lab', cmd = 'true' }\np.cmd = 'reboot'\n",
+	    "frozenp.lua:2: probe.exec is read-only once made: 'cmd' cannot be set");
+	refused("unmeta.lua", "setmetatable(fault.file_mode { on = 'lab', path = '/x' }, nil)\n",
+	    "cannot change a protected metatable");
+	refused("fake.lua", "return gameday.scenario { id = 'x', title = 'x', faults = { { __fault = true, "
+	    "kind = 'file_mode', on = 'lab', path = '/x', mode = '0; touch /tmp/pwned' } } }\n",
+	    "scenario: faults[1] must be a fault");
+	refused("fakep.lua", "return gameday.scenario { id = 'x', title = 'x', run = function() end, "
+	    "steady_state = { { __probe = true, kind = 'exec', name = 'x', on = 'lab', cmd = 'reboot' } } }\n",
+	    "scenario: steady_state[1] must be a probe");
+	refused("signal.lua", "fault.process_kill { on = 'lab', name = 'x', signal = 'KILL; touch /tmp/pwned' }\n",
+	    "signal.lua:1: fault.process_kill: 'signal' must be a signal's name like KILL, TERM or HUP");
+	refused("signal2.lua", "fault.process_kill { on = 'lab', name = 'x', signal = setmetatable({}, "
+	    "{ __tostring = function() return 'KILL' end, __concat = function() return 'KILL; reboot' end }) }\n",
+	    "fault.process_kill: 'signal' must be a string or a number, not a table");
+	refused("pid.lua", "fault.process_stop { on = 'lab', pid = 1.5 }\n", "'pid' must be a whole number above 0");
+	refused("nan.lua", "fault.net_loss { on = 'lab', percent = 0/0 }\n", "'percent' must be a percent from 0 to 100");
+	refused("nan2.lua", "fault.disk_fill { on = 'lab', path = '/srv', percent = 0/0 }\n",
+	    "'percent' must be a number from 1 to 100");
+	refused("label.lua", "fault.disk_fill { on = 'lab', path = '/srv', size = '1M', label = {} }\n",
+	    "fault.disk_fill: 'label' must be a string, not a table");
+	/* a table's __index and __pairs are not what a constructor reads */
+	returned(gdtest(T, "within", "pairs.lua", "local t = setmetatable({ on = 'lab', path = '/x' }, {\n"
+	    "  __index = function(_, k) if k == 'mode' then return '000; touch /tmp/pwned' end end,\n"
+	    "  __pairs = function() return next, { on = 'lab', path = '/x', mode = '1; reboot' } end })\n"
+	    "return fault.file_mode(t).mode\n", 5000), "pairs.lua", "000");
+	returned(gdtest(T, "within", "pairs2.lua", "local f = fault.file_mode { on = 'lab', path = '/x', mode = '640' }\n"
+	    "local n = 0 for k, v in pairs(f) do n = n + 1 end return f.mode .. ' ' .. n\n", 5000), "pairs2.lua", "640 5");
+	/* nor a scenario table's: describe never runs this loop */
+	{
+		static const char meta[] = "return gameday.scenario(setmetatable({ id = 'm', title = 't',\n"
+		    "  faults = { fault.disk_fill { on = 'lab', path = '/srv', size = '1M' } } },\n"
+		    "  { __index = function() while true do end end }))\n";
+
+		r = describe("meta.lua", meta, strlen(meta));
+	}
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	assert_string_equal(json_string_value(json_object_get(r, "expect")), "recover");
+	json_decref(r);
+}
+
 /* A deadline passes every pcall, xpcall and message handler a scenario puts in its way. */
 static void
 test_deadline_through_pcall(void **state)
@@ -666,6 +718,7 @@ main(void)
 		cmocka_unit_test(test_errors_name_file_and_line),
 		cmocka_unit_test(test_json_round_trip),
 		cmocka_unit_test(test_missing_module),
+		cmocka_unit_test(test_validated_stays_validated),
 		cmocka_unit_test(test_deadline_through_pcall),
 		cmocka_unit_test(test_abort_through_pcall),
 		cmocka_unit_test(test_c_loops_end),

@@ -10,7 +10,7 @@ return function(define)
     validate = function(p)
       util.check(p, "path", "string", true, "disk_fill")
       if (p.percent == nil) == (p.size == nil) then error("give exactly one of 'percent' or 'size'", 0) end
-      if p.percent ~= nil and (type(p.percent) ~= "number" or p.percent <= 0 or p.percent > 100) then
+      if p.percent ~= nil and (type(p.percent) ~= "number" or not (p.percent > 0 and p.percent <= 100)) then
         error("'percent' must be a number from 1 to 100", 0)
       end
       if p.size ~= nil then
@@ -19,7 +19,7 @@ return function(define)
       end
     end,
     describe = function(p)
-      return p.percent and string.format("fill %s to %d%%", p.path, p.percent) or
+      return p.percent and string.format("fill %s to %g%%", p.path, p.percent) or
         string.format("fill %s by %s", p.path, tostring(p.size))
     end,
     preflight = function(p, q)

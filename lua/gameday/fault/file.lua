@@ -27,7 +27,7 @@ return function(define)
       if not orig:match("^[0-7]+$") then error("cannot read the mode of " .. p.path, 0) end
       if orig == want then error(p.path .. " already has mode " .. p.mode, 0) end
       return {
-        inject = "chmod " .. p.mode .. " " .. q(p.path),
+        inject = "chmod " .. want .. " " .. q(p.path),  -- digits only: the mode as a number
         revert = "chmod " .. orig .. " " .. q(p.path),
         check = 'test "$(stat -L -c %a ' .. q(p.path) .. ')" = ' .. want,
       }

@@ -13,6 +13,10 @@
 --     dry_run_only = true,                   -- refused outside --dry-run (clock skew)
 --   }
 --
+-- Every parameter that reaches a command goes through q, or through a check
+-- that leaves nothing but a whitelist (digits, a signal's name, a rate).
+-- Scenarios get what a constructor returns read-only (gameday.sandbox_env):
+-- once checked, a fault cannot be changed by the scenario that made it.
 -- q is the one shell-quoting function (core.quote); token is unique to the
 -- fault on that host in that run ([a-z0-9-]). `revert` must be idempotent;
 -- `check` exits 0 while the fault is active and non-zero once it is gone.
@@ -29,15 +33,22 @@ local function define(def)
   M[def.kind] = function(t)
     local what = "fault." .. def.kind
     if type(t) ~= "table" then error(what .. ": takes a table: fault." .. def.kind .. " { on = ..., ... }", 0) end
+    -- a copy the scenario cannot reach, read without its metamethods, then checked
+    local f = util.rawcopy(t, what)
     local allowed = {}
-    for _, f in ipairs(COMMON) do allowed[#allowed + 1] = f end
-    for _, f in ipairs(def.params or {}) do allowed[#allowed + 1] = f end
-    util.only(t, allowed, what)
-    util.check(t, "on", "string", true, what)
-    local f = util.copy(t)
+    for _, k in ipairs(COMMON) do allowed[#allowed + 1] = k end
+    for _, k in ipairs(def.params or {}) do allowed[#allowed + 1] = k end
+    util.only(f, allowed, what)
+    util.check(f, "on", "string", true, what)
+    util.check(f, "label", "string", false, what)
+    for k, v in pairs(f) do  -- a table or function would reach a command through its metamethods
+      if type(v) ~= "string" and type(v) ~= "number" and type(v) ~= "boolean" then
+        error(string.format("%s: '%s' must be a string or a number, not a %s", what, k, type(v)), 0)
+      end
+    end
     f.kind = def.kind
     f.__fault = true
-    if t.duration ~= nil then f.duration_ms = util.duration_ms(t.duration, what .. " duration") end
+    if f.duration ~= nil then f.duration_ms = util.duration_ms(f.duration, what .. " duration") end
     if def.validate then
       local ok, err = pcall(def.validate, f)
       if not ok then error(what .. ": " .. tostring(err), 0) end

@@ -73,7 +73,9 @@ end
 
 local function percent(p, field)
   local v = p[field]
-  if type(v) ~= "number" or v <= 0 or v > 100 then error("'" .. field .. "' must be a percent from 0 to 100", 0) end
+  if type(v) ~= "number" or not (v > 0 and v <= 100) then  -- not NaN either
+    error("'" .. field .. "' must be a percent from 0 to 100", 0)
+  end
 end
 
 local function nft_table(token)
@@ -114,9 +116,9 @@ return function(define)
       if p.jitter then p.jitter_ms = util.duration_ms(p.jitter, "jitter") end
     end))
   define(netem_kind("net_corrupt", "corrupt `percent` % of what the host sends", { "percent", "dev" },
-    function(p) return "corrupt " .. p.percent .. "%" end, function(p) percent(p, "percent") end))
+    function(p) return string.format("corrupt %g%%", p.percent) end, function(p) percent(p, "percent") end))
   define(netem_kind("net_duplicate", "duplicate `percent` % of what the host sends", { "percent", "dev" },
-    function(p) return "duplicate " .. p.percent .. "%" end, function(p) percent(p, "percent") end))
+    function(p) return string.format("duplicate %g%%", p.percent) end, function(p) percent(p, "percent") end))
 
   define {
     kind = "net_loss",
@@ -125,7 +127,7 @@ return function(define)
     tools = { "tc|nft", "ip" },
     root = true,
     validate = function(p) percent(p, "percent") end,
-    describe = function(p) return "drop " .. p.percent .. "% of packets" .. (p.dev and (" on " .. p.dev) or "") end,
+    describe = function(p) return string.format("drop %g%% of packets", p.percent) .. (p.dev and (" on " .. p.dev) or "") end,
     preflight = function()
       return "[ -d /sys/module/sch_netem ] || modprobe -n sch_netem >/dev/null 2>&1 || command -v nft >/dev/null || " ..
         "{ echo 'neither sch_netem nor nft is available for packet loss' >&2; exit 3; }"
@@ -135,7 +137,7 @@ return function(define)
       local dev = dev_of(facts)
       if facts.netem == "1" then
         return {
-          inject = htb_sh(dev, ctx) .. " && tc qdisc add dev " .. dev .. " parent 1:20 handle 20: netem loss " .. p.percent .. "%",
+          inject = htb_sh(dev, ctx) .. " && tc qdisc add dev " .. dev .. " parent 1:20 handle 20: netem loss " .. string.format("%g%%", p.percent),
           revert = tc_revert(dev),
           check = "tc qdisc show dev " .. dev .. " | grep -q '^qdisc netem 20:'",
         }

@@ -14,7 +14,15 @@ local function validate_selector(p, what)
   util.check(p, "pidfile", "string", false, what)
   util.check(p, "pid", "number", false, what)
   util.check(p, "name", "string", false, what)
+  if p.pid ~= nil and (math.type(p.pid) ~= "integer" or p.pid < 1) then
+    error("'pid' must be a whole number above 0", 0)
+  end
 end
+
+-- The names `kill -s` takes on every shell, without SIG: all a signal may be.
+local SIGNALS = {}
+for s in ("HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM CHLD CONT STOP " ..
+  "TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO SYS"):gmatch("%S+") do SIGNALS[s] = true end
 
 local function selector_text(p)
   return p.pidfile and ("pidfile " .. p.pidfile) or p.pid and ("pid " .. p.pid) or ("process " .. p.name)
@@ -30,7 +38,10 @@ return function(define)
     validate = function(p)
       validate_selector(p, "process_kill")
       p.signal = p.signal or "KILL"
-      if not tostring(p.signal):match("^%u+%d*$") then error("'signal' must be a name like KILL or TERM", 0) end
+      util.check(p, "signal", "string", false, "process_kill")
+      local name = p.signal:upper():gsub("^SIG", "")
+      if not SIGNALS[name] then error("'signal' must be a signal's name like KILL, TERM or HUP", 0) end
+      p.signal = name
       util.check(p, "restart", "string", false, "process_kill")
     end,
     describe = function(p) return "kill -" .. p.signal .. " " .. selector_text(p) end,
