@@ -23,7 +23,8 @@ json_t *gd_lua_to_json(lua_State *L, int idx, char *err, size_t errlen);
 void gd_lua_push_json(lua_State *L, const json_t *j);
 
 /* What stops a script. Stops are raised as values the sandbox's pcall and
- * xpcall do not catch, and, once due, again at every hook tick. */
+ * xpcall do not catch, and, once due, again at every hook tick in scenario
+ * code (the engine's own code meets them at its next wait). */
 enum gd_stop {
 	GD_STOP_NONE,
 	GD_STOP_ABORT,     /* a signal, unless shielded */

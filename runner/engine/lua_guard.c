@@ -4,8 +4,9 @@
  * - an allocator with a cap per state, and a reserve for the engine's own
  *   work once no window is open;
  * - windows: scenario code runs only while a deadline is set. The count
- *   hook raises a stop (abort, deadline) at every tick once one is due, and
- *   at once when scenario code runs with no window open;
+ *   hook raises a stop (abort, deadline) in scenario code at every tick once
+ *   one is due, and at once when scenario code runs with no window open;
+ *   the engine's own code meets a due stop at its next wait instead;
  * - stops are values of their own, which the sandbox's pcall and xpcall
  *   raise on instead of catching; the engine's own catch them, to revert;
  * - an error object becomes text with its __tostring run only within a
@@ -295,22 +296,22 @@ gd_lua_hook(lua_State *L, lua_Debug *ar)
 {
 	struct gd_lua_guard *g = gd_lua_guard(L);
 	enum gd_stop k = gd_lua_stop_due(L);
+	int window = atomic_load(&g->deadline_ms) != 0;
 	char where[sizeof(g->where)];
 
-	/* where: the scenario's line (the loop), else the running function's */
-	if (k == GD_STOP_DEADLINE && g->where[0] == '\0') {
-		if (scenario_on_stack(L, g, where, sizeof(where)))
-			memcpy(g->where, where, sizeof(where));
-		else if (lua_getinfo(L, "Sl", ar) && ar->currentline > 0)
-			snprintf(g->where, sizeof(g->where), "%s:%d", ar->short_src, ar->currentline);
-	}
-	if (k == GD_STOP_NONE && atomic_load(&g->deadline_ms) == 0 &&
-	    scenario_on_stack(L, g, where, sizeof(where))) {
+	if (k == GD_STOP_NONE && window)
+		return;
+	/* only scenario code is stopped here: the engine's own meets a stop at
+	 * its next wait (sleep, key, ssh.exec), and the watchdog is there for
+	 * the rest, so that its reverts after one are never cut short */
+	if (!scenario_on_stack(L, g, where, sizeof(where)))
+		return;
+	if (k == GD_STOP_NONE)
 		k = GD_STOP_OUTSIDE;
-		memcpy(g->where, where, sizeof(where));
-	}
-	if (k != GD_STOP_NONE)
-		raise_stop(L, k);
+	if (k == GD_STOP_OUTSIDE || (k == GD_STOP_DEADLINE && g->where[0] == '\0'))
+		memcpy(g->where, where, sizeof(where));  /* the scenario's line: its loop */
+	(void)ar;
+	raise_stop(L, k);
 }
 
 /* Errors as text */

@@ -74,7 +74,7 @@ call(struct gd_script *s, const char *module, const char *fn, json_t *args)
 	json_t *r;
 
 	if (gd_script_call(s, module, fn, a, &out, err, sizeof(err)) != 0)
-		fail_msg("%s.%s: %s", module, fn, err);
+		fail_msg("%s.%s %s: %s", module, fn, a, err);  /* with its arguments, should it ever fail */
 	free(a);
 	json_decref(args);
 	r = json_loads(out, 0, NULL);  /* no NUL inside: see ser() in the corpus */
@@ -359,6 +359,15 @@ static json_t *
 sleep_for(const char *args)
 {
 	return call(T, "gdtest", "sleep", json_loads(args, 0, NULL));
+}
+
+/* whatever the abort test did, the others run with no abort pending */
+static int
+no_abort(void **state)
+{
+	(void)state;
+	gd_abort_signal = 0;
+	return 0;
 }
 
 /* An abort goes through the same; the shield holds it back. */
@@ -720,7 +729,7 @@ main(void)
 		cmocka_unit_test(test_missing_module),
 		cmocka_unit_test(test_validated_stays_validated),
 		cmocka_unit_test(test_deadline_through_pcall),
-		cmocka_unit_test(test_abort_through_pcall),
+		cmocka_unit_test_teardown(test_abort_through_pcall, no_abort),
 		cmocka_unit_test(test_c_loops_end),
 		cmocka_unit_test(test_patterns_like_lua),
 		cmocka_unit_test(test_no_finalizers),
