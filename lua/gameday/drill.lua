@@ -215,7 +215,7 @@ end
 
 -- Streams every part; returns the summed verification, per-part results, and
 -- a failure with its exit code.
-local function stream_parts(restore, bh, th, parts, dir, compress, log, id)
+local function stream_parts(restore, bh, th, parts, dir, compress, log, id, timeout_ms)
   local V = { entries = 0, files = 0, bytes = 0, archive_bytes = 0, missing = {}, extra = {}, mismatched = {},
     refused = false, verified = true, manifest = false, whole = -1 }
   local S = { bytes_in = 0, bytes_out = 0, parts = {} }
@@ -226,7 +226,7 @@ local function stream_parts(restore, bh, th, parts, dir, compress, log, id)
       raw = p.raw, compress = compress or nil, manifest_cmd = p.manifest and p.manifest.cmd,
       manifest_name = p.manifest and p.manifest.name, manifest_format = p.manifest and p.manifest.format,
       zip_path = p.zip_path,
-      timeout_ms = 120000 }
+      timeout_ms = timeout_ms }  -- how long either side may stay silent
     if not s then return V, S, bh .. ": " .. merr, mkind == "unreachable" and 3 or 1 end
     for _, k in ipairs({ "entries", "files", "bytes", "archive_bytes" }) do V[k] = V[k] + s[k] end
     for _, k in ipairs({ "missing", "extra", "mismatched" }) do

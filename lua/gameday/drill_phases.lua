@@ -193,7 +193,7 @@ function M.run(args, P)
     failure, exit = th .. ": mkdir " .. dir .. ": " .. why(mk), mk.status ~= "ok" and 3 or 1
   else
     local V, S
-    V, S, failure, exit = P.stream_parts(restore, bh, th, C.parts, dir, C.compress, log, d.id)
+    V, S, failure, exit = P.stream_parts(restore, bh, th, C.parts, dir, C.compress, log, d.id, d.timeout_ms)
     record { type = "injected", seq = 1, ok = failure == nil }
     R.phases.stream_ms = core.now_ms() - tstream
     R.verify, R.stream = V, S

@@ -14,7 +14,18 @@ struct pump {
 	LIBSSH2_CHANNEL *sch, *dch;
 	struct gd_ssh_stream_result *res;
 	int broken;  /* a session failed: its connection must be torn down */
+	int tmo;     /* ms a side may stay silent (the command timeout) */
 };
+
+/* libssh2's blocking calls, with keepalives on, give up after the keepalive
+ * interval even when the peer answers them: a source that thinks for 15 s
+ * (restic, pg_dump, a first byte from S3) is not gone. Retried until the
+ * stream's own timeout from since_ms. */
+static int
+patient(const struct pump *p, ssize_t n, long long since_ms)
+{
+	return n == LIBSSH2_ERROR_TIMEOUT && gd_now_ms() - since_ms < p->tmo;
+}
 
 void
 gd_ssh_stream_result_free(struct gd_ssh_stream_result *r)
@@ -67,10 +78,13 @@ static ssize_t
 pump_read(void *ctx, void *buf, size_t len, char *err, size_t errlen)
 {
 	struct pump *p = ctx;
+	long long since = gd_now_ms();
 	ssize_t n;
 
 	for (;;) {
 		n = libssh2_channel_read(p->sch, buf, len);
+		if (patient(p, n, since))
+			continue;
 		if (n > 0) {
 			p->res->bytes_in += (uint64_t)n;
 			if (p->src == p->dst)  /* one session: keep dst's output moving too */
@@ -100,8 +114,13 @@ pump_write(void *ctx, const void *buf, size_t len, char *err, size_t errlen)
 	size_t off = 0;
 	ssize_t n;
 
+	long long since = gd_now_ms();
+
 	while (off < len) {
 		n = libssh2_channel_write(p->dch, b + off, len - off);
+		if (patient(p, n, since))
+			continue;
+		since = gd_now_ms();
 		if (n < 0) {
 			p->broken = n != LIBSSH2_ERROR_CHANNEL_EOF_SENT && n != LIBSSH2_ERROR_CHANNEL_CLOSED;
 			gd_errf(err, errlen, "writing to %s: %s", p->dst->host->name, gd_ssh_last_error(p->dst->s));
@@ -236,6 +255,7 @@ gd_ssh_stream(struct gd_ssh *m, size_t src, const char *src_cmd, size_t dst,
 	p.src = &m->c[src];
 	p.dst = &m->c[dst];
 	p.res = res;
+	p.tmo = tmo;
 	for (i = 0; i < 2; i++) {
 		struct conn *c = i == 0 ? p.src : p.dst;
 

@@ -72,6 +72,12 @@ for kind in cmd file; do
 	check "$kind: target gone after recover" on 'lab[1]' '! test -e /srv/restore'
 done
 
+echo "-- a source that says nothing for 20 s (past SSH's keepalive interval) before its backup"
+sed 's|cmd = "cat -- ${path}; sleep 60"|cmd = "sleep 20; cat -- ${path}"|; s|rad-slow-file|rad-quiet-file|' "$T/slow-file.lua" >"$T/quiet.lua"
+run_cmd $O $E "$GD" drill "$T/quiet.lua" -i "$INV" --state-dir "$STATE" --json
+expect_rc "a quiet source is waited for" 0
+check "and restored" json "r['verify']['files'] == 201 and r['phases']['stream_ms'] >= 20000"
+
 echo "-- a zip with symlinks: its central directory read first, the symlinks restored as symlinks"
 on 'lab[0]' 'set -e; mkdir -p /srv/zsrc/sub /srv/zips /srv/zbad; echo hello >/srv/zsrc/sub/a.txt
 ln -s sub/a.txt /srv/zsrc/link; cd /srv/zsrc && zip -qry /srv/zips/z-1.zip . && find . -type f | xargs sha256sum >/srv/zips/zips.sha256
