@@ -44,7 +44,7 @@ gd_path_norm(const char *path, char **out)
 		gd_buf_add(&b, p, (size_t)(e - p));
 		p = e;
 	}
-	*out = b.data;
+	*out = gd_xrealloc(b.data, b.len + 1);  /* a manifest keeps 200k of them: no slack */
 	return flags;
 }
 

@@ -118,7 +118,7 @@ writer_open(struct job *j, char *err, size_t errlen)
 	if (rc == ARCHIVE_OK && j->compress != NULL && strcmp(j->compress, "zstd") == 0) {
 		rc = archive_write_add_filter_zstd(j->aw);
 		if (rc == ARCHIVE_OK)
-			rc = archive_write_set_filter_option(j->aw, "zstd", "compression-level", "3");
+			rc = archive_write_set_filter_option(j->aw, "zstd", "compression-level", "1");
 	} else if (rc == ARCHIVE_OK && j->compress != NULL && strcmp(j->compress, "gzip") == 0) {
 		rc = archive_write_add_filter_gzip(j->aw);
 		if (rc == ARCHIVE_OK)

@@ -261,6 +261,10 @@ gd_ssh_stream(struct gd_ssh *m, size_t src, const char *src_cmd, size_t dst,
 
 		libssh2_session_set_timeout(c->s, tmo);
 		libssh2_session_set_blocking(c->s, 1);
+		/* no keepalives inside blocking calls: libssh2 1.10 sends one in the
+		 * middle of a partly sent packet and fails the write (BAD_USE, "Unable
+		 * to send keepalive message"), and gives up a read after the interval */
+		libssh2_keepalive_config(c->s, 1, 0);
 	}
 	t0 = gd_now_ms();
 	p.sch = stream_open(p.src, src_cmd, err, errlen);
@@ -309,6 +313,8 @@ done:
 		}
 		libssh2_session_set_timeout(c->s, 0);
 		libssh2_session_set_blocking(c->s, 0);
+		if (m->o.keepalive_s > 0)
+			libssh2_keepalive_config(c->s, 1, (unsigned)m->o.keepalive_s);
 	}
 out:
 	for (k = 0; cr != NULL && k < m->n; k++)
