@@ -181,6 +181,20 @@ l_error_text(lua_State *L)
 	return 1;
 }
 
+/* core.stop_kind(v) -> "abort" | "deadline" | "memory" | "outside" | nil: what
+ * stop v is, if it is one */
+static int
+l_stop_kind(lua_State *L)
+{
+	static const char *const names[GD_STOP_N] = { NULL, "abort", "deadline", "memory", "outside" };
+	enum gd_stop k = gd_lua_stop_kind(L, 1);
+
+	if (k == GD_STOP_NONE)
+		return 0;
+	lua_pushstring(L, names[k]);
+	return 1;
+}
+
 /* core.sandbox() -> { pcall, xpcall, setmetatable }: the sandbox's own */
 static int
 l_sandbox(lua_State *L)
@@ -391,6 +405,7 @@ luaopen_gameday_core(lua_State *L)
 		{ "set_deadline", l_set_deadline },
 		{ "within", gd_lua_within },
 		{ "error_text", l_error_text },
+		{ "stop_kind", l_stop_kind },
 		{ "sandbox", l_sandbox },
 		{ "size_bytes", l_size_bytes },
 		{ "memory", l_memory },

@@ -110,11 +110,13 @@ expect_in "said" $E "gc.lua:6: setmetatable: a __gc finalizer is not allowed in 
 within "__gc finalizer" $MS $((5000 + MARGIN_MS))
 same_state "__gc finalizer: lab1 as it was"
 
-echo "-- an error object whose __tostring loops, read after the run"
+echo "-- an error object whose __tostring loops, read after the run (1 s of its own)"
 scenario tostr 30s '    error(setmetatable({}, { __tostring = function() while true do end end }))'
 run_timed tostr
 expect_rc "error object" 2
-expect_in "said" $E "scenario code ran after its deadline was over"
+expect_in "said, the object read within a window of its own" $E "whose __tostring failed: "
+expect_in "the run's report says so" $O "verdict: ERROR"
+expect_in "with the line of its loop" $O "tostr.lua:6: ran past its deadline of 1.000 s"
 within "error object" $MS $((5000 + MARGIN_MS))
 same_state "error object: lab1 as it was"
 

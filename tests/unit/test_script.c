@@ -347,9 +347,6 @@ test_deadline_through_pcall(void **state)
 	/* and it says where the loop was */
 	stopped(gdtest(T, "within", "where.lua", "local x = 0\nwhile true do x = x + 1 end\n", 200),
 	    "where.lua", "deadline", "where.lua:2: ran past its deadline", 5000);
-	/* the stop says the same once its window is closed, as the engine reads it */
-	stopped(gdtest(T, "engine_style", "late.lua", "local x = 0\nwhile true do pcall(function() x = x + 1 end) end\n",
-	    200), "late.lua", "deadline", "late.lua:2: ran past its deadline of 200 ms", 5000);
 	/* within a window, a pcall still catches what it should */
 	returned(gdtest(T, "within", "caught.lua", "local ok, e = pcall(error, 'x', 0) return e\n", 1000),
 	    "caught.lua", "x");
@@ -557,6 +554,25 @@ test_error_object(void **state)
 	    "tostr3.lua", "error", "__tostring failed: it raised a table value", 6000);
 }
 
+/* The engine's errors.of reads what a run raised after its deadline is
+ * cleared: stops as their kinds (saying what they said when raised), error
+ * objects through core.error_text. */
+static void
+test_engine_reads_errors(void **state)
+{
+	(void)state;
+	stopped(gdtest(T, "engine_error", "eloop.lua", "local x = 0\nwhile true do pcall(function() x = x + 1 end) end\n",
+	    200), "eloop.lua", "deadline", "eloop.lua:2: ran past its deadline of 200 ms", 5000);
+	stopped(gdtest(T, "engine_error", "eobj.lua", "error(setmetatable({}, { __tostring = function() "
+	    "while true do end end }))\n", 5000), "eobj.lua", "scenario",
+	    "__tostring failed: " , 8000);
+	stopped(gdtest(T, "engine_error", "eobj2.lua", "error(setmetatable({}, { __tostring = function() "
+	    "return 'the database is down' end }))\n", 5000), "eobj2.lua", "scenario", "the database is down", 5000);
+	stopped(gdtest(T, "engine_error", "emem.lua", "local s = ('x'):rep(1 << 30)\n", 5000), "emem.lua", "memory",
+	    "emem.lua used more than its memory limit of 256 MiB", 5000);
+	stopped(gdtest(T, "engine_error", "estr.lua", "error('plain', 0)\n", 5000), "estr.lua", "scenario", "plain", 5000);
+}
+
 /* Scenario code left behind (a closure, a metamethod) stops at once when
  * called after its window closed. */
 static void
@@ -734,6 +750,7 @@ main(void)
 		cmocka_unit_test(test_patterns_like_lua),
 		cmocka_unit_test(test_no_finalizers),
 		cmocka_unit_test(test_error_object),
+		cmocka_unit_test(test_engine_reads_errors),
 		cmocka_unit_test(test_outside_its_window),
 		cmocka_unit_test(test_memory_cap),
 		cmocka_unit_test(test_watchdog),

@@ -39,12 +39,20 @@ function M.is(e)
   return ours[e] == true
 end
 
--- Any value a pcall caught, as an error of ours: ours as it is; anything
--- else is an abort when one is pending, else the scenario's (kind `otherwise`).
+-- gameday.core's stops (which no pcall of a scenario catches), as kinds
+local STOPS = { abort = "aborted", deadline = "deadline", memory = "memory", outside = "scenario" }
+
+-- Any value a pcall caught, as an error of ours: ours as it is; a stop as
+-- its kind; anything else is an abort when one is pending, else the
+-- scenario's (kind `otherwise`). The text is core.error_text's: a
+-- scenario's error object has its __tostring run only within a short
+-- window of its own, never after the run's deadline with none.
 function M.of(e, otherwise)
   if M.is(e) then return e end
+  local stop = core.stop_kind(e)
+  if stop then return M.new(STOPS[stop], core.error_text(e)) end
   if core.aborted() then return M.new("aborted", "aborted by " .. core.aborted()) end
-  return M.new(otherwise or "scenario", tostring(e))
+  return M.new(otherwise or "scenario", core.error_text(e))
 end
 
 -- The exit code of a kind: the one mapping.
