@@ -102,6 +102,21 @@ step "one run per host: while a game day holds lab1, a second one there is refus
 $GD run scenarios/cpu-saturation.lua -i "$LAB/inventory.yaml" --state-dir "$STATE" -q
 echo "(exit $?: 3; --wait would wait for the lease instead)"
 wait $first
+# a scenario that tries to keep its fault on past its deadline, behind a pcall
+$GD exec -q -i "$LAB/inventory.yaml" 'lab[0]' -- 'echo demo > /srv/demo.txt && chmod 644 /srv/demo.txt' >/dev/null
+cat >"$STATE/hostile.lua" <<'EOF'
+local f = fault.file_mode { on = "lab[0]", path = "/srv/demo.txt", mode = "000" }
+return gameday.scenario {
+  id = "hostile", title = "a loop that catches every error", timeout = "3s", faults = { f },
+  run = function(ctx)
+    ctx:inject(f)
+    while true do pcall(function() while true do end end) end
+  end,
+}
+EOF
+step "a scenario cannot outrun its deadline: behind pcall, its loop is stopped at 3 s and the fault reverted" "$GD run $STATE/hostile.lua -i $LAB/inventory.yaml"
+$GD run "$STATE/hostile.lua" -i "$LAB/inventory.yaml" --state-dir "$STATE" 2>&1 | grep -E 'stopping|revert:'
+echo "(exit ${PIPESTATUS[0]}: 2 means the scenario's error; and lab1's file is back: $($GD exec -q -i "$LAB/inventory.yaml" 'lab[0]' -- 'stat -c "%a %n" /srv/demo.txt' | grep -v '^==='))"
 step "a scored internal test: answers from a file, scores per topic, gaps with what to study" "$GD quiz scenarios/banks/oncall.yaml --participant alice --answers scenarios/answers/oncall-sample.yaml --docs $DOCS --no-push"
 $GD quiz scenarios/banks/oncall.yaml --participant alice --answers scenarios/answers/oncall-sample.yaml --docs "$DOCS" --no-push
 echo "(exit $?: 0 means the pass mark was reached)"
