@@ -16,7 +16,7 @@
 #define LAB_DEFAULT_HOSTS 3
 
 static const char usage_up[] =
-	"usage: gameday lab up [--hosts N] [--services] [--srv-size MiB] [--dir DIR]\n"
+	"usage: gameday lab up [--hosts N] [--bastion] [--services] [--srv-size MiB] [--dir DIR]\n"
 	"                     [--monitoring [--rules FILE]...]\n";
 static const char usage_down[] =
 	"usage: gameday lab down [--dir DIR]\n";
@@ -29,16 +29,20 @@ static const char about[] =
 	"tests. Each host is a network namespace on the bridge gdlabK (K is the\n"
 	"first free index, 0 to 63, so several labs can run at once), with its\n"
 	"own PID, UTS and mount namespaces and its own sshd with a fresh host\n"
-	"key: host labI has address 10.231.K.(I+1), a private 64 MiB tmpfs on\n"
-	"/srv, and accepts root logins with the lab's key. Nothing outside\n"
-	"10.231.K.0/24 and the interfaces and namespaces gdlabK, gdKh*, gdK-lab*\n"
-	"is ever touched. Needs root.\n";
+	"key: host labI has address 10.231.K.(I+1) (past 252 hosts, 10.232.K.x,\n"
+	"10.233.K.x ...), a private 64 MiB tmpfs on /srv, and accepts root\n"
+	"logins with the lab's key. Nothing outside those subnets and the\n"
+	"interfaces and namespaces gdlabK, gdKh*, gdK-lab* is ever touched.\n"
+	"Needs root.\n";
 
 static const char about_up[] =
 	"\n"
-	"up builds N hosts (default 3, at most 100), waits until every sshd\n"
+	"up builds N hosts (default 3, at most 1000), waits until every sshd\n"
 	"answers, and writes into DIR (made if missing):\n"
 	"  inventory.yaml  Ansible inventory: group lab, hosts lab1..labN\n"
+	"  ssh_config      with --bastion: where each host is and that it is\n"
+	"                  reached through the bastion (ProxyJump), which the\n"
+	"                  inventory names only through ansible_ssh_common_args -F\n"
 	"  known_hosts     the hosts' keys, for strict host key checking\n"
 	"  id_ed25519      the key pair that logs in as root\n"
 	"  lab.json        what down needs to remove it all (and hosts/, one\n"
@@ -63,7 +67,10 @@ static const char about_status[] =
 static const char options[] =
 	"\n"
 	"options:\n"
-	"  --hosts N   hosts to build, 1 to 100 (up only; default 3)\n"
+	"  --hosts N   hosts to build, 1 to 1000 (up only; default 3)\n"
+	"  --bastion   (up) one more host, bastion (10.231.K.254): the other hosts'\n"
+	"              sshd answers it only (nftables inside each host); the\n"
+	"              inventory and ssh_config reach them through it\n"
 	"  --srv-size N  (up) each host's private /srv tmpfs, in MiB (default 64)\n"
 	"  --services  (up) every host also runs a service to break: HTTP on\n"
 	"              :8080 (/health), restarted a second after it dies by a\n"
@@ -117,10 +124,18 @@ help(FILE *f, const char *action)
 	fputs(options, f);
 }
 
+struct lab_args {
+	const char *action, *dir;
+	struct gd_lab_opts lo;
+	int have_hosts, monitoring, nrules;
+	const char *rules[32];
+};
+
 static int
-cmd_up(const char *dir, int nhosts, int services, int srv_mb, int monitoring,
-    const char *const *rules, int nrules)
+cmd_up(const struct lab_args *a)
 {
+	const char *dir = a->dir;
+	int nhosts = a->lo.nhosts;
 	char err[GD_ERRLEN];
 	long long t0 = gd_now_ms();
 	int r;
@@ -131,13 +146,14 @@ cmd_up(const char *dir, int nhosts, int services, int srv_mb, int monitoring,
 		    "first", dir, r == 0 ? "running" : "stale", dir);
 		return GD_EXIT_USAGE;
 	}
-	if (gd_lab_up(dir, nhosts, services, srv_mb, err, sizeof err) == -1) {
+	if (gd_lab_up(dir, &a->lo, err, sizeof err) == -1) {
 		gd_warnx("lab up: %s", err);
 		return gd_lab_interrupted() ? GD_EXIT_ABORTED : GD_EXIT_UNREACHABLE;
 	}
-	printf("lab: %d host%s up in %.1f s; inventory: %s/inventory.yaml\n",
-	    nhosts, nhosts == 1 ? "" : "s", (gd_now_ms() - t0) / 1000.0, dir);
-	if (monitoring && gd_lab_cli_monitor_up(dir, rules, nrules) == -1) {
+	printf("lab: %d host%s up in %.1f s%s; inventory: %s/inventory.yaml\n",
+	    nhosts, nhosts == 1 ? "" : "s", (gd_now_ms() - t0) / 1000.0,
+	    a->lo.bastion ? ", behind a bastion" : "", dir);
+	if (a->monitoring && gd_lab_cli_monitor_up(dir, a->rules, a->nrules) == -1) {
 		if (gd_lab_down(dir, err, sizeof err) == -1)
 			gd_warnx("lab down: %s", err);
 		return GD_EXIT_UNREACHABLE;
@@ -190,12 +206,14 @@ cmd_status(const char *dir)
 	return r == 0 ? GD_EXIT_OK : GD_EXIT_FAIL;
 }
 
-int
-gd_cmd_lab(int argc, char **argv)
+/* Reads the options after the action into a; an exit code, or -1 to go on. */
+static int
+parse_args(int argc, char **argv, struct lab_args *a)
 {
 	static const struct option longopts[] = {
 		{ "hosts", required_argument, NULL, 'n' },
 		{ "services", no_argument, NULL, 's' },
+		{ "bastion", no_argument, NULL, 'b' },
 		{ "srv-size", required_argument, NULL, 'S' },
 		{ "dir", required_argument, NULL, 'd' },
 		{ "monitoring", no_argument, NULL, 'M' },
@@ -203,24 +221,11 @@ gd_cmd_lab(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *action, *dir = LAB_DEFAULT_DIR;
-	int c, nhosts = LAB_DEFAULT_HOSTS, have_hosts = 0, services = 0, srv_mb = 64;
-	int monitoring = 0, nrules = 0;
-	const char *rules[32];
-	char err[GD_ERRLEN], *end;
+	const char *action = a->action;
+	char *end;
 	long v;
+	int c;
 
-	if (argc < 2 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "--help") == 0) {
-		help(argc < 2 ? stderr : stdout, NULL);
-		return argc < 2 ? GD_EXIT_USAGE : GD_EXIT_OK;
-	}
-	action = argv[1];
-	if (strcmp(action, "up") != 0 && strcmp(action, "down") != 0 &&
-	    strcmp(action, "status") != 0) {
-		gd_warnx("lab: unknown action %s (up, down or status)", action);
-		return GD_EXIT_USAGE;
-	}
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc - 1, argv + 1, "h", longopts, NULL)) != -1) {
@@ -234,24 +239,19 @@ gd_cmd_lab(int argc, char **argv)
 				    action, GD_LAB_MAX_HOSTS, optarg);
 				return GD_EXIT_USAGE;
 			}
-			nhosts = (int)v;
-			have_hosts = 1;
+			a->lo.nhosts = (int)v;
+			a->have_hosts = 1;
 			break;
-		case 'd':
-			dir = optarg;
-			break;
-		case 's':
-			services = 1;
-			break;
-		case 'M':
-			monitoring = 1;
-			break;
+		case 'd': a->dir = optarg; break;
+		case 's': a->lo.services = 1; break;
+		case 'b': a->lo.bastion = 1; break;
+		case 'M': a->monitoring = 1; break;
 		case 'R':
-			if (nrules == 32) {
+			if (a->nrules == 32) {
 				gd_warnx("lab %s: at most 32 --rules files", action);
 				return GD_EXIT_USAGE;
 			}
-			rules[nrules++] = optarg;
+			a->rules[a->nrules++] = optarg;
 			break;
 		case 'S':
 			errno = 0;
@@ -262,7 +262,7 @@ gd_cmd_lab(int argc, char **argv)
 				    action, optarg);
 				return GD_EXIT_USAGE;
 			}
-			srv_mb = (int)v;
+			a->lo.srv_mb = (int)v;
 			break;
 		case 'h':
 			help(stdout, action);
@@ -278,27 +278,52 @@ gd_cmd_lab(int argc, char **argv)
 		gd_warnx("lab %s: unexpected argument %s", action, argv[optind + 1]);
 		return GD_EXIT_USAGE;
 	}
-	if ((have_hosts || services || monitoring || nrules) && strcmp(action, "up") != 0) {
-		gd_warnx("lab %s: --hosts, --services, --monitoring and --rules are only for lab up",
-		    action);
+	return -1;
+}
+
+int
+gd_cmd_lab(int argc, char **argv)
+{
+	struct lab_args a = { .dir = LAB_DEFAULT_DIR, .lo = { .nhosts = LAB_DEFAULT_HOSTS,
+	    .srv_mb = 64 } };
+	char err[GD_ERRLEN];
+	int rc;
+
+	if (argc < 2 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0) {
+		help(argc < 2 ? stderr : stdout, NULL);
+		return argc < 2 ? GD_EXIT_USAGE : GD_EXIT_OK;
+	}
+	a.action = argv[1];
+	if (strcmp(a.action, "up") != 0 && strcmp(a.action, "down") != 0 &&
+	    strcmp(a.action, "status") != 0) {
+		gd_warnx("lab: unknown action %s (up, down or status)", a.action);
 		return GD_EXIT_USAGE;
 	}
-	if (nrules > 0 && !monitoring) {
+	if ((rc = parse_args(argc, argv, &a)) >= 0)
+		return rc;
+	if ((a.have_hosts || a.lo.services || a.lo.bastion || a.monitoring || a.nrules) &&
+	    strcmp(a.action, "up") != 0) {
+		gd_warnx("lab %s: --hosts, --services, --bastion, --monitoring and --rules are "
+		    "only for lab up", a.action);
+		return GD_EXIT_USAGE;
+	}
+	if (a.nrules > 0 && !a.monitoring) {
 		gd_warnx("lab up: --rules needs --monitoring");
 		return GD_EXIT_USAGE;
 	}
-	if (gd_lab_check_dir(dir, err, sizeof err) == -1) {
-		gd_warnx("lab %s: %s", action, err);
+	if (gd_lab_check_dir(a.dir, err, sizeof err) == -1) {
+		gd_warnx("lab %s: %s", a.action, err);
 		return GD_EXIT_USAGE;
 	}
-	if (strcmp(action, "status") != 0 && geteuid() != 0) {
+	if (strcmp(a.action, "status") != 0 && geteuid() != 0) {
 		gd_warnx("lab %s needs root (network namespaces, a bridge, sshd); "
-		    "run it with sudo", action);
+		    "run it with sudo", a.action);
 		return GD_EXIT_USAGE;
 	}
-	if (strcmp(action, "up") == 0)
-		return cmd_up(dir, nhosts, services, srv_mb, monitoring, rules, nrules);
-	if (strcmp(action, "down") == 0)
-		return cmd_down(dir);
-	return cmd_status(dir);
+	if (strcmp(a.action, "up") == 0)
+		return cmd_up(&a);
+	if (strcmp(a.action, "down") == 0)
+		return cmd_down(a.dir);
+	return cmd_status(a.dir);
 }

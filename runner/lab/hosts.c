@@ -26,11 +26,22 @@
 
 /* Run inside each host as PID 1 of its namespace; $1 host name, $2 config,
  * $3 "home" for a private /root (not when the lab dir is under /root),
- * $4 "web" for the lab's service, $5 the host's address, $6 /srv's size in MiB.
- * Fixed text: names and paths come in as arguments, never pasted in. */
+ * $4 "web" for the lab's service, $5 the host's address, $6 /srv's size in MiB,
+ * $7 the bastion's address when only it may reach sshd (nftables, in the
+ * host's own netns), else "". Fixed text: names and paths come in as
+ * arguments, never pasted in. */
 static const char host_script[] =
 	"set -e; hostname \"$1\"; "
+	"if [ -n \"$7\" ]; then printf 'table inet gameday_lab {\\n chain input {\\n"
+	"  type filter hook input priority -10; policy accept;\\n"
+	"  tcp dport 22 ip saddr != %s drop\\n }\\n}\\n' \"$7\" | nft -f -; fi; "
 	"mount -t tmpfs -o size=16m tmpfs /run; mkdir -p /run/sshd; "
+	/* a user who is not root and has no sudo: gdsre, in this host only */
+	"cp /etc/passwd /run/passwd; echo 'gdsre:x:4242:4242:gameday lab user:/run:/bin/sh' >> /run/passwd; "
+	"cp /etc/group /run/group; echo 'gdsre:x:4242:' >> /run/group; "
+	"mount --bind /run/passwd /etc/passwd; mount --bind /run/group /etc/group; "
+	/* its keys where it can read them (sshd reads them as the user) */
+	"cp \"${2%/hosts/*}/authorized_keys\" /run/gdsre.keys; chmod 644 /run/gdsre.keys; "
 	"mount -t tmpfs -o size=\"$6\"m tmpfs /srv; "
 	/* a home of its own: the machine's dotfiles (a slow .bashrc) stay out */
 	"if [ \"$3\" = home ]; then mount -t tmpfs -o size=16m,mode=0700 tmpfs /root; fi; "
@@ -47,7 +58,9 @@ void
 gd_lab_host_path(char *buf, size_t len, const struct lab *lab, const struct host *h,
     const char *file)
 {
-	snprintf(buf, len, "%s/hosts/%s%s%s", lab->dir, h->name,
+	const char *dir = strchr(h->netns, '-');   /* gdK-labI: hosts/labI (lab0: the bastion) */
+
+	snprintf(buf, len, "%s/hosts/%s%s%s", lab->dir, dir ? dir + 1 : h->name,
 	    file != NULL ? "/" : "", file != NULL ? file : "");
 }
 
@@ -128,7 +141,9 @@ gd_lab_host_files(struct lab *lab, char *err, size_t errlen)
 		    "UseDNS no\n"
 		    "PidFile /run/sshd.pid\n"
 		    "MaxStartups 100:30:200\n"
-		    "MaxSessions 50\n", h->addr, key, lab->dir);
+		    "MaxSessions 50\n"
+		    "Match User gdsre\n"
+		    "  AuthorizedKeysFile /run/gdsre.keys\n", h->addr, key, lab->dir);
 		gd_lab_host_path(path, sizeof path, lab, h, "sshd_config");
 		if (gd_write_atomic(path, b.data, b.len, 0600, err, errlen) == -1)
 			goto out;
@@ -150,11 +165,13 @@ gd_lab_spawn_hosts(struct lab *lab, char *err, size_t errlen)
 	snprintf(srv_mb, sizeof(srv_mb), "%d", lab->srv_mb > 0 ? lab->srv_mb : 64);
 	for (i = 0; i < lab->n && !gd_lab_intr; i++) {
 		struct host *h = &lab->hosts[i];
+		const char *guard = lab->bastion && !gd_lab_is_bastion(lab, i) ?
+		    lab->hosts[lab->n - 1].addr : "";
 		const char *argv[] = { "ip", "netns", "exec", h->netns, "unshare",
 		    "--pid", "--uts", "--mount", "--fork", "--kill-child",
 		    "--mount-proc", "--propagation", "private", "sh", "-c",
 		    host_script, "gameday-lab-host", h->name, conf, home,
-		    lab->services ? "web" : "none", h->addr, srv_mb, NULL };
+		    lab->services ? "web" : "none", h->addr, srv_mb, guard, NULL };
 
 		gd_lab_host_path(conf, sizeof conf, lab, h, "sshd_config");
 		gd_lab_host_path(log, sizeof log, lab, h, "sshd.log");
@@ -163,6 +180,28 @@ gd_lab_spawn_hosts(struct lab *lab, char *err, size_t errlen)
 			return -1;
 	}
 	return 0;
+}
+
+/* Whether something in pid's network namespace listens on TCP port 22
+ * (/proc/PID/net/tcp: local address ...:0016, state 0A). */
+static int
+listening22(pid_t pid)
+{
+	char path[64], line[256];
+	unsigned int port, st;
+	FILE *f;
+	int found = 0;
+
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof path, "/proc/%d/net/tcp", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return 0;
+	while (!found && fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, " %*d: %*8x:%4x %*8x:%*4x %2x", &port, &st) == 2)
+			found = port == 22 && st == 0x0A;
+	fclose(f);
+	return found;
 }
 
 /* The last bytes of a host's sshd.log on one line, for error messages. */
@@ -239,6 +278,14 @@ gd_lab_wait_ssh(struct lab *lab, int timeout_ms, int starting, char *err,
 				    "sshd.log: %s", h->name, tail[0] ? tail : "(empty)");
 				goto out;
 			}
+			if (lab->bastion && !gd_lab_is_bastion(lab, i)) {
+				/* only the bastion may connect: look at its netns's sockets */
+				if ((h->up = listening22(h->unshare_pid)))
+					nup++;
+				continue;
+			}
+			if (np >= 256)
+				continue;   /* the others next round: file descriptors are few */
 			inet_pton(AF_INET, h->addr, &sa.sin_addr);
 			fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 			if (fd == -1) {
@@ -553,7 +600,7 @@ gd_lab_files_down(const struct lab *lab)
 {
 	static const char *const host_files_[] = { "sshd_config",
 	    "ssh_host_ed25519_key", "ssh_host_ed25519_key.pub", "sshd.log", NULL };
-	static const char *const top[] = { "inventory.yaml", "known_hosts",
+	static const char *const top[] = { "inventory.yaml", "known_hosts", "ssh_config",
 	    "authorized_keys", "id_ed25519", "id_ed25519.pub", NULL };
 	static const char *const state[] = { "lab.json", "lab.index", NULL };
 	char path[PATH_MAX];

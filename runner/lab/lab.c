@@ -115,9 +115,10 @@ gd_lab_state_save(const struct lab *lab, char *err, size_t errlen)
 		    "unshare_pid", (json_int_t)h->unshare_pid,
 		    "sshd_pid", (json_int_t)h->sshd_pid));
 	}
-	root = json_pack("{s:i, s:s, s:i, s:s, s:s, s:s, s:i, s:o}", "version", 1,
+	root = json_pack("{s:i, s:s, s:i, s:s, s:s, s:s, s:i, s:b, s:i, s:o}", "version", 1,
 	    "dir", lab->dir, "index", lab->k, "bridge", bridge, "subnet", subnet,
-	    "new_bridge", lab->newbr, "nhosts", lab->n, "hosts", hosts);
+	    "new_bridge", lab->newbr, "nhosts", lab->n, "bastion", lab->bastion,
+	    "subnets", lab->k >= 0 ? gd_lab_nsubnets(lab) : 0, "hosts", hosts);
 	s = json_dumps(root, JSON_INDENT(2));
 	json_decref(root);
 	snprintf(path, sizeof path, "%s/lab.json", lab->dir);
@@ -141,7 +142,7 @@ state_load(struct lab *lab, char *err, size_t errlen)
 	json_int_t upid, spid;
 	size_t i;
 	FILE *f;
-	int rc = -1, k, have_index = 0;
+	int rc = -1, k, have_index = 0, bastion = 0;
 
 	lab->k = -1;
 	lab->n = 0;
@@ -161,8 +162,8 @@ state_load(struct lab *lab, char *err, size_t errlen)
 		gd_errf(err, errlen, "%s: line %d: %s", path, je.line, je.text);
 		goto out;
 	}
-	if (json_unpack_ex(root, &je, 0, "{s:i, s:o, s?s}", "index", &k,
-	    "hosts", &hosts, "new_bridge", &newbr) == -1 || !json_is_array(hosts) ||
+	if (json_unpack_ex(root, &je, 0, "{s:i, s:o, s?s, s?b}", "index", &k,
+	    "hosts", &hosts, "new_bridge", &newbr, "bastion", &bastion) == -1 || !json_is_array(hosts) ||
 	    k < -1 || k >= LAB_MAX_INDEX) {
 		gd_errf(err, errlen, "%s: not a lab state file", path);
 		goto out;
@@ -173,6 +174,7 @@ state_load(struct lab *lab, char *err, size_t errlen)
 		goto out;
 	}
 	lab->k = k;
+	lab->bastion = bastion && json_array_size(hosts) > 0;
 	snprintf(lab->newbr, sizeof lab->newbr, "%s", newbr);
 	lab->hosts = gd_xcalloc(json_array_size(hosts) + 1, sizeof *lab->hosts);
 	json_array_foreach(hosts, i, h) {
@@ -230,6 +232,33 @@ out:
 	return rc;
 }
 
+/* With a bastion: an ssh_config that says the hosts are reached through
+ * it (and where it is), and an inventory that names only that file. */
+static int
+write_bastion(const struct lab *lab, struct gd_buf *inv, char *err, size_t errlen)
+{
+	struct gd_buf cfg = { 0 };
+	char path[PATH_MAX];
+	int j, rc;
+
+	gd_buf_printf(&cfg, "# written by gameday lab up --bastion; removed by gameday lab down\n"
+	    "Host bastion\n  HostName %s\nHost !%s", lab->hosts[lab->n - 1].addr,
+	    lab->hosts[lab->n - 1].addr);
+	for (j = 0; j < gd_lab_nsubnets(lab); j++)
+		gd_buf_printf(&cfg, " 10.%d.%d.*", 231 + j, lab->k);
+	gd_buf_printf(&cfg, "\n  ProxyJump bastion\n"
+	    "Host *\n  User root\n  IdentityFile %s/id_ed25519\n  IdentitiesOnly yes\n"
+	    "  UserKnownHostsFile %s/known_hosts\n  StrictHostKeyChecking yes\n", lab->dir,
+	    lab->dir);
+	snprintf(path, sizeof path, "%s/ssh_config", lab->dir);
+	rc = gd_write_atomic(path, cfg.data, cfg.len, 0644, err, errlen);
+	gd_buf_free(&cfg);
+	gd_buf_printf(inv, "      vars:\n"
+	    "        # how to reach them: the ssh_config says it, for ansible too\n"
+	    "        ansible_ssh_common_args: -F %s/ssh_config\n", lab->dir);
+	return rc;
+}
+
 static int
 write_outputs(const struct lab *lab, char *err, size_t errlen)
 {
@@ -246,14 +275,20 @@ write_outputs(const struct lab *lab, char *err, size_t errlen)
 		if (gd_lab_read_pub(path, pub, sizeof pub, err, errlen) == -1)
 			goto out;
 		gd_buf_printf(&kh, "%s %s\n", h->addr, pub);
-		gd_buf_printf(&inv, "        %s:\n          ansible_host: %s\n",
-		    h->name, h->addr);
+		if (!gd_lab_is_bastion(lab, i))
+			gd_buf_printf(&inv, "        %s:\n          ansible_host: %s\n",
+			    h->name, h->addr);
 	}
-	gd_buf_printf(&inv, "      vars:\n"
-	    "        ansible_user: root\n"
-	    "        ansible_port: 22\n"
-	    "        ansible_ssh_private_key_file: %s/id_ed25519\n"
-	    "        gameday_known_hosts: %s/known_hosts\n", lab->dir, lab->dir);
+	if (lab->bastion) {
+		if (write_bastion(lab, &inv, err, errlen) == -1)
+			goto out;
+	} else {
+		gd_buf_printf(&inv, "      vars:\n"
+		    "        ansible_user: root\n"
+		    "        ansible_port: 22\n"
+		    "        ansible_ssh_private_key_file: %s/id_ed25519\n"
+		    "        gameday_known_hosts: %s/known_hosts\n", lab->dir, lab->dir);
+	}
 	snprintf(path, sizeof path, "%s/known_hosts", lab->dir);
 	if (gd_write_atomic(path, kh.data, kh.len, 0644, err, errlen) == -1)
 		goto out;
@@ -280,8 +315,15 @@ gd_lab_present(const char *dir)
 }
 
 int
-gd_lab_up(const char *dir, int nhosts, int services, int srv_mb, char *err, size_t errlen)
+gd_lab_is_bastion(const struct lab *lab, int i)
 {
+	return lab->bastion && i == lab->n - 1;
+}
+
+int
+gd_lab_up(const char *dir, const struct gd_lab_opts *o, char *err, size_t errlen)
+{
+	int nhosts = o->nhosts, services = o->services, srv_mb = o->srv_mb;
 	struct sigaction sa = { .sa_handler = on_signal }, old[3];
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
 	struct lab lab = { .k = -1 };
@@ -306,8 +348,9 @@ gd_lab_up(const char *dir, int nhosts, int services, int srv_mb, char *err, size
 	if (gd_lab_present(lab.dir))
 		return gd_errf(err, errlen, "%s already holds a lab; run gameday lab "
 		    "down --dir %s first", dir, dir);
-	lab.n = nhosts;
-	lab.hosts = gd_xcalloc((size_t)nhosts, sizeof *lab.hosts);
+	lab.bastion = o->bastion != 0;
+	lab.n = nhosts + lab.bastion;
+	lab.hosts = gd_xcalloc((size_t)lab.n, sizeof *lab.hosts);
 	snprintf(lab.newbr, sizeof lab.newbr, "gdnew%d",
 	    (int)(getpid() % 10000000));
 	gd_lab_intr = 0;
@@ -332,7 +375,7 @@ gd_lab_up(const char *dir, int nhosts, int services, int srv_mb, char *err, size
 	}
 	if (i == -1)
 		goto out;
-	if (gd_lab_wait_ssh(&lab, LAB_UP_MS, 1, err, errlen) != 0)
+	if (gd_lab_wait_ssh(&lab, LAB_UP_MS + 30 * lab.n, 1, err, errlen) != 0)
 		goto out;
 	for (i = 0; i < lab.n; i++)
 		if (gd_lab_find_sshd(&lab, &lab.hosts[i], err, errlen) == -1)

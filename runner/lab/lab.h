@@ -5,14 +5,21 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define GD_LAB_MAX_HOSTS 100
+#define GD_LAB_MAX_HOSTS 1000
 
-/* Builds nhosts hosts under dir and writes dir/inventory.yaml,
- * dir/known_hosts and dir/id_ed25519; with services, every host also runs
- * a supervised HTTP service on :8080. Each host's /srv is a private tmpfs of
- * srv_mb MiB (0: 64). Needs root. On failure, removes what it made and
- * returns -1 with err filled. */
-int gd_lab_up(const char *dir, int nhosts, int services, int srv_mb, char *err, size_t errlen);
+/* How a lab is made. */
+struct gd_lab_opts {
+	int nhosts;         /* 1 to GD_LAB_MAX_HOSTS */
+	int services;       /* every host also runs a supervised HTTP service on :8080 */
+	int srv_mb;         /* each host's /srv tmpfs in MiB (0: 64) */
+	int bastion;        /* one more host, "bastion": the others' sshd answers it only */
+};
+
+/* Builds a lab under dir and writes dir/inventory.yaml, dir/known_hosts and
+ * dir/id_ed25519 (with a bastion, also dir/ssh_config, which the inventory
+ * names: the hosts are reached through the bastion it names). Needs root.
+ * On failure, removes what it made and returns -1 with err filled. */
+int gd_lab_up(const char *dir, const struct gd_lab_opts *o, char *err, size_t errlen);
 
 /* Removes everything a lab under dir made, stopping its processes by pid.
  * Idempotent; also cleans up after an up that crashed halfway. */

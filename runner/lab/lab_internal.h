@@ -21,7 +21,9 @@
 #define LAB_DIR_MAX 200             /* keeps every path and ifalias short */
 #define LAB_ALIAS "gameday-lab:"    /* ifalias of our bridge: owner dir */
 #define LAB_LOCK "/run/gameday-lab.lock"
-#define LAB_UP_MS 15000             /* all sshds must listen by then */
+#define LAB_UP_MS 15000             /* all sshds must listen by then (and 30 ms a host) */
+#define LAB_PER_SUBNET 252          /* hosts .2 to .253 of each /24; .254 is the bastion */
+#define LAB_SUBNETS 4               /* 10.231-234.K.0/24: up to 1008 hosts */
 #define LAB_TERM_MS 3000            /* SIGTERM grace before SIGKILL */
 #define LAB_KILL_MS 5000
 #define LAB_SSHD "/usr/sbin/sshd"
@@ -39,7 +41,8 @@ struct lab {
 	char dir[LAB_DIR_MAX + 1]; /* absolute */
 	int k;              /* lab index, -1 until claimed */
 	char newbr[IFNAMSIZ]; /* the bridge's name until it is gdlabK */
-	int n;
+	int n;              /* hosts, the bastion included (the last one) */
+	int bastion;        /* hosts[n - 1] is the bastion: the others answer it only */
 	int services;       /* run the web service on every host */
 	int srv_mb;         /* size of each host's /srv tmpfs */
 	struct host *hosts;
@@ -50,6 +53,11 @@ extern volatile sig_atomic_t gd_lab_intr;
 
 /* lab.c */
 int gd_lab_state_save(const struct lab *lab, char *err, size_t errlen);
+/* Whether hosts[i] is the bastion. */
+int gd_lab_is_bastion(const struct lab *lab, int i);
+
+/* The subnets a lab of n hosts needs: 10.231.K.0/24, then 10.232.K.0/24 ... */
+int gd_lab_nsubnets(const struct lab *lab);
 
 /* net.c */
 int gd_lab_prefix_num(const char *s, const char *prefix);

@@ -53,6 +53,16 @@ gd_lab_any_matching(const char *dir, const char *prefix, char *name, size_t len)
 	return found;
 }
 
+int
+gd_lab_nsubnets(const struct lab *lab)
+{
+	int hosts = lab->n - lab->bastion;
+
+	return hosts <= LAB_PER_SUBNET ? 1 : (hosts + LAB_PER_SUBNET - 1) / LAB_PER_SUBNET;
+}
+
+/* lab1 is 10.231.K.2, lab253 10.232.K.2, ...; the bastion is 10.231.K.254
+ * in the netns gdK-lab0 (so that everything of a lab is gdK-lab<digits>). */
 static void
 lab_names(struct lab *lab)
 {
@@ -61,10 +71,24 @@ lab_names(struct lab *lab)
 	for (i = 0; i < lab->n; i++) {
 		struct host *h = &lab->hosts[i];
 
+		if (gd_lab_is_bastion(lab, i)) {
+			snprintf(h->name, sizeof h->name, "bastion");
+			snprintf(h->addr, sizeof h->addr, "10.231.%d.254", lab->k);
+			snprintf(h->netns, sizeof h->netns, "gd%d-lab0", lab->k);
+			continue;
+		}
 		snprintf(h->name, sizeof h->name, "lab%d", i + 1);
-		snprintf(h->addr, sizeof h->addr, "10.231.%d.%d", lab->k, i + 2);
+		snprintf(h->addr, sizeof h->addr, "10.%d.%d.%d", 231 + i / LAB_PER_SUBNET, lab->k,
+		    i % LAB_PER_SUBNET + 2);
 		snprintf(h->netns, sizeof h->netns, "gd%d-lab%d", lab->k, i + 1);
 	}
+}
+
+/* The veth of hosts[i] on the bridge: gdKhI (gdKh0 for the bastion). */
+static void
+veth_name(const struct lab *lab, int i, char *buf, size_t len)
+{
+	snprintf(buf, len, "gd%dh%d", lab->k, gd_lab_is_bastion(lab, i) ? 0 : i + 1);
 }
 
 int
@@ -147,7 +171,7 @@ gd_lab_claim(struct lab *lab, char *err, size_t errlen)
 	static const char *const route_argv[] = { "ip", "-4", "route", "show",
 	    "table", "all", NULL };
 	char *addrs = NULL, *routes = NULL;
-	int k, rc = -1;
+	int k, j, rc = -1;
 
 	/* one ip run, so that our death cannot come between add and alias */
 	gd_buf_printf(&b, "link add %s type bridge\nlink set dev %s alias "
@@ -160,9 +184,14 @@ gd_lab_claim(struct lab *lab, char *err, size_t errlen)
 		goto out;
 	for (k = 0; k < LAB_MAX_INDEX; k++) {
 		snprintf(bridge, sizeof bridge, "gdlab%d", k);
-		snprintf(pfx, sizeof pfx, "10.231.%d.", k);
-		if (if_nametoindex(bridge) != 0 || strstr(addrs, pfx) != NULL ||
-		    strstr(routes, pfx) != NULL)
+		if (if_nametoindex(bridge) != 0)
+			continue;
+		for (j = 0; j < gd_lab_nsubnets(lab); j++) {
+			snprintf(pfx, sizeof pfx, "10.%d.%d.", 231 + j, k);
+			if (strstr(addrs, pfx) != NULL || strstr(routes, pfx) != NULL)
+				break;
+		}
+		if (j < gd_lab_nsubnets(lab))
 			continue;
 		/* nor an index whose names a crashed lab elsewhere still holds */
 		snprintf(pfx, sizeof pfx, "gd%d-lab", k);
@@ -187,8 +216,8 @@ gd_lab_claim(struct lab *lab, char *err, size_t errlen)
 			goto out;       /* failed for another reason than a race */
 	}
 	gd_errf(err, errlen, "no free lab index: gdlab0..gdlab%d or their "
-	    "subnets 10.231.0-%d.0/24 are all in use", LAB_MAX_INDEX - 1,
-	    LAB_MAX_INDEX - 1);
+	    "subnets 10.231-%d.0-%d.0/24 are all in use", LAB_MAX_INDEX - 1,
+	    230 + gd_lab_nsubnets(lab), LAB_MAX_INDEX - 1);
 out:
 	gd_buf_free(&b);
 	free(addrs);
@@ -196,29 +225,39 @@ out:
 	return rc;
 }
 
-/* Bridge address, one netns and veth pair per host: one `ip -batch` in
- * the root namespace and one per host, instead of nine ip runs per host. */
+/* Bridge addresses, one netns and veth pair per host: one `ip -batch` in
+ * the root namespace and one per host, instead of nine ip runs per host.
+ * Each subnet is on the same bridge: every host has on-link routes to the
+ * others, so any host reaches any other (and the bastion all of them). */
 int
 gd_lab_net_up(struct lab *lab, char *err, size_t errlen)
 {
 	struct gd_buf b = { 0 };
-	char br[IFNAMSIZ];
-	int i, rc = -1;
+	char br[IFNAMSIZ], veth[IFNAMSIZ];
+	int i, j, nsub = gd_lab_nsubnets(lab), rc = -1;
 
 	snprintf(br, sizeof br, "gdlab%d", lab->k);
-	gd_buf_printf(&b, "addr add 10.231.%d.1/24 dev %s\nlink set %s up\n",
-	    lab->k, br, br);
-	for (i = 0; i < lab->n; i++)
+	for (j = 0; j < nsub; j++)
+		gd_buf_printf(&b, "addr add 10.%d.%d.1/24 dev %s\n", 231 + j, lab->k, br);
+	gd_buf_printf(&b, "link set %s up\n", br);
+	for (i = 0; i < lab->n; i++) {
+		veth_name(lab, i, veth, sizeof veth);
 		gd_buf_printf(&b, "netns add %s\n"
-		    "link add gd%dh%d type veth peer name eth0 netns %s\n"
-		    "link set gd%dh%d master %s up\n", lab->hosts[i].netns,
-		    lab->k, i + 1, lab->hosts[i].netns, lab->k, i + 1, br);
+		    "link add %s type veth peer name eth0 netns %s\n"
+		    "link set %s master %s up\n", lab->hosts[i].netns, veth,
+		    lab->hosts[i].netns, veth, br);
+	}
 	if (gd_lab_run(b.data, err, errlen, "ip", "-batch", "-", (char *)NULL) == -1)
 		goto out;
 	for (i = 0; i < lab->n && !gd_lab_intr; i++) {
+		int own = gd_lab_is_bastion(lab, i) ? 0 : i / LAB_PER_SUBNET;
+
 		b.len = 0;
 		gd_buf_printf(&b, "addr add %s/24 dev eth0\nlink set eth0 up\n"
 		    "link set lo up\n", lab->hosts[i].addr);
+		for (j = 0; j < nsub; j++)
+			if (j != own)
+				gd_buf_printf(&b, "route add 10.%d.%d.0/24 dev eth0\n", 231 + j, lab->k);
 		if (gd_lab_run(b.data, err, errlen, "ip", "-n", lab->hosts[i].netns,
 		    "-batch", "-", NULL) == -1)
 			goto out;

@@ -60,8 +60,8 @@ run_cmd $O $E "$GD" lab sideways
 expect_rc "unknown action" 2
 run_cmd $O $E "$GD" lab up --hosts 0 --dir "$A"
 expect_rc "--hosts 0" 2
-run_cmd $O $E "$GD" lab up --hosts 101 --dir "$A"
-expect_rc "--hosts 101" 2
+run_cmd $O $E "$GD" lab up --hosts 1001 --dir "$A"
+expect_rc "--hosts 1001" 2
 run_cmd $O $E "$GD" lab up --dir "$T/with space"
 expect_rc "a dir with a space is refused" 2
 expect_in "and says why" $E "may only hold"
