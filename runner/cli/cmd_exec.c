@@ -30,7 +30,11 @@ static const char exec_usage[] =
 "                          (default 60s)\n"
 "      --connect-timeout D to connect and log in (default 10s)\n"
 "      --known-hosts FILE  check host keys against FILE instead of the inventory's\n"
-"                          gameday_known_hosts or ~/.ssh/known_hosts\n"
+"                          gameday_known_hosts or ssh_config's UserKnownHostsFile\n"
+"                          (the global /etc/ssh/ssh_known_hosts is read too)\n"
+"      --ssh-config FILE   OpenSSH's configuration from FILE (ssh -F FILE) instead of\n"
+"                          ~/.ssh/config and /etc/ssh/ssh_config (also $GAMEDAY_SSH_CONFIG)\n"
+"      --no-ssh-config     no ssh_config at all (ssh -F /dev/null)\n"
 "      --accept-new        record the keys of hosts not yet in known_hosts\n"
 "                          (changed keys are still refused)\n"
 "      --max-output BYTES  keep at most BYTES of each host's stdout and of its\n"
@@ -42,10 +46,14 @@ static const char exec_usage[] =
 "  -q, --quiet             no summary or progress on stderr\n"
 "  -h, --help              this help\n"
 "\n"
-"Logs in as ansible_user with ssh-agent keys first, then the\n"
-"ansible_ssh_private_key_file (or ~/.ssh/id_*). Host keys must be known: an\n"
-"unknown or changed key is refused with its SHA256 fingerprint.\n"
-"Hosts with ansible_become run COMMAND through sudo -n.\n"
+"Where and as whom: OpenSSH's own configuration for each host (ssh -G: HostName,\n"
+"User, Port, IdentityFile, IdentitiesOnly, ProxyJump, known_hosts files), the\n"
+"inventory's values winning. Jump hosts (ProxyJump, ansible_ssh_common_args' -J,\n"
+"gameday_jump) are tunnelled, one session per jump host. Logs in with ssh-agent\n"
+"keys first, then the key files; with IdentitiesOnly (or a key the inventory\n"
+"names) only those keys. Host keys must be known: an unknown, changed or revoked\n"
+"key is refused with its SHA256 fingerprint.\n"
+"Hosts with ansible_become run COMMAND through sudo -n (-u ansible_become_user).\n"
 "\n"
 "exit status:\n"
 "  0  every host ran COMMAND and it exited 0\n"
@@ -207,7 +215,7 @@ struct exec_args {
 static int
 parse_args(int argc, char **argv, struct exec_args *a, struct gd_ssh_opts *o)
 {
-	enum { O_CONNECT = 256, O_KNOWN, O_ACCEPT, O_MAXOUT, O_JSON, O_METRICS };
+	enum { O_CONNECT = 256, O_KNOWN, O_ACCEPT, O_MAXOUT, O_JSON, O_METRICS, O_SSHCFG, O_NOSSHCFG };
 	static const struct option longopts[] = {
 		{ "inventory", required_argument, NULL, 'i' },
 		{ "forks", required_argument, NULL, 'f' },
@@ -215,6 +223,8 @@ parse_args(int argc, char **argv, struct exec_args *a, struct gd_ssh_opts *o)
 		{ "connect-timeout", required_argument, NULL, O_CONNECT },
 		{ "known-hosts", required_argument, NULL, O_KNOWN },
 		{ "accept-new", no_argument, NULL, O_ACCEPT },
+		{ "ssh-config", required_argument, NULL, O_SSHCFG },
+		{ "no-ssh-config", no_argument, NULL, O_NOSSHCFG },
 		{ "max-output", required_argument, NULL, O_MAXOUT },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "metrics", required_argument, NULL, O_METRICS },
@@ -232,7 +242,10 @@ parse_args(int argc, char **argv, struct exec_args *a, struct gd_ssh_opts *o)
 		case 't': o->cmd_timeout_ms = parse_secs("--timeout", optarg, 0, &bad); break;
 		case O_CONNECT:
 			o->connect_timeout_ms = parse_secs("--connect-timeout", optarg, 1, &bad);
+			o->connect_timeout_set = 1;
 			break;
+		case O_SSHCFG: o->ssh_config = optarg; o->no_ssh_config = 0; break;
+		case O_NOSSHCFG: o->no_ssh_config = 1; o->ssh_config = NULL; break;
 		case O_KNOWN: o->known_hosts = optarg; break;
 		case O_ACCEPT: o->accept_new = 1; break;
 		case O_MAXOUT: o->max_output = (size_t)parse_num("--max-output", optarg, 0, 1L << 30, &bad); break;
@@ -259,6 +272,41 @@ parse_args(int argc, char **argv, struct exec_args *a, struct gd_ssh_opts *o)
 	return 0;
 }
 
+/* A jump host that could not be reached: said once, with every host behind it. */
+static void
+report_jumps(const struct gd_inventory *inv, const size_t *idx, size_t n,
+    const struct gd_ssh_result *res)
+{
+	unsigned char *said = gd_xcalloc(n + 1, 1);
+	struct gd_buf b = { 0 };
+	size_t i, k, count;
+
+	for (i = 0; i < n; i++) {
+		if (res[i].jump[0] == '\0' || said[i])
+			continue;
+		b.len = 0;
+		for (k = i, count = 0; k < n; k++)
+			if (!said[k] && strcmp(res[k].jump, res[i].jump) == 0 &&
+			    strcmp(res[k].errmsg, res[i].errmsg) == 0) {
+				said[k] = 1;
+				if (count++ < 20)
+					gd_buf_printf(&b, "%s%s", count > 1 ? ", " : "",
+					    inv->hosts[idx[k]].name);
+			}
+		if (count > 20)
+			gd_buf_printf(&b, " and %zu more", count - 20);
+		{
+			const char *why = strstr(res[i].errmsg, ": ");
+
+			gd_warnx("jump host %s is unreachable: %s; %zu host%s behind it: %s",
+			    res[i].jump, why ? why + 2 : res[i].errmsg, count, count == 1 ? "" : "s",
+			    b.data);
+		}
+	}
+	gd_buf_free(&b);
+	free(said);
+}
+
 /* Prints the results and the summary; returns the exit code. */
 static int
 report(const struct exec_args *a, const struct gd_inventory *inv, const size_t *idx, size_t n,
@@ -279,9 +327,11 @@ report(const struct exec_args *a, const struct gd_inventory *inv, const size_t *
 			nfail++;
 		else
 			continue;
-		if (!a->quiet || a->json)
+		if ((!a->quiet || a->json) && res[i].jump[0] == '\0')
 			gd_warnx("%s: %s", inv->hosts[idx[i]].name, reason(&res[i], why, sizeof(why)));
 	}
+	if (!a->quiet || a->json)
+		report_jumps(inv, idx, n, res);
 	if (!a->quiet)
 		gd_warnx("exec: %zu host%s: %zu ok, %zu failed, %zu unreachable (%.1f s)", n,
 		    n == 1 ? "" : "s", n - nfail - nunreach, nfail, nunreach,

@@ -102,6 +102,10 @@ int gd_inventory_match(const struct gd_inventory *inv, const char *pattern,
 size_t gd_inventory_report_hosts(const struct gd_inventory *inv, const size_t *idx, size_t n,
     FILE *f);
 
+/* Whether s can name an SSH host: a host name (letters, digits, '-', '_',
+ * dots) or an IPv4 or IPv6 address. */
+int gd_host_addr_valid(const char *s);
+
 /* The merged value of a variable for a host, or NULL. Borrowed. */
 const char *gd_host_var(const struct gd_host *h, const char *key);
 

@@ -410,3 +410,9 @@ gd_inv_valid_addr(const char *s)
 	}
 	return label == 0 ? len > 1 : s[len - 1] != '-';   /* a final dot is allowed */
 }
+
+int
+gd_host_addr_valid(const char *s)
+{
+	return gd_inv_valid_addr(s);
+}

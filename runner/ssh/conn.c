@@ -55,16 +55,15 @@ gd_ssh_conn_teardown(struct conn *c)
 			;
 		c->ch = NULL;
 	}
-	if (c->agent != NULL) {
-		libssh2_agent_disconnect(c->agent);
-		libssh2_agent_free(c->agent);
-		c->agent = NULL;
-	}
+	gd_ssh_auth_reset(c);
 	if (c->s != NULL) {
 		for (i = 0; i < 100 && libssh2_session_free(c->s) == LIBSSH2_ERROR_EAGAIN; i++)
 			;
 		c->s = NULL;
 	}
+	gd_ssh_tunnel_close(c);
+	if (c->is_jump)
+		c->gen++;   /* the tunnels on the old session are gone with it */
 	if (c->fd >= 0) {
 		close(c->fd);
 		c->fd = -1;
@@ -73,19 +72,11 @@ gd_ssh_conn_teardown(struct conn *c)
 		freeaddrinfo(c->ai);
 		c->ai = c->ai_next = NULL;
 	}
-	c->ident = NULL;
-	c->agent_tried = c->agent_refused = 0;
-	c->keyidx = 0;
-	gd_buf_free(&c->autherr);
+	c->peer.len = 0;
 }
 
-/* Ends the job with status st and a message; the connection is torn down. */
-static int
-conn_fail(struct conn *c, enum gd_ssh_status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-conn_fail(struct conn *c, enum gd_ssh_status st, const char *fmt, ...)
+int
+gd_ssh_conn_fail(struct conn *c, enum gd_ssh_status st, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -97,6 +88,8 @@ conn_fail(struct conn *c, enum gd_ssh_status st, const char *fmt, ...)
 	c->state = C_DEAD;
 	return 1;
 }
+
+#define conn_fail gd_ssh_conn_fail
 
 static int
 tcp_start(struct conn *c)
@@ -135,126 +128,6 @@ local_address(struct conn *c)
 	else if (ss.ss_family == AF_INET6)
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, c->local_addr,
 		    sizeof(c->local_addr));
-}
-
-/* Key files to offer after the agent: the inventory's, else OpenSSH's defaults. */
-static void
-conn_keyfiles(struct conn *c)
-{
-	static const char *defaults[] = { ".ssh/id_ed25519", ".ssh/id_ecdsa", ".ssh/id_rsa" };
-	size_t i;
-
-	if (c->keyfiles != NULL)
-		return;
-	if (c->host->key_file != NULL) {
-		c->keyfiles = gd_xcalloc(1, sizeof(char *));
-		c->keyfiles[c->nkeyfiles++] = gd_xstrdup(c->host->key_file);
-		return;
-	}
-	c->keyfiles = gd_xcalloc(3, sizeof(char *));
-	for (i = 0; i < 3; i++) {
-		char *p = gd_ssh_home_path(defaults[i]);
-
-		if (access(p, R_OK) == 0)
-			c->keyfiles[c->nkeyfiles++] = p;
-		else
-			free(p);
-	}
-}
-
-static int
-check_hostkey(struct gd_ssh *m, struct conn *c)
-{
-	const char *key;
-	size_t keylen;
-	int type, rc;
-	char fp[64], err[GD_ERRLEN];
-	const struct gd_host *h = c->host;
-
-	key = libssh2_session_hostkey(c->s, &keylen, &type);
-	if (key == NULL)
-		return conn_fail(c, GD_SSH_UNREACHABLE, "no host key from %s", h->addr);
-	gd_hostkey_fingerprint(key, keylen, fp);
-	rc = gd_knownhosts_check_s(c->s, c->known_hosts, h->addr, h->port, key, keylen,
-	    type, err, sizeof(err));
-	if (rc < 0)
-		return conn_fail(c, GD_SSH_UNREACHABLE, "%s", err);
-	if (rc == GD_HOSTKEY_CHANGED)
-		return conn_fail(c, GD_SSH_UNREACHABLE,
-		    "host key for %s:%d has CHANGED: the server offers %s %s, which does not "
-		    "match %s; this may be a man-in-the-middle attack; if the change is expected, "
-		    "remove the old key with ssh-keygen -R and connect again",
-		    h->addr, h->port, gd_hostkey_type_name(type), fp, c->known_hosts);
-	if (rc == GD_HOSTKEY_UNKNOWN) {
-		if (!m->o.accept_new)
-			return conn_fail(c, GD_SSH_UNREACHABLE,
-			    "unknown host key for %s:%d: %s %s is not in %s; check the "
-			    "fingerprint, then use --accept-new to record it",
-			    h->addr, h->port, gd_hostkey_type_name(type), fp, c->known_hosts);
-		if (gd_knownhosts_add_s(c->s, c->known_hosts, h->addr, h->port, key, keylen,
-		    type, err, sizeof(err)) != 0)
-			return conn_fail(c, GD_SSH_UNREACHABLE, "%s", err);
-		gd_warnx("%s: recorded new host key %s %s in %s", h->name,
-		    gd_hostkey_type_name(type), fp, c->known_hosts);
-	}
-	return 0;
-}
-
-/* One step of auth: returns 1 authenticated, 0 would block, -1 out of identities. */
-static int
-auth_step(struct conn *c)
-{
-	const char *sock = getenv("SSH_AUTH_SOCK");
-	int rc;
-
-	if (!c->agent_tried && sock != NULL && sock[0] != '\0') {
-		if (c->agent == NULL) {
-			c->agent = libssh2_agent_init(c->s);
-			if (c->agent == NULL || libssh2_agent_connect(c->agent) != 0 ||
-			    libssh2_agent_list_identities(c->agent) != 0) {
-				gd_buf_printf(&c->autherr, "%sssh-agent unusable (%s)",
-				    c->autherr.len ? "; " : "", gd_ssh_last_error(c->s));
-				c->agent_tried = 1;
-				goto keyfiles;
-			}
-			if (libssh2_agent_get_identity(c->agent, &c->ident, NULL) != 0)
-				c->ident = NULL;
-		}
-		while (c->ident != NULL) {
-			rc = libssh2_agent_userauth(c->agent, c->user, c->ident);
-			if (rc == LIBSSH2_ERROR_EAGAIN)
-				return 0;
-			if (rc == 0)
-				return 1;
-			c->agent_refused++;
-			if (libssh2_agent_get_identity(c->agent, &c->ident, c->ident) != 0)
-				c->ident = NULL;
-		}
-		if (c->agent_refused > 0)
-			gd_buf_printf(&c->autherr, "%s%d ssh-agent key(s) refused",
-			    c->autherr.len ? "; " : "", c->agent_refused);
-		c->agent_tried = 1;
-	}
-keyfiles:
-	conn_keyfiles(c);
-	while (c->keyidx < c->nkeyfiles) {
-		const char *kf = c->keyfiles[c->keyidx];
-
-		rc = libssh2_userauth_publickey_fromfile_ex(c->s, c->user,
-		    (unsigned int)strlen(c->user), NULL, kf, NULL);
-		if (rc == LIBSSH2_ERROR_EAGAIN)
-			return 0;
-		if (rc == 0)
-			return 1;
-		if (rc == LIBSSH2_ERROR_FILE || access(kf, R_OK) != 0)
-			gd_buf_printf(&c->autherr, "%skey %s unreadable (%s)",
-			    c->autherr.len ? "; " : "", kf,
-			    access(kf, R_OK) != 0 ? strerror(errno) : gd_ssh_last_error(c->s));
-		else
-			gd_buf_printf(&c->autherr, "%skey %s refused", c->autherr.len ? "; " : "", kf);
-		c->keyidx++;
-	}
-	return -1;
 }
 
 void
@@ -311,14 +184,115 @@ gd_ssh_overdue(const struct gd_ssh *m, const struct conn *c, long long now)
 		return 0;
 	if (m->o.cmd_timeout_ms > 0 && now >= c->deadline)
 		return 1;
-	return m->o.keepalive_s > 0 &&
-	    now - c->last_rx > (long long)m->o.keepalive_s * m->o.keepalive_max * 1000;
+	return c->keepalive_s > 0 &&
+	    now - c->last_rx > (long long)c->keepalive_s * c->keepalive_max * 1000;
 }
 
-/* The steps of the state machine return STEP_WAIT (blocked on the socket),
- * STEP_DONE (the job is over: c->res is filled) or STEP_ON (the state moved:
- * go on at once). */
-enum { STEP_WAIT = 0, STEP_DONE = 1, STEP_ON = 2 };
+int
+gd_ssh_root_fd(const struct conn *c)
+{
+	while (c->via != NULL)
+		c = c->via;
+	return c->fd;
+}
+
+short
+gd_ssh_conn_events(const struct conn *c)
+{
+	const struct conn *r = c;
+	short ev = POLLIN;
+
+	while (r->via != NULL)
+		r = r->via;
+	if (r->state == C_TCP)
+		return POLLOUT;
+	for (r = c; r != NULL; r = r->via)
+		if (r->s != NULL && (libssh2_session_block_directions(r->s) &
+		    LIBSSH2_SESSION_BLOCK_OUTBOUND))
+			ev |= POLLOUT;
+	return ev;
+}
+
+void
+gd_ssh_warn_once(struct gd_ssh *m, const char *msg)
+{
+	if (gd_map_get(&m->warned, msg) != NULL)
+		return;
+	gd_map_put(&m->warned, msg, 1);
+	gd_warnx("warning: %s", msg);
+}
+
+/* The known_hosts files of c: --known-hosts, else the inventory's
+ * gameday_known_hosts, else ssh_config's UserKnownHostsFile; then its
+ * GlobalKnownHostsFile (/etc/ssh/ssh_known_hosts). */
+static void
+setup_known_hosts(struct gd_ssh *m, struct conn *c, const struct gd_host *h)
+{
+	const struct gd_ssh_cfg *g = c->cfg;
+	size_t i, n = 0;
+
+	c->kh = gd_xcalloc((g ? g->nuser_kh + g->nglobal_kh : 0) + 3, sizeof(*c->kh));
+	if (m->o.known_hosts != NULL)
+		c->kh[n++] = gd_xstrdup(m->o.known_hosts);
+	else if (h != NULL && h->known_hosts != NULL)
+		c->kh[n++] = gd_xstrdup(h->known_hosts);
+	else if (g != NULL && g->nuser_kh > 0)
+		for (i = 0; i < g->nuser_kh; i++)
+			c->kh[n++] = g->user_kh[i][0] == '~' && g->user_kh[i][1] == '/' ?
+			    gd_ssh_home_path(g->user_kh[i] + 2) : gd_xstrdup(g->user_kh[i]);
+	else
+		c->kh[n++] = gd_ssh_home_path(".ssh/known_hosts");
+	for (i = 0; g != NULL && i < g->nglobal_kh; i++)
+		c->kh[n++] = gd_xstrdup(g->global_kh[i]);
+	c->nkh = n;
+}
+
+/* Everything that follows from c's configuration, once: where, who, which
+ * keys and known_hosts, how strict, which timeouts, which jump host. */
+int
+gd_ssh_conn_setup(struct gd_ssh *m, struct conn *c)
+{
+	const struct gd_host *h = c->host;
+	const struct gd_ssh_cfg *g;
+	char err[GD_ERRLEN];
+	size_t i;
+
+	if (c->cfg != NULL || c->cfgerr != NULL)
+		return c->cfgerr != NULL ? -1 : 0;
+	if (gd_ssh_cfg_get(m, (const char *const *)h->ssh_args, h->addr, &c->cfg, err,
+	    sizeof(err)) < 0) {
+		c->cfgerr = gd_xstrdup(err);
+		return -1;
+	}
+	g = c->cfg;
+	for (i = 0; i < g->nwarnings; i++)
+		gd_ssh_warn_once(m, g->warnings[i]);
+	c->addr = g->hostname != NULL ? g->hostname : h->addr;
+	c->port = g->port > 0 ? g->port : h->port;
+	c->user = h->user != NULL ? h->user : g->user != NULL ? g->user : m->local_user;
+	c->khname = g->hostkeyalias != NULL ? g->hostkeyalias : c->addr;
+	setup_known_hosts(m, c, c->is_jump ? NULL : h);
+	c->accept = m->o.accept_new || (g->strict != NULL && (strcmp(g->strict, "accept-new") == 0 ||
+	    strcmp(g->strict, "false") == 0 || strcmp(g->strict, "no") == 0 ||
+	    strcmp(g->strict, "off") == 0));
+	if (!m->o.accept_new && g->strict != NULL && strcmp(g->strict, "accept-new") != 0 &&
+	    c->accept)
+		gd_ssh_warn_once(m, "ssh_config says StrictHostKeyChecking no: gameday records "
+		    "unknown host keys as accept-new does and still refuses changed ones");
+	c->hash = g->hash_known_hosts;
+	c->connect_timeout_ms = !m->o.connect_timeout_set && g->connect_timeout_s > 0 ?
+	    g->connect_timeout_s * 1000 : m->o.connect_timeout_ms;
+	c->keepalive_s = g->alive_interval_s > 0 ? g->alive_interval_s : m->o.keepalive_s;
+	c->keepalive_max = g->alive_interval_s > 0 && g->alive_count > 0 ? g->alive_count :
+	    m->o.keepalive_max;
+	c->identities_only = g->identities_only || (!c->is_jump && h->key_file != NULL);
+	c->no_agent = g->identityagent != NULL && strcmp(g->identityagent, "none") == 0;
+	if (g->proxyjump != NULL && gd_ssh_jump_for(m, c, g->proxyjump, err, sizeof(err)) < 0) {
+		c->cfgerr = gd_xstrdup(err);
+		return -1;
+	}
+	return 0;
+}
 
 static int
 step_new(struct gd_ssh *m, struct conn *c, long long now)
@@ -330,31 +304,62 @@ step_new(struct gd_ssh *m, struct conn *c, long long now)
 
 	if (h->refusal != NULL)   /* the inventory says connecting would go wrong */
 		return conn_fail(c, GD_SSH_UNREACHABLE, "refused: %s", h->refusal);
+	if (gd_ssh_conn_setup(m, c) < 0)
+		return conn_fail(c, GD_SSH_UNREACHABLE, "%s", c->cfgerr);
+	if (c->cfg->refusal != NULL)
+		return conn_fail(c, GD_SSH_UNREACHABLE, "refused: %s", c->cfg->refusal);
+	c->deadline = now + c->connect_timeout_ms;
+	if (c->via != NULL) {
+		c->state = C_VIA;
+		return STEP_ON;
+	}
 	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
+	hints.ai_family = c->cfg->addressfamily == NULL ? AF_UNSPEC :
+	    strcmp(c->cfg->addressfamily, "inet") == 0 ? AF_INET :
+	    strcmp(c->cfg->addressfamily, "inet6") == 0 ? AF_INET6 : AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV;
-	snprintf(port, sizeof(port), "%d", h->port);
-	rc = getaddrinfo(h->addr, port, &hints, &c->ai);
+	snprintf(port, sizeof(port), "%d", c->port);
+	rc = getaddrinfo(c->addr, port, &hints, &c->ai);
 	if (rc != 0) {
 		c->ai = NULL;
-		return conn_fail(c, GD_SSH_UNREACHABLE, "cannot resolve %s: %s",
-		    h->addr, gai_strerror(rc));
+		return conn_fail(c, GD_SSH_UNREACHABLE, "cannot resolve %s: %s", c->addr,
+		    gai_strerror(rc));
 	}
 	c->ai_next = c->ai;
-	c->deadline = now + m->o.connect_timeout_ms;
 	if (tcp_start(c) != 0)
 		return conn_fail(c, GD_SSH_UNREACHABLE, "cannot connect to %s:%d: %s",
-		    h->addr, h->port, strerror(errno));
+		    c->addr, c->port, strerror(errno));
 	c->state = C_TCP;
 	return STEP_WAIT;
+}
+
+/* A fresh session for c (on its socket, or on its tunnel). */
+static int
+session_start(struct gd_ssh *m, struct conn *c)
+{
+	c->s = c->via != NULL ? gd_ssh_tunnel_session(c) : libssh2_session_init_ex(NULL, NULL, NULL, c);
+	if (c->s == NULL)
+		return conn_fail(c, GD_SSH_UNREACHABLE, "cannot start an SSH session");
+	libssh2_session_set_blocking(c->s, 0);
+	if (m->hostkey_prefs[0] != '\0')
+		(void)libssh2_session_method_pref(c->s, LIBSSH2_METHOD_HOSTKEY, m->hostkey_prefs);
+	if (c->keepalive_s > 0)
+		libssh2_keepalive_config(c->s, 1, (unsigned)c->keepalive_s);
+	c->state = C_HANDSHAKE;
+	return STEP_ON;
+}
+
+int
+gd_ssh_session_start(struct gd_ssh *m, struct conn *c)
+{
+	return session_start(m, c);
 }
 
 static int
 step_tcp(struct gd_ssh *m, struct conn *c)
 {
-	const struct gd_host *h = c->host;
-	int soerr = 0;
+	int soerr = 0, big = 4 << 20;
 	socklen_t sl = sizeof(soerr);
 	struct pollfd p = { .fd = c->fd, .events = POLLOUT };
 
@@ -365,32 +370,25 @@ step_tcp(struct gd_ssh *m, struct conn *c)
 		if (c->ai_next != NULL && tcp_start(c) == 0)
 			return STEP_WAIT;
 		return conn_fail(c, GD_SSH_UNREACHABLE, "cannot connect to %s:%d: %s",
-		    h->addr, h->port, strerror(soerr));
+		    c->addr, c->port, strerror(soerr));
 	}
 	local_address(c);
-	c->s = libssh2_session_init_ex(NULL, NULL, NULL, c);
-	if (c->s == NULL)
-		return conn_fail(c, GD_SSH_UNREACHABLE, "cannot start an SSH session");
-	libssh2_session_set_blocking(c->s, 0);
-	if (m->hostkey_prefs[0] != '\0')
-		(void)libssh2_session_method_pref(c->s, LIBSSH2_METHOD_HOSTKEY, m->hostkey_prefs);
-	if (m->o.keepalive_s > 0)
-		libssh2_keepalive_config(c->s, 1, (unsigned)m->o.keepalive_s);
-	c->state = C_HANDSHAKE;
-	return STEP_ON;
+	if (c->is_jump)   /* many sessions ride on it: a packet must rarely wait half sent */
+		setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	return session_start(m, c);
 }
 
 static int
 step_handshake(struct gd_ssh *m, struct conn *c)
 {
-	int rc = libssh2_session_handshake(c->s, c->fd);
+	int rc = libssh2_session_handshake(c->s, gd_ssh_root_fd(c));
 
 	if (rc == LIBSSH2_ERROR_EAGAIN)
 		return STEP_WAIT;
 	if (rc != 0)
 		return conn_fail(c, GD_SSH_UNREACHABLE, "SSH handshake with %s:%d failed: %s",
-		    c->host->addr, c->host->port, gd_ssh_last_error(c->s));
-	if (check_hostkey(m, c) != 0)
+		    c->addr, c->port, gd_ssh_last_error(c->s));
+	if (gd_ssh_check_hostkey(m, c) != 0)
 		return STEP_DONE;
 	c->state = C_AUTHLIST;
 	return STEP_ON;
@@ -403,17 +401,17 @@ step_authlist(struct conn *c)
 
 	if (list == NULL) {
 		if (libssh2_userauth_authenticated(c->s)) {
-			c->state = C_READY;
+			c->state = c->via != NULL && !c->is_jump ? C_PEER : C_READY;
 			return STEP_ON;
 		}
 		if (libssh2_session_last_errno(c->s) == LIBSSH2_ERROR_EAGAIN)
 			return STEP_WAIT;
 		return conn_fail(c, GD_SSH_UNREACHABLE, "cannot ask %s for auth methods: %s",
-		    c->host->addr, gd_ssh_last_error(c->s));
+		    c->addr, gd_ssh_last_error(c->s));
 	}
 	if (strstr(list, "publickey") == NULL)
 		return conn_fail(c, GD_SSH_UNREACHABLE,
-		    "%s@%s takes no public keys (it offers: %s)", c->user, c->host->addr, list);
+		    "%s@%s takes no public keys (it offers: %s)", c->user, c->addr, list);
 	c->state = C_AUTH;
 	return STEP_ON;
 }
@@ -421,19 +419,15 @@ step_authlist(struct conn *c)
 static int
 step_auth(struct conn *c)
 {
-	int rc = auth_step(c);
+	int rc = gd_ssh_auth_step(c);
 
 	if (rc == 0)
 		return STEP_WAIT;
 	if (rc < 0)
 		return conn_fail(c, GD_SSH_UNREACHABLE, "authentication failed for %s@%s: %s",
-		    c->user, c->host->addr, c->autherr.len ? c->autherr.data : "no key to offer");
-	if (c->agent != NULL) {
-		libssh2_agent_disconnect(c->agent);
-		libssh2_agent_free(c->agent);
-		c->agent = NULL;
-	}
-	c->state = C_READY;
+		    c->user, c->addr, c->autherr.len ? c->autherr.data : "no key to offer");
+	gd_ssh_auth_reset(c);
+	c->state = c->via != NULL && !c->is_jump ? C_PEER : C_READY;
 	return STEP_ON;
 }
 
@@ -456,7 +450,7 @@ step_open(struct conn *c)
 		if (libssh2_session_last_errno(c->s) == LIBSSH2_ERROR_EAGAIN)
 			return STEP_WAIT;
 		return conn_fail(c, GD_SSH_UNREACHABLE, "cannot open a channel to %s: %s",
-		    c->host->addr, gd_ssh_last_error(c->s));
+		    c->addr, gd_ssh_last_error(c->s));
 	}
 	c->state = C_EXEC;
 	return STEP_ON;
@@ -471,7 +465,7 @@ step_exec(struct conn *c)
 		return STEP_WAIT;
 	if (rc != 0)
 		return conn_fail(c, GD_SSH_UNREACHABLE, "cannot run the command on %s: %s",
-		    c->host->addr, gd_ssh_last_error(c->s));
+		    c->addr, gd_ssh_last_error(c->s));
 	c->state = C_READ;
 	return STEP_ON;
 }
@@ -485,7 +479,7 @@ step_read(struct gd_ssh *m, struct conn *c)
 		return STEP_WAIT;
 	if (rc < 0)
 		return conn_fail(c, GD_SSH_UNREACHABLE, "lost %s while reading output: %s",
-		    c->host->addr, gd_ssh_last_error(c->s));
+		    c->addr, gd_ssh_last_error(c->s));
 	c->state = C_CLOSE;
 	return STEP_ON;
 }
@@ -504,7 +498,7 @@ step_close(struct conn *c)
 		return STEP_WAIT;
 	if (rc != 0)
 		return conn_fail(c, GD_SSH_UNREACHABLE, "lost %s while closing: %s",
-		    c->host->addr, gd_ssh_last_error(c->s));
+		    c->addr, gd_ssh_last_error(c->s));
 	c->res->status = GD_SSH_OK;
 	c->res->exit_code = libssh2_channel_get_exit_status(c->ch);
 	libssh2_channel_get_exit_signal(c->ch, &sig, &siglen, NULL, NULL, NULL, NULL);
@@ -541,9 +535,12 @@ step_one(struct gd_ssh *m, struct conn *c, long long now)
 		return STEP_ON;
 	case C_NEW: return step_new(m, c, now);
 	case C_TCP: return step_tcp(m, c);
+	case C_VIA: return gd_ssh_step_via(m, c, now);
+	case C_TUNNEL: return gd_ssh_step_tunnel(m, c);
 	case C_HANDSHAKE: return step_handshake(m, c);
 	case C_AUTHLIST: return step_authlist(c);
 	case C_AUTH: return step_auth(c);
+	case C_PEER: return gd_ssh_step_peer(c);
 	case C_READY: return step_ready(m, c, now);
 	case C_OPEN: return step_open(c);
 	case C_EXEC: return step_exec(c);
@@ -558,20 +555,20 @@ step_one(struct gd_ssh *m, struct conn *c, long long now)
 int
 gd_ssh_conn_step(struct gd_ssh *m, struct conn *c)
 {
-	const struct gd_host *h = c->host;
 	long long now = gd_now_ms();
 	int rc;
 
 	if (gd_ssh_connecting(c) && now >= c->deadline)
-		return conn_fail(c, GD_SSH_UNREACHABLE, "cannot connect to %s:%d: timed out after %.1f s",
-		    h->addr, h->port, m->o.connect_timeout_ms / 1000.0);
+		return conn_fail(c, GD_SSH_UNREACHABLE, "cannot connect to %s:%d: timed out after "
+		    "%.1f s%s%s", c->addr, c->port, c->connect_timeout_ms / 1000.0,
+		    c->via ? " through jump host " : "", c->via ? c->via->jumpname : "");
 	if (gd_ssh_running(c) && m->o.cmd_timeout_ms > 0 && now >= c->deadline)
 		return conn_fail(c, GD_SSH_TIMEOUT,
 		    "command timed out after %.1f s; its connection was closed",
 		    m->o.cmd_timeout_ms / 1000.0);
 	if (gd_ssh_overdue(m, c, now))
 		return conn_fail(c, GD_SSH_UNREACHABLE, "no answer from %s for %d s (keepalive)",
-		    h->addr, m->o.keepalive_s * m->o.keepalive_max);
+		    c->addr, c->keepalive_s * c->keepalive_max);
 	while ((rc = step_one(m, c, now)) == STEP_ON)
 		;
 	return rc;

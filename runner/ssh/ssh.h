@@ -11,9 +11,12 @@
 #include "inventory.h"
 
 struct gd_ssh_opts {
-	const char *known_hosts;   /* overrides gameday_known_hosts and ~/.ssh/known_hosts */
+	const char *known_hosts;   /* overrides gameday_known_hosts and ssh_config's files */
 	int accept_new;            /* record unknown host keys instead of refusing */
+	const char *ssh_config;    /* ssh -F FILE instead of ~/.ssh/config and the system's */
+	int no_ssh_config;         /* read no ssh_config (ssh -F /dev/null) */
 	int connect_timeout_ms;    /* TCP connect, handshake and auth together */
+	int connect_timeout_set;   /* given on purpose: it wins over ssh_config's ConnectTimeout */
 	int cmd_timeout_ms;        /* a command's run; 0 for none */
 	int keepalive_s;           /* keepalive interval; 0 for none */
 	int keepalive_max;         /* keepalives unanswered before the host counts as gone */
@@ -25,7 +28,8 @@ struct gd_ssh_opts {
 };
 
 /* Sensible defaults: 10 s connect, 60 s command, 15 s keepalive × 3,
- * 1 MiB per stream, 50 forks. */
+ * 1 MiB per stream, 50 forks; $GAMEDAY_SSH_CONFIG, when set, as ssh_config
+ * ("none": no ssh_config). */
 void gd_ssh_opts_default(struct gd_ssh_opts *o);
 
 enum gd_ssh_status {
@@ -41,7 +45,9 @@ struct gd_ssh_result {
 	struct gd_buf out, err; /* captured stdout and stderr, at most max_output each */
 	size_t out_total, err_total; /* bytes the command wrote, kept or not */
 	long long ms;           /* from start of work on the host to the end */
-	char local_addr[64];    /* this end's address on the connection: the runner as the host sees it */
+	char local_addr[64];    /* this end's address on the connection: the runner as the host
+	                         * sees it (behind a jump host: the jump host's, from the host) */
+	char jump[128];         /* the jump host that failed, when that is why it is unreachable */
 	char errmsg[GD_ERRLEN]; /* why, when status is not GD_SSH_OK */
 };
 
@@ -91,20 +97,37 @@ int gd_ssh_stream(struct gd_ssh *m, size_t src, const char *src_cmd, size_t dst,
     const char *dst_cmd, gd_ssh_filter_fn filter, void *arg, struct gd_ssh_stream_result *res,
     char *err, size_t errlen);
 
-/* Host key checking against a known_hosts file; exposed for tests. */
+/* Host key checking against known_hosts files, as OpenSSH checks. */
 enum gd_hostkey_check {
 	GD_HOSTKEY_MATCH,
 	GD_HOSTKEY_UNKNOWN,
 	GD_HOSTKEY_CHANGED,
+	GD_HOSTKEY_REVOKED,     /* an @revoked line names this key: refused, never recorded */
+	GD_HOSTKEY_CA_ONLY,     /* only an @cert-authority line names the host */
 };
-/* key/keylen: the raw key blob; keytype: a LIBSSH2_HOSTKEY_TYPE_*.
- * Returns an enum gd_hostkey_check, or -1 with err filled. A missing file
- * means every key is unknown. Lines libssh2 cannot read are passed over. */
+/* Where the line that decided was, and the key types known otherwise. */
+struct gd_hostkey_where {
+	char file[1024];
+	size_t line;
+	char other_types[160];
+};
+/* key/keylen: the raw key blob; keytype: a LIBSSH2_HOSTKEY_TYPE_*. Looks up
+ * host (lowercased), or [host]:port off port 22, in files[0..n) (missing ones
+ * read as empty; lines that are not key lines are passed over). Returns an
+ * enum gd_hostkey_check (revoked beats all, then a match, a changed key of the
+ * same type, a CA), or -1 with err filled. where may be NULL. */
+int gd_knownhosts_check_files(const char *const *files, size_t n, const char *host, int port,
+    const char *key, size_t keylen, int keytype, struct gd_hostkey_where *where, char *err,
+    size_t errlen);
+/* The same with one file. */
 int gd_knownhosts_check(const char *file, const char *host, int port,
     const char *key, size_t keylen, int keytype, char *err, size_t errlen);
 /* Appends host:port's key to file (made 0600 when new) and fsyncs it. */
-int gd_knownhosts_add(const char *file, const char *host, int port,
-    const char *key, size_t keylen, int keytype, char *err, size_t errlen);
+int gd_knownhosts_add(const char *file, const char *host, int port, const char *key,
+    size_t keylen, int keytype, char *err, size_t errlen);
+/* The same, with the name hashed when hash is set (HashKnownHosts yes). */
+int gd_knownhosts_record(const char *file, const char *host, int port, const char *key,
+    size_t keylen, int keytype, int hash, char *err, size_t errlen);
 /* "SHA256:..." as OpenSSH prints it, of a raw key blob, into out[64]. */
 void gd_hostkey_fingerprint(const char *key, size_t keylen, char out[64]);
 /* "ssh-ed25519" and so on, for a LIBSSH2_HOSTKEY_TYPE_*. */

@@ -246,14 +246,14 @@ gd_ssh_stream(struct gd_ssh *m, size_t src, const char *src_cmd, size_t dst,
 	for (i = 0; i < 2; i++) {
 		k = i == 0 ? src : dst;
 		if (cr[k].status != GD_SSH_OK) {
-			gd_errf(err, errlen, "%s: %s", m->c[k].host->name, cr[k].errmsg);
+			gd_errf(err, errlen, "%s: %s", m->c[k]->host->name, cr[k].errmsg);
 			goto out;
 		}
 	}
 
 	p.m = m;
-	p.src = &m->c[src];
-	p.dst = &m->c[dst];
+	p.src = m->c[src];
+	p.dst = m->c[dst];
 	p.res = res;
 	p.tmo = tmo;
 	for (i = 0; i < 2; i++) {

@@ -127,9 +127,32 @@ expect_in "missing key said" $O "key $T/missing_key unreadable"
 
 eval "$(ssh-agent -s -a $T/agent.sock)" >/dev/null
 AGENT_PID=$SSH_AGENT_PID
+at_exit kill "$AGENT_PID"
 ssh-add -q "$LAB/id_ed25519" 2>/dev/null
+# the inventory names a key: only that key is offered (IdentitiesOnly), not the agent's
 run_cmd $O $E env HOME=$T "$GD" exec -i $T/inv-wrong.yaml lab -- true
-expect_rc "ssh-agent key tried before the wrong key file" 0
+expect_rc "a named key file is the only key offered, not the agent's" 3
+expect_in "the named key was refused" $O "key $T/wrong_key refused"
+expect_not_in "no agent key was offered" $O "ssh-agent key"
+# no key named: the agent's keys are offered first
+inventory_with ansible_ssh_private_key_file $T/wrong_key $T/inv-nokey.yaml
+sed -i "/ansible_ssh_private_key_file/d" $T/inv-nokey.yaml
+run_cmd $O $E env HOME=$T "$GD" exec -i $T/inv-nokey.yaml lab -- true
+expect_rc "with no key named, the ssh-agent key logs in" 0
+# an agent full of other keys: sshd gives up after MaxAuthTries (6) keys
+for i in 1 2 3 4 5 6 7 8; do ssh-keygen -q -t ed25519 -N '' -f $T/other$i; done
+ssh-add -D -q 2>/dev/null
+for i in 1 2 3 4 5 6 7 8; do ssh-add -q $T/other$i 2>/dev/null; done
+ssh-add -q "$LAB/id_ed25519" 2>/dev/null
+run_cmd $O $E env HOME=$T "$GD" exec -i $T/inv-nokey.yaml 'lab[0]' -- true
+expect_rc "an agent of 9 keys, the right one last: sshd closes after 6" 3
+expect_in "too many tries said, and what to do" $O "too many authentication failures"
+expect_in "IdentitiesOnly suggested" $O "IdentitiesOnly yes"
+run_cmd $O $E env HOME=$T "$GD" exec -i "$INV" 'lab[0]' -- true
+expect_rc "IdentitiesOnly: with the key named, the other agent keys are not offered" 0
+printf 'Host *\n  IdentitiesOnly yes\n  IdentityFile %s\n' "$LAB/id_ed25519" >$T/ssh_config_io
+run_cmd $O $E env HOME=$T "$GD" exec -i $T/inv-nokey.yaml 'lab[0]' --ssh-config $T/ssh_config_io -- true
+expect_rc "IdentitiesOnly yes from ssh_config: only its IdentityFile (the agent's copy) is offered" 0
 kill "$AGENT_PID"; AGENT_PID=
 
 echo "-- a dead host"
