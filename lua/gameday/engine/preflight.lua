@@ -161,10 +161,14 @@ local function check_round(round, rt)
   local jobs = {}
   for i, inst in ipairs(round) do
     local f, def = inst.fault, inst.def
-    local parts = { tools_sh(def.tools) }
-    if def.root then
-      parts[#parts + 1] = "[ \"$(id -u)\" = 0 ] || { echo 'needs root: log in as root or set ansible_become' >&2; exit 3; }"
+    local parts = {}
+    if def.root then   -- first: without it, nothing else matters
+      local become = ssh.host(inst.host).become
+      parts[#parts + 1] = "[ \"$(id -u)\" = 0 ] || { echo \"gameday-needs-root: $(id -un) is not root there" ..
+        (become and ", although ansible_become is set" or " and ansible_become is not set: log in as root or set it") ..
+        "\" >&2; exit 3; }"
     end
+    parts[#parts + 1] = tools_sh(def.tools)   -- after root: a user's PATH may lack sbin
     if def.preflight then parts[#parts + 1] = def.preflight(f, q) end
     parts[#parts + 1] = "echo __gameday_facts__"
     jobs[i] = { host = inst.host, cmd = table.concat(parts, "; ") }
@@ -173,8 +177,18 @@ local function check_round(round, rt)
     local inst = round[i]
     if r.status ~= "ok" then errors.raise("unreachable", "%s: %s", r.host, why(r)) end
     if r.exit ~= 0 then
+      local err = trim(r.stderr)
+      local info = ssh.host(r.host)
+      if err:match("gameday%-needs%-root: ") then
+        errors.raise("tool", "%s: fault.%s needs root: %s", r.host, inst.fault.kind,
+          err:match("gameday%-needs%-root: ([^\n]*)"))
+      elseif inst.def.root and info.become and err:match("sudo") then
+        -- the become wrapper itself failed: sudo -n is not allowed, or not there
+        errors.raise("tool", "%s: fault.%s needs root: %s logs in with ansible_become, but sudo -n " ..
+          "does not work there: %s", r.host, inst.fault.kind, info.user or "the login user", err)
+      end
       errors.raise("tool", "%s: fault.%s cannot run there: %s", r.host, inst.fault.kind,
-        trim(r.stderr) ~= "" and trim(r.stderr) or why(r))
+        err ~= "" and err or why(r))
     end
     inst.ctx = { runner_addr = r.local_addr or "127.0.0.1", ssh_port = ssh.host(r.host).port,
       duration_ms = inst.duration_ms, addrs = rt.addrs }
