@@ -211,7 +211,8 @@ agent_step(struct conn *c)
 		if (rc == 0)
 			return 1;
 		c->tries++;
-		if (session_lost(rc) || libssh2_session_last_errno(c->s) == LIBSSH2_ERROR_SOCKET_DISCONNECT)
+		if (session_lost(rc) || c->disconnect[0] != '\0' ||
+		    libssh2_session_last_errno(c->s) == LIBSSH2_ERROR_SOCKET_DISCONNECT)
 			return -2;
 		c->agent_refused++;
 		if (libssh2_agent_get_identity(c->agent, &c->ident, c->ident) != 0)
@@ -253,7 +254,7 @@ gd_ssh_auth_step(struct conn *c)
 			note(c, "key %s unreadable (%s)", kf, gd_ssh_last_error(c->s));
 		} else {
 			c->tries++;
-			if (session_lost(rc) ||
+			if (session_lost(rc) || c->disconnect[0] != '\0' ||
 			    libssh2_session_last_errno(c->s) == LIBSSH2_ERROR_SOCKET_DISCONNECT)
 				goto lost;
 			note(c, "key %s refused", kf);
@@ -264,10 +265,11 @@ gd_ssh_auth_step(struct conn *c)
 lost:
 	c->autherr.len = 0;
 	if (c->tries > 1)
-		note(c, "the server closed the connection after %d keys were offered: too many "
+		note(c, "the server closed the connection after %d keys were offered%s%s: too many "
 		    "authentication failures (sshd's MaxAuthTries, 6 by default); offer only this "
 		    "host's key: set IdentitiesOnly yes for it in ssh_config, or name its key with "
-		    "ansible_ssh_private_key_file", c->tries);
+		    "ansible_ssh_private_key_file", c->tries, c->disconnect[0] ? ", saying: " : "",
+		    c->disconnect);
 	else
 		note(c, "the server closed the connection during authentication (%s)",
 		    gd_ssh_last_error(c->s));

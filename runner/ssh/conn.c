@@ -334,6 +334,23 @@ step_new(struct gd_ssh *m, struct conn *c, long long now)
 	return STEP_WAIT;
 }
 
+/* The server's SSH_MSG_DISCONNECT, kept: its reason is the best message. */
+static void
+on_disconnect(LIBSSH2_SESSION *s, int reason, const char *msg, int msglen, const char *lang,
+    int langlen, void **abstract)
+{
+	struct conn *c = *abstract;
+
+	(void)s;
+	(void)reason;
+	(void)lang;
+	(void)langlen;
+	snprintf(c->disconnect, sizeof(c->disconnect), "%.*s", msglen > 0 ? msglen : 0,
+	    msg != NULL ? msg : "");
+	if (c->disconnect[0] == '\0')
+		snprintf(c->disconnect, sizeof(c->disconnect), "no reason given");
+}
+
 /* A fresh session for c (on its socket, or on its tunnel). */
 static int
 session_start(struct gd_ssh *m, struct conn *c)
@@ -341,6 +358,8 @@ session_start(struct gd_ssh *m, struct conn *c)
 	c->s = c->via != NULL ? gd_ssh_tunnel_session(c) : libssh2_session_init_ex(NULL, NULL, NULL, c);
 	if (c->s == NULL)
 		return conn_fail(c, GD_SSH_UNREACHABLE, "cannot start an SSH session");
+	c->disconnect[0] = '\0';
+	libssh2_session_callback_set(c->s, LIBSSH2_CALLBACK_DISCONNECT, (void *)on_disconnect);
 	libssh2_session_set_blocking(c->s, 0);
 	if (m->hostkey_prefs[0] != '\0')
 		(void)libssh2_session_method_pref(c->s, LIBSSH2_METHOD_HOSTKEY, m->hostkey_prefs);

@@ -290,50 +290,45 @@ tunnel_alive(const struct conn *c)
 	    c->tun_gen == j->gen;
 }
 
+/* One send or receive of c's session through its tunnel: what libssh2
+ * wants of a socket (-EAGAIN, -ECONNRESET, or the bytes moved). */
 static ssize_t
-tun_send(libssh2_socket_t fd, const void *buf, size_t len, int flags, void **abstract)
+tun_io(struct conn *c, void *rbuf, const void *wbuf, size_t len)
 {
-	struct conn *c = *abstract, *j = c->via;
+	struct conn *j = c->via;
 	ssize_t n;
 
-	(void)fd;
-	(void)flags;
 	if (!tunnel_alive(c))
 		return -ECONNRESET;
 	if (j->pending != NULL && j->pending != c)
 		return -EAGAIN;
-	n = libssh2_channel_write(c->tun, buf, len);
+	n = wbuf != NULL ? libssh2_channel_write(c->tun, wbuf, len) :
+	    libssh2_channel_read(c->tun, rbuf, len);
 	if (n == LIBSSH2_ERROR_EAGAIN) {
 		gd_ssh_jump_busy(j, c);
 		return -EAGAIN;
 	}
 	if (j->pending == c)
 		j->pending = NULL;
+	if (n == 0 && wbuf == NULL && !libssh2_channel_eof(c->tun))
+		return -EAGAIN;
 	return n < 0 ? -ECONNRESET : n;
+}
+
+static ssize_t
+tun_send(libssh2_socket_t fd, const void *buf, size_t len, int flags, void **abstract)
+{
+	(void)fd;
+	(void)flags;
+	return tun_io(*abstract, NULL, buf, len);
 }
 
 static ssize_t
 tun_recv(libssh2_socket_t fd, void *buf, size_t len, int flags, void **abstract)
 {
-	struct conn *c = *abstract, *j = c->via;
-	ssize_t n;
-
 	(void)fd;
 	(void)flags;
-	if (!tunnel_alive(c))
-		return -ECONNRESET;
-	if (j->pending != NULL && j->pending != c)
-		return -EAGAIN;
-	n = libssh2_channel_read(c->tun, buf, len);
-	if (n == LIBSSH2_ERROR_EAGAIN) {
-		gd_ssh_jump_busy(j, c);
-		return -EAGAIN;
-	}
-	if (j->pending == c)
-		j->pending = NULL;
-	if (n == 0 && !libssh2_channel_eof(c->tun))
-		return -EAGAIN;
-	return n < 0 ? -ECONNRESET : n;
+	return tun_io(*abstract, buf, NULL, len);
 }
 
 int

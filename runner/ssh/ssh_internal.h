@@ -93,6 +93,7 @@ struct conn {
 	size_t nkeyfiles, keyidx;
 	struct gd_buf pubs;             /* IdentitiesOnly: the key files' public blobs, length-prefixed */
 	struct gd_buf autherr;
+	char disconnect[160];           /* what the server said when it hung up, if it did */
 	/* jump hosts */
 	struct conn *via;               /* the jump host this goes through, or NULL */
 	LIBSSH2_CHANNEL *tun;           /* the direct-tcpip channel of via that carries it */

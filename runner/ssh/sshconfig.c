@@ -162,14 +162,12 @@ cfg_value(const struct gd_ssh_cfg *c, const char *key)
 	return NULL;
 }
 
-static int
-run_g(const struct gd_ssh *m, const char *const *args, const char *host,
-    struct gd_ssh_cfg **out, char *err, size_t errlen)
+/* ssh -G [-F FILE] ARGS -- HOST (malloc'd array, borrowed strings). */
+static const char **
+g_argv(const struct gd_ssh *m, const char *const *args, const char *host)
 {
 	const char **argv;
-	char *so = NULL, e[GD_ERRLEN];
 	size_t n = 0, i, na = 0;
-	int rc;
 
 	while (args != NULL && args[na] != NULL)
 		na++;
@@ -189,6 +187,17 @@ run_g(const struct gd_ssh *m, const char *const *args, const char *host,
 	argv[n++] = "--";
 	argv[n++] = host;
 	argv[n] = NULL;
+	return argv;
+}
+
+static int
+run_g(const struct gd_ssh *m, const char *const *args, const char *host,
+    struct gd_ssh_cfg **out, char *err, size_t errlen)
+{
+	const char **argv = g_argv(m, args, host);
+	char *so = NULL, e[GD_ERRLEN];
+	int rc;
+
 	rc = gd_proc_run((char *const *)argv, &so, e, sizeof(e));
 	free(argv);
 	if (rc != 0) {
@@ -525,28 +534,11 @@ spawn_g(struct gd_ssh *m, const char *const *args, const char *host, struct job 
 {
 	posix_spawn_file_actions_t fa;
 	const char **argv;
-	size_t n = 0, na = 0, i;
 	int p[2], e;
 
-	while (args != NULL && args[na] != NULL)
-		na++;
 	if (pipe2(p, O_CLOEXEC) != 0)
 		return -1;
-	argv = gd_xcalloc(na + 10, sizeof(*argv));
-	argv[n++] = "ssh";
-	argv[n++] = "-G";
-	argv[n++] = "-T";
-	if (m->o.no_ssh_config) {
-		argv[n++] = "-F";
-		argv[n++] = "/dev/null";
-	} else if (m->o.ssh_config != NULL) {
-		argv[n++] = "-F";
-		argv[n++] = m->o.ssh_config;
-	}
-	for (i = 0; i < na; i++)
-		argv[n++] = args[i];
-	argv[n++] = "--";
-	argv[n++] = host;
+	argv = g_argv(m, args, host);
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
