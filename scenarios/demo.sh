@@ -12,6 +12,7 @@ step() { printf '\n%s== %s%s\n$ %s\n' "$B" "$1" "$N" "$2"; }
 cleanup() {
 	[ -n "${STATE:-}" ] && rm -rf "$STATE"
 	[ -n "${SSH_AGENT_PID:-}" ] && kill "$SSH_AGENT_PID" 2>/dev/null
+	[ -n "${FLEET:-}" ] && $GD lab down --dir "$FLEET/lab" >/dev/null 2>&1 && rm -rf "$FLEET"
 	if [ "${KEEP_LAB:-0}" = 1 ]; then
 		echo; echo "demo: the lab is still up: $GD exec -i $LAB/inventory.yaml lab -- uptime"
 		echo "demo: remove it with: sudo $GD lab down --dir $LAB"
@@ -41,6 +42,37 @@ $GD exec -i "$LAB/inventory.yaml" 'lab[0]' --known-hosts /dev/null -- true
 echo "(exit $?: 3 means a host could not be reached)"
 step "machine-readable output" "$GD exec -i $LAB/inventory.yaml 'lab[0]' --json -- uname -sr"
 $GD exec -i "$LAB/inventory.yaml" 'lab[0]' --json -- uname -sr
+
+# --- a fleet as teams keep it: behind a bastion only an ssh_config names, an INI inventory with group_vars/
+FLEET=$(mktemp -d /tmp/gameday-demo-fleet-XXXXXX)
+step "a second lab whose hosts answer only their bastion: it writes the ssh_config that says so" "$GD lab up --hosts 2 --services --bastion --dir $FLEET/lab; cat $FLEET/lab/ssh_config"
+$GD lab up --hosts 2 --services --bastion --dir "$FLEET/lab" || exit 3
+cat "$FLEET/lab/ssh_config"
+mkdir -p "$FLEET/inv/group_vars" "$FLEET/inv/host_vars"
+{ echo "[lab]"
+  for h in lab1 lab2; do
+	echo "$h ansible_host=$(sed -n "/^        $h:/{n;s/.*ansible_host: //p}" "$FLEET/lab/inventory.yaml")"
+  done
+  echo; echo "[lab:vars]"; echo "service_port=8080"; } >"$FLEET/inv/hosts"
+printf 'ansible_ssh_common_args: -F %s/lab/ssh_config\n' "$FLEET" >"$FLEET/inv/group_vars/all.yml"
+printf 'production: true\n' >"$FLEET/inv/host_vars/lab2.yml"
+step "the team's inventory: INI, the ssh_config named in group_vars/, lab2 production in host_vars/" "head $FLEET/inv/hosts $FLEET/inv/group_vars/all.yml $FLEET/inv/host_vars/lab2.yml"
+head "$FLEET/inv/hosts" "$FLEET/inv/group_vars/all.yml" "$FLEET/inv/host_vars/lab2.yml"
+step "read as Ansible reads it: the variables merged with Ansible's precedence" "$GD hosts -i $FLEET/inv --json 'lab[1]'"
+$GD hosts -i "$FLEET/inv" --json 'lab[1]' | python3 -c 'import json,sys
+h = json.load(sys.stdin)[0]
+print(json.dumps({k: h[k] for k in ("name", "addr", "production", "vars")}, indent=2))'
+step "every host through the one bastion session (each sees the bastion's address)" "$GD exec -i $FLEET/inv lab -- 'hostname; echo \$SSH_CONNECTION'"
+$GD exec -i "$FLEET/inv" lab -- 'hostname; echo $SSH_CONNECTION'
+step "a game day through the bastion: the service is killed and comes back" "$GD run scenarios/web-killed.lua -i $FLEET/inv"
+$GD run scenarios/web-killed.lua -i "$FLEET/inv" --state-dir "$FLEET" -q
+echo "(exit $?)"
+step "lab2 is production (from host_vars/): a game day there needs --yes" "$GD run scenarios/disk-full.lua -i $FLEET/inv  (targets lab[1])"
+sed 's/lab\[0\]/lab[1]/' scenarios/disk-full.lua >"$FLEET/disk-lab2.lua"
+$GD run "$FLEET/disk-lab2.lua" -i "$FLEET/inv" --state-dir "$FLEET" -q
+echo "(exit $?: 2, refused before anything was changed)"
+$GD lab down --dir "$FLEET/lab" >/dev/null && rm -rf "$FLEET" && FLEET=
+# --- end of the fleet section
 
 STATE=$(mktemp -d /tmp/gameday-demo-state-XXXXXX)  # the demo's journals; removed at the end
 DOCS=${DOCS_DIR:-demo/docs}                          # the demo doc repo; kept, so you can read it
