@@ -381,6 +381,33 @@ gd_probe_tcp(const char *host, int port, long timeout_ms, struct gd_probe_result
 	return 0;
 }
 
+/* Whether an extended regex has a back-reference (\1..\9, a glibc extension
+ * to ERE): the one construct that makes regexec take exponential time. In a
+ * bracket expression a backslash is only itself. */
+static int
+has_backref(const char *re)
+{
+	int in_bracket = 0;
+
+	for (; *re != '\0'; re++) {
+		if (in_bracket) {
+			if (*re == ']')
+				in_bracket = 0;
+		} else if (*re == '[') {
+			in_bracket = 1;
+			if (re[1] == '^')
+				re++;
+			if (re[1] == ']')  /* "[]...]" and "[^]...]": a literal ] */
+				re++;
+		} else if (*re == '\\' && re[1] != '\0') {
+			if (re[1] >= '1' && re[1] <= '9')
+				return 1;
+			re++;
+		}
+	}
+	return 0;
+}
+
 int
 gd_regex_match(const char *re, const char *subject, size_t len, char *err, size_t errlen)
 {
@@ -391,6 +418,9 @@ gd_regex_match(const char *re, const char *subject, size_t len, char *err, size_
 	char *copy = NULL;
 #endif
 
+	if (has_backref(re))
+		return gd_errf(err, errlen, "regex '%.128s': back-references (\\1..\\9) are not "
+		    "allowed: they can take exponential time", re);
 	rc = regcomp(&rx, re, REG_EXTENDED | REG_NOSUB);
 	if (rc != 0) {
 		regerror(rc, &rx, msg, sizeof(msg));

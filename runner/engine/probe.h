@@ -50,7 +50,8 @@ void gd_probe_result_free(struct gd_probe_result *r);
 /* POSIX extended regex (REG_EXTENDED|REG_NOSUB) against the len bytes at
  * subject: 1 match, 0 no match, -1 bad regex with err filled. Embedded
  * NULs are part of the subject where REG_STARTEND exists (glibc, BSD);
- * elsewhere the subject ends at the first NUL. */
+ * elsewhere the subject ends at the first NUL. A back-reference (\1..\9) is
+ * refused: it is what makes regexec take exponential time. */
 int gd_regex_match(const char *re, const char *subject, size_t len, char *err, size_t errlen);
 
 /* What a call to Prometheus's or Alertmanager's HTTP API came to: each a

@@ -491,6 +491,13 @@ test_regex(void **state)
 	assert_int_equal(gd_regex_match("(", "x", 1, err, sizeof(err)), -1);
 	assert_contains(err, "bad regex '(':");
 	assert_int_equal(gd_regex_match("a{2,1}", "x", 1, err, sizeof(err)), -1);
+	/* back-references take exponential time in regexec: refused before it runs */
+	assert_int_equal(gd_regex_match("^(a*)*\\1b$", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 30, err,
+	    sizeof(err)), -1);
+	assert_contains(err, "back-references");
+	/* in a bracket a backslash is itself; an escaped backslash is no reference */
+	assert_int_equal(gd_regex_match("^[\\1]+$", "1\\1", 3, err, sizeof(err)), 1);
+	assert_int_equal(gd_regex_match("^a\\\\1$", "a\\1", 3, err, sizeof(err)), 1);
 }
 
 /* --- the Lua binding --- */
